@@ -1,0 +1,48 @@
+/** Hyperparameter scheduling, as the course's `ParamScheduler`. */
+import { Callback } from '../core/callback.js';
+import type { Sched } from '../core/schedules.js';
+
+/**
+ * `new ParamScheduler('lr', sched)` sets the optimizer's hyperparameter `pname` before every
+ * training batch to `sched(fraction of training done)`. Give one schedule per parameter group for
+ * discriminative values (`[bodySched, headSched]`); a count mismatch is an error at `beginFit`.
+ */
+export class ParamScheduler extends Callback {
+  override order = 1;
+  readonly scheds: Sched[];
+
+  constructor(
+    readonly pname: string,
+    sched: Sched | Sched[],
+  ) {
+    super();
+    this.scheds = Array.isArray(sched) ? sched : [sched];
+    if (this.scheds.length === 0) throw new RangeError(`ParamScheduler('${pname}'): needs at least one schedule`);
+  }
+
+  override beginFit(): void {
+    const opt = this.run.learn.opt;
+    opt.getHyper(this.pname); // throws naming the hyperparameters the optimizer has
+    const n = opt.paramGroups.length;
+    if (this.scheds.length !== 1 && this.scheds.length !== n) {
+      throw new RangeError(`ParamScheduler('${this.pname}'): got ${this.scheds.length} schedules for ${n} parameter groups (give 1 or ${n})`);
+    }
+  }
+
+  override beginBatch(): void {
+    if (this.run.inTrain) this.setParam();
+  }
+
+  /** Apply the schedules at the current position. */
+  setParam(): void {
+    const opt = this.run.learn.opt;
+    const pos = this.run.pctTrain;
+    const values = opt.paramGroups.map((_, i) => (this.scheds[i] ?? this.scheds[0])(pos));
+    values.forEach((v, i) => {
+      if (!Number.isFinite(v) || v < 0) {
+        throw new RangeError(`ParamScheduler('${this.pname}'): schedule for group ${i} gave ${v} at position ${pos.toFixed(4)}; values must be finite and >= 0`);
+      }
+    });
+    opt.setHyper(this.pname, values);
+  }
+}

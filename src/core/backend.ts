@@ -1,0 +1,88 @@
+/**
+ * Backend selection: `tensorflow` (native, from `@tensorflow/tfjs-node-gpu`, then
+ * `@tensorflow/tfjs-node`) > `wasm` > `cpu`. The native packages are optional dependencies: where
+ * their install could not download libtensorflow they are simply absent and wasm is used.
+ */
+import { tf } from './tf.js';
+import { registerWasmTrainingKernels } from './kernels/register-wasm-kernels.js';
+
+/** A backend tfai can run on. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** What `initBackend` accepts: a backend, or `'auto'` for the best available. */
+export type BackendPreference = BackendName | 'auto';
+
+/** Options of `initBackend`. */
+export type InitBackendOptions = {
+  /** Where the one-line choice is reported (default `console.log`; pass `() => {}` to silence). */
+  log?: (line: string) => void;
+};
+
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
+let chosen: string | null = null;
+let nativeDevice: 'gpu' | 'cpu' | null = null;
+
+async function tryNative(): Promise<string | null> {
+  const reasons: string[] = [];
+  for (const pkg of NATIVE_PACKAGES) {
+    try {
+      await import(/* @vite-ignore */ pkg);
+      nativeDevice = pkg.endsWith('-gpu') ? 'gpu' : 'cpu';
+      return null;
+    } catch (e) {
+      const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      reasons.push(`${pkg}: ${/Cannot find (module|package)/.test(msg) ? 'not installed' : msg}`);
+    }
+  }
+  return reasons.join('; ');
+}
+
+async function activate(name: BackendName): Promise<boolean> {
+  if (name === 'wasm') registerWasmTrainingKernels();
+  try {
+    return await tf.setBackend(name);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Choose and activate the backend: `pref` (default: env `TFAI_BACKEND`, else `'auto'`). With
+ * `'auto'` the order is tensorflow (GPU, then CPU) > wasm > cpu. Logs its choice once, saying why a
+ * preferred backend was unavailable. Returns the active backend's name.
+ */
+export async function initBackend(pref?: BackendPreference, opts: InitBackendOptions = {}): Promise<string> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const want = (pref ?? (process.env.TFAI_BACKEND as BackendPreference | undefined) ?? 'auto') as string;
+  const allowed = ['auto', 'tensorflow', 'wasm', 'cpu'];
+  if (!allowed.includes(want)) throw new RangeError(`initBackend: backend must be one of ${allowed.join(', ')}, got '${want}'`);
+  const order: BackendName[] = want === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [want as BackendName, ...(['wasm', 'cpu'] as BackendName[]).filter((b) => b !== want)];
+  const skipped: string[] = [];
+  for (const name of order) {
+    if (name === 'tensorflow') {
+      const why = await tryNative();
+      if (why !== null) {
+        skipped.push(`tensorflow unavailable (${why})`);
+        continue;
+      }
+    }
+    if (await activate(name)) {
+      const line = `tfai: backend ${name}${name === 'tensorflow' ? ` (${nativeDevice})` : ''}${skipped.length ? ` — ${skipped.join('; ')}` : ''}`;
+      if (chosen !== name) log(line);
+      chosen = name;
+      return name;
+    }
+    skipped.push(`${name} failed to initialise`);
+  }
+  throw new Error(`initBackend: no backend could be initialised (${skipped.join('; ')})`);
+}
+
+/** Whether the active backend runs on a GPU (native TensorFlow built with CUDA, or WebGL). */
+export function onAccelerator(): boolean {
+  const b = tf.getBackend();
+  return (b === 'tensorflow' && nativeDevice === 'gpu') || b === 'webgl' || b === 'webgpu';
+}
+
+/** The backend chosen by `initBackend`, or null if it was never called. */
+export function chosenBackend(): string | null {
+  return chosen;
+}

@@ -1,0 +1,43 @@
+/** The base class of every callback. */
+import type { Runner } from './runner.js';
+
+/** A handler's result: nothing, or a promise the runner awaits. */
+export type HandlerResult = void | Promise<void>;
+
+/**
+ * A callback: override any lifecycle method (`beginFit`, `beginEpoch`, `beginBatch`, `afterPred`,
+ * `afterLoss`, `afterBackward`, `afterStep`, `afterBatch`, `beginValidate`, `afterEpoch`,
+ * `afterCancelBatch`, `afterCancelEpoch`, `afterCancelTrain`, `afterFit`). Callbacks run sorted
+ * by `order` (then insertion order); `this.run` is the runner, whose state (`xb`, `yb`, `pred`,
+ * `loss`, `epoch`, `iter`, `inTrain`, …) they may read and change.
+ *
+ * `afterPred` and `afterLoss` of a training batch run inside the gradient tape: to change
+ * `run.pred` or `run.loss` there, the handler must be synchronous (a returned promise is awaited
+ * after the backward pass).
+ */
+export abstract class Callback {
+  /** Position in the callback list: lower runs first (TrainEval is 0). */
+  order = 0;
+  /** The runner this callback belongs to (set by the runner before `beginFit`). */
+  run!: Runner;
+
+  beginFit?(): HandlerResult;
+  beginEpoch?(): HandlerResult;
+  beginBatch?(): HandlerResult;
+  afterPred?(): HandlerResult;
+  afterLoss?(): HandlerResult;
+  afterBackward?(): HandlerResult;
+  afterStep?(): HandlerResult;
+  afterCancelBatch?(): HandlerResult;
+  afterBatch?(): HandlerResult;
+  beginValidate?(): HandlerResult;
+  afterCancelEpoch?(): HandlerResult;
+  afterEpoch?(): HandlerResult;
+  afterCancelTrain?(): HandlerResult;
+  afterFit?(): HandlerResult;
+
+  /** Name used in logs: the class name. */
+  get name(): string {
+    return this.constructor.name;
+  }
+}

@@ -1,0 +1,68 @@
+/** The learner: the state of a training job (model, data, loss, optimizer). */
+import { tf } from './tf.js';
+import type { LossFunc } from './losses.js';
+import { sgd } from './optim/sgd.js';
+import type { OptFunc, Optimizer } from './optim/optimizer.js';
+
+/** What a learner needs of a model: a forward pass, modes and parameters (tfai's `Module` fits). */
+export interface Trainable {
+  forward(x: tf.Tensor): tf.Tensor;
+  train(mode?: boolean): unknown;
+  eval(): unknown;
+  parameters(): tf.Variable[];
+}
+
+/** What a learner needs of data: training and validation loaders and the number of classes. */
+export interface DataSource {
+  readonly trainDl: AsyncIterable<[tf.Tensor, tf.Tensor]> & { readonly length: number };
+  readonly validDl: AsyncIterable<[tf.Tensor, tf.Tensor]> & { readonly length: number };
+  readonly c: number;
+}
+
+/** Options of `Learner`. */
+export type LearnerOptions<M extends Trainable = Trainable, D extends DataSource = DataSource> = {
+  model: M;
+  data: D;
+  lossFunc: LossFunc;
+  /** Optimizer factory (default `sgd()`). */
+  optFunc?: OptFunc;
+  /** Base learning rate (default 0.1), set in every parameter group. */
+  lr?: number;
+  /**
+   * Splits the model's parameters into groups (e.g. `[body, head]`) for discriminative
+   * hyperparameters; default one group of every trainable parameter.
+   */
+  splitter?: (model: M) => tf.Variable[][];
+};
+
+/**
+ * `new Learner({ model, data, lossFunc, optFunc, lr })`, as the course's `Learner`: it holds the
+ * state; `Runner.fit` trains it. The optimizer is created at construction (`learn.opt`).
+ */
+export class Learner<M extends Trainable = Trainable, D extends DataSource = DataSource> {
+  readonly model: M;
+  readonly data: D;
+  readonly lossFunc: LossFunc;
+  readonly optFunc: OptFunc;
+  /** The optimizer; its parameter groups follow `splitter`. */
+  opt: Optimizer;
+
+  constructor(opts: LearnerOptions<M, D>) {
+    const lr = opts.lr ?? 0.1;
+    if (!Number.isFinite(lr) || lr < 0) throw new RangeError(`Learner: lr must be a finite number >= 0, got ${lr}`);
+    this.model = opts.model;
+    this.data = opts.data;
+    this.lossFunc = opts.lossFunc;
+    this.optFunc = opts.optFunc ?? sgd();
+    const groups = opts.splitter ? opts.splitter(opts.model) : [opts.model.parameters().filter((p) => p.trainable)];
+    groups.forEach((g, i) => {
+      if (g.length === 0) throw new Error(`Learner: parameter group ${i} is empty (check the splitter)`);
+    });
+    this.opt = this.optFunc(groups, lr);
+  }
+
+  /** Every trainable variable across the optimizer's groups (what backward differentiates). */
+  get trainableVars(): tf.Variable[] {
+    return this.opt.paramGroups.flatMap((g) => g.params);
+  }
+}

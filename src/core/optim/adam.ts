@@ -1,0 +1,35 @@
+/** Adam with decoupled weight decay (AdamW). */
+import { tf } from '../tf.js';
+import { Optimizer, type OptFunc } from './optimizer.js';
+
+/** Options of `adam`: PyTorch's defaults (β1 0.9, β2 0.999, eps 1e-8), decoupled weight decay. */
+export type AdamOptions = { beta1?: number; beta2?: number; eps?: number; wd?: number };
+
+/**
+ * Adam as PyTorch's `optim.Adam` (bias-corrected moments); weight decay is decoupled
+ * (`p *= 1 - lr·wd`, as `AdamW`/fastai). Hyperparameters: `lr`, `beta1`, `beta2`, `eps`, `wd` —
+ * all schedulable (`ParamScheduler('beta1', …)` schedules momentum).
+ */
+export class Adam extends Optimizer {
+  constructor(groups: tf.Variable[][], lr: number, opts: AdamOptions = {}) {
+    super(groups, { lr, beta1: opts.beta1 ?? 0.9, beta2: opts.beta2 ?? 0.999, eps: opts.eps ?? 1e-8, wd: opts.wd ?? 0 });
+  }
+
+  protected update(p: tf.Variable, g: tf.Tensor, state: Record<string, tf.Variable>, h: Record<string, tf.Scalar>, raw: Record<string, number>, t: number): void {
+    const m = this.slot(state, 'exp_avg', p);
+    const v = this.slot(state, 'exp_avg_sq', p);
+    m.assign(tf.add(tf.mul(m, h.beta1), tf.mul(g, tf.sub(1, h.beta1))));
+    v.assign(tf.add(tf.mul(v, h.beta2), tf.mul(tf.square(g), tf.sub(1, h.beta2))));
+    const bc1 = 1 - raw.beta1 ** t;
+    const bc2 = 1 - raw.beta2 ** t;
+    const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), h.eps);
+    let w: tf.Tensor = p;
+    if (raw.wd !== 0) w = tf.mul(w, tf.sub(1, tf.mul(h.lr, h.wd)));
+    p.assign(tf.sub(w, tf.mul(tf.div(h.lr, bc1), tf.div(m, denom))));
+  }
+}
+
+/** An `OptFunc` for `Learner`: `adam({ wd: 1e-2 })`. */
+export function adam(opts: AdamOptions = {}): OptFunc {
+  return (groups, lr) => new Adam(groups, lr, opts);
+}

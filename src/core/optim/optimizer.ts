@@ -1,0 +1,166 @@
+/**
+ * The optimizer base: parameter groups, each with its own hyperparameters (`lr`, `mom`, `wd`, …)
+ * readable and settable between steps, per-parameter state kept as non-trainable variables, and a
+ * serialisable state for checkpoints. Subclasses write one parameter's update.
+ */
+import { tf } from '../tf.js';
+
+/** Hyperparameters of one parameter group. */
+export type Hypers = Record<string, number>;
+
+/** A group of parameters sharing hyperparameter values. */
+export type ParamGroup = { params: tf.Variable[]; hypers: Hypers };
+
+/** What `Optimizer.stateDict()` returns: hyperparameters per group and every parameter's state. */
+export type OptimizerState = {
+  hypers: Hypers[];
+  /** Keyed `"<group>.<index in group>.<state name>"`. */
+  state: Record<string, tf.Tensor>;
+  /** Steps taken so far. */
+  step: number;
+  /** Per-parameter step counts (keyed `"<group>.<index>"`), for bias corrections. */
+  paramSteps: Record<string, number>;
+};
+
+/** Creates an optimizer for parameter groups and a base learning rate (what `Learner` calls). */
+export type OptFunc = (groups: tf.Variable[][], lr: number) => Optimizer;
+
+/** Base class of `SGD` and `Adam`. */
+export abstract class Optimizer {
+  /** The groups, in the order the learner's splitter gave them. */
+  readonly paramGroups: ParamGroup[];
+  /** Steps taken so far. */
+  stepCount = 0;
+  private readonly state = new Map<tf.Variable, Record<string, tf.Variable>>();
+  private readonly paramSteps = new Map<tf.Variable, number>();
+
+  constructor(groups: tf.Variable[][], defaults: Hypers) {
+    if (groups.length === 0) throw new Error(`${this.constructor.name}: needs at least one parameter group`);
+    for (const [k, v] of Object.entries(defaults)) Optimizer.checkValue(this.constructor.name, k, v);
+    this.paramGroups = groups.map((params) => ({ params, hypers: { ...defaults } }));
+  }
+
+  private static checkValue(where: string, name: string, v: number): void {
+    if (!Number.isFinite(v) || v < 0) throw new RangeError(`${where}: hyperparameter '${name}' must be a finite number >= 0, got ${v}`);
+  }
+
+  /** Names of the hyperparameters this optimizer has. */
+  get hyperNames(): string[] {
+    return Object.keys(this.paramGroups[0].hypers);
+  }
+
+  /** The value of `name` in every group. */
+  getHyper(name: string): number[] {
+    this.checkName(name);
+    return this.paramGroups.map((g) => g.hypers[name]);
+  }
+
+  /** Set `name` to one value for every group, or one value per group. */
+  setHyper(name: string, value: number | number[]): void {
+    this.checkName(name);
+    const values = Array.isArray(value) ? value : this.paramGroups.map(() => value);
+    if (values.length !== this.paramGroups.length) {
+      throw new RangeError(`${this.constructor.name}.setHyper('${name}'): got ${values.length} values for ${this.paramGroups.length} parameter groups`);
+    }
+    values.forEach((v) => Optimizer.checkValue(this.constructor.name, name, v));
+    values.forEach((v, i) => (this.paramGroups[i].hypers[name] = v));
+  }
+
+  private checkName(name: string): void {
+    if (!(name in this.paramGroups[0].hypers)) {
+      throw new RangeError(`${this.constructor.name} has no hyperparameter '${name}' (it has: ${this.hyperNames.join(', ')})`);
+    }
+  }
+
+  /** Apply one update from `grads`, keyed by variable name (as `tf.variableGrads` returns them). */
+  step(grads: tf.NamedTensorMap): void {
+    this.stepCount++;
+    tf.tidy(() => {
+      for (const g of this.paramGroups) {
+        const h: Record<string, tf.Scalar> = {};
+        for (const [k, v] of Object.entries(g.hypers)) h[k] = tf.scalar(v);
+        for (const p of g.params) {
+          const grad = grads[p.name];
+          if (!grad) continue;
+          const t = (this.paramSteps.get(p) ?? 0) + 1;
+          this.paramSteps.set(p, t);
+          this.update(p, grad, this.stateOf(p), h, g.hypers, t);
+        }
+      }
+    });
+  }
+
+  private stateOf(p: tf.Variable): Record<string, tf.Variable> {
+    let s = this.state.get(p);
+    if (!s) {
+      s = {};
+      this.state.set(p, s);
+    }
+    return s;
+  }
+
+  /** A zero-initialised state variable `name` for `p` (created on first use). */
+  protected slot(state: Record<string, tf.Variable>, name: string, p: tf.Variable): tf.Variable {
+    if (!state[name]) state[name] = tf.tidy(() => tf.variable(tf.zerosLike(p), false));
+    return state[name];
+  }
+
+  /**
+   * Update one parameter. `h` holds the group's hyperparameters as scalars, `raw` as numbers,
+   * `t` is this parameter's step number (1 on its first update).
+   */
+  protected abstract update(p: tf.Variable, grad: tf.Tensor, state: Record<string, tf.Variable>, h: Record<string, tf.Scalar>, raw: Hypers, t: number): void;
+
+  /** Hyperparameters and per-parameter state (live variables: clone to keep them). */
+  stateDict(): OptimizerState {
+    const state: Record<string, tf.Tensor> = {};
+    const paramSteps: Record<string, number> = {};
+    this.paramGroups.forEach((g, gi) =>
+      g.params.forEach((p, pi) => {
+        for (const [k, v] of Object.entries(this.state.get(p) ?? {})) state[`${gi}.${pi}.${k}`] = v;
+        const t = this.paramSteps.get(p);
+        if (t !== undefined) paramSteps[`${gi}.${pi}`] = t;
+      }),
+    );
+    return { hypers: this.paramGroups.map((g) => ({ ...g.hypers })), state, step: this.stepCount, paramSteps };
+  }
+
+  /** Restore what `stateDict()` returned (values are copied, the argument stays the caller's). */
+  loadStateDict(sd: OptimizerState): void {
+    if (sd.hypers.length !== this.paramGroups.length) {
+      throw new Error(`${this.constructor.name}.loadStateDict: state has ${sd.hypers.length} parameter groups, optimizer has ${this.paramGroups.length}`);
+    }
+    for (const [key, t] of Object.entries(sd.state)) {
+      const [gi, pi] = key.split('.');
+      const p = this.paramGroups[Number(gi)]?.params[Number(pi)];
+      if (!p || !tf.util.arraysEqual(p.shape, t.shape)) {
+        throw new Error(`${this.constructor.name}.loadStateDict: state '${key}' [${t.shape.join(', ')}] does not fit the parameter ${p ? `[${p.shape.join(', ')}]` : '(none at that index)'}`);
+      }
+    }
+    this.resetState();
+    sd.hypers.forEach((h, i) => (this.paramGroups[i].hypers = { ...h }));
+    for (const [key, t] of Object.entries(sd.state)) {
+      const [gi, pi, name] = key.split('.');
+      const p = this.paramGroups[Number(gi)].params[Number(pi)];
+      this.stateOf(p)[name] = tf.variable(t.clone(), false);
+    }
+    for (const [key, t] of Object.entries(sd.paramSteps ?? {})) {
+      const [gi, pi] = key.split('.');
+      const p = this.paramGroups[Number(gi)]?.params[Number(pi)];
+      if (p) this.paramSteps.set(p, t);
+    }
+    this.stepCount = sd.step;
+  }
+
+  /** Forget every parameter's state (momentum buffers, moments). */
+  resetState(): void {
+    for (const s of this.state.values()) for (const v of Object.values(s)) v.dispose();
+    this.state.clear();
+    this.paramSteps.clear();
+  }
+
+  /** Free the optimizer's state. */
+  dispose(): void {
+    this.resetState();
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The fit loop, as the course's `Runner`: it owns the callbacks and the event stream, and exposes
+ * the current batch state (`xb`, `yb`, `pred`, `loss`, `epoch`, `iter`, …) to callbacks.
+ */
+import { Subject } from 'rxjs';
+import { tf } from './tf.js';
+import { Callback } from './callback.js';
+import { CancelBatchError, CancelEpochError, CancelTrainError } from './cancel.js';
+import type { EventName, RunnerEvent } from './events.js';
+import type { Learner } from './learner.js';
+import { TrainEvalCallback } from './train-eval.js';
+import { checkInt } from './validate.js';
+import { checkBatch, checkDatasetLabels } from './data-checks.js';
+
+type CancelClass = new (...args: never[]) => Error;
+type Loader = Learner['data']['trainDl'];
+
+/** Options of `Runner`. */
+export type RunnerOptions = { cbs?: Callback[] };
+
+/** Options of `Runner.fit`. */
+export type FitOptions = Record<string, never>;
+
+/**
+ * `new Runner({ cbs })` then `await run.fit(epochs, learn)`. Callbacks run sorted by `order`;
+ * after they ran, each event is published on `run.events$` for observers (logging, dashboards).
+ * A `TrainEvalCallback` is always present.
+ */
+export class Runner {
+  /** Every event, published after the callbacks of that event ran. */
+  readonly events$ = new Subject<RunnerEvent>();
+  /** The callbacks, sorted by `order` (stable). */
+  cbs: Callback[] = [];
+
+  /** The learner being fitted (set by `fit`). */
+  learn!: Learner;
+  /** The current input batch (callbacks may replace it in `beginBatch`). */
+  xb!: tf.Tensor;
+  /** The current target batch. */
+  yb!: tf.Tensor;
+  /** The model's output for `xb`. */
+  pred!: tf.Tensor;
+  /** The current batch's loss (a scalar on the device). */
+  loss!: tf.Scalar;
+  /** Gradients of the current training batch, keyed by variable name (between backward and step). */
+  grads: tf.NamedTensorMap = {};
+  /** Epochs requested in this fit. */
+  epochs = 0;
+  /** Current epoch index (0-based). */
+  epoch = 0;
+  /** Batch index in the current loader. */
+  iter = 0;
+  /** Number of batches in the current loader. */
+  iters = 0;
+  /** Whether the current loop trains (vs validates). */
+  inTrain = false;
+  /** Fractional epochs of training done (kept by `TrainEvalCallback`). */
+  nEpochs = 0;
+  /** Training batches done in this fit (kept by `TrainEvalCallback`). */
+  nIter = 0;
+
+  private checkedFirstBatch = { train: false, valid: false };
+
+  constructor(opts: RunnerOptions = {}) {
+    this.addCbs([new TrainEvalCallback(), ...(opts.cbs ?? [])]);
+  }
+
+  /** Add callbacks (kept sorted by `order`). */
+  addCbs(cbs: Callback[]): void {
+    for (const cb of cbs) {
+      if (!(cb instanceof Callback)) throw new TypeError(`Runner: callbacks must extend Callback, got ${String(cb)}`);
+      cb.run = this;
+    }
+    this.cbs = [...this.cbs, ...cbs].map((cb, i) => [cb, i] as const).sort((a, b) => a[0].order - b[0].order || a[1] - b[1]).map(([cb]) => cb);
+  }
+
+  /** Remove callbacks. */
+  removeCbs(cbs: Callback[]): void {
+    this.cbs = this.cbs.filter((c) => !cbs.includes(c));
+  }
+
+  /** The first callback of class `cls`, or an error naming it. */
+  cb<C extends Callback>(cls: abstract new (...args: never[]) => C): C {
+    const found = this.cbs.find((c) => c instanceof cls);
+    if (!found) throw new Error(`Runner has no ${cls.name} (callbacks: ${this.cbs.map((c) => c.name).join(', ')})`);
+    return found as C;
+  }
+
+  /** Fraction of training done, `nEpochs / epochs` (what schedules take). */
+  get pctTrain(): number {
+    return this.epochs ? this.nEpochs / this.epochs : 0;
+  }
+
+  /** Train `learn` for `epochs` epochs, validating after each. */
+  async fit(epochs: number, learn: Learner, _opts: FitOptions = {}): Promise<void> {
+    checkInt('Runner.fit', 'epochs', epochs, 1);
+    this.epochs = epochs;
+    this.learn = learn;
+    this.checkedFirstBatch = { train: false, valid: false };
+    await checkDatasetLabels(learn.data);
+    await this.withEvents('Fit', CancelTrainError, async () => {
+      for (let epoch = 0; epoch < epochs; epoch++) {
+        this.epoch = epoch;
+        await this.withEvents('Epoch', CancelEpochError, async () => {
+          await this.allBatches(learn.data.trainDl);
+          await this.emit('beginValidate');
+          await this.allBatches(learn.data.validDl);
+        });
+      }
+    });
+  }
+
+  /**
+   * Emit `begin<Stage>`, run `body`; on the stage's cancel error emit `afterCancel<Stage>`;
+   * always emit `after<Stage>` (fastai v2's `_with_events`). `beginEpoch` runs inside, so a cancel
+   * there skips the epoch.
+   */
+  private async withEvents(stage: 'Fit' | 'Epoch' | 'Batch', cancel: CancelClass, body: () => Promise<void>): Promise<void> {
+    try {
+      await this.emit(`begin${stage}`);
+      await body();
+    } catch (e) {
+      if (!(e instanceof cancel)) throw e;
+      await this.emit(`afterCancel${stage === 'Fit' ? 'Train' : stage}`);
+    } finally {
+      await this.emit(`after${stage}`);
+    }
+  }
+
+  private async allBatches(dl: Loader): Promise<void> {
+    this.iters = dl.length;
+    this.iter = 0;
+    for await (const [xb, yb] of dl) {
+      await this.oneBatch(xb, yb);
+      this.iter++;
+    }
+  }
+
+  private async oneBatch(xb: tf.Tensor, yb: tf.Tensor): Promise<void> {
+    this.xb = xb;
+    this.yb = yb;
+    try {
+      await this.withEvents('Batch', CancelBatchError, async () => {
+        if (this.inTrain) await this.trainStep();
+        else await this.validStep();
+      });
+    } finally {
+      this.releaseBatch(xb, yb);
+    }
+  }
+
+  private async trainStep(): Promise<void> {
+    const learn = this.learn;
+    let pending: Promise<void>[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      this.pred = tf.keep(learn.model.forward(this.xb));
+      this.checkFirst('train');
+      pending = pending.concat(this.emitSync('afterPred'));
+      this.loss = learn.lossFunc(this.pred, this.yb);
+      pending = pending.concat(this.emitSync('afterLoss'));
+      return this.loss;
+    }, learn.trainableVars);
+    this.loss = value;
+    this.grads = grads;
+    await Promise.all(pending);
+    await this.emit('afterBackward');
+    learn.opt.step(this.grads);
+    await this.emit('afterStep');
+  }
+
+  private async validStep(): Promise<void> {
+    this.pred = tf.tidy(() => this.learn.model.forward(this.xb));
+    this.checkFirst('valid');
+    await this.emit('afterPred');
+    this.loss = this.learn.lossFunc(this.pred, this.yb);
+    await this.emit('afterLoss');
+  }
+
+  private checkFirst(phase: 'train' | 'valid'): void {
+    if (this.checkedFirstBatch[phase]) return;
+    checkBatch(this.pred, this.yb, this.learn.data.c);
+    this.checkedFirstBatch[phase] = true;
+  }
+
+  private releaseBatch(xb: tf.Tensor, yb: tf.Tensor): void {
+    const all = [xb, yb, this.xb, this.yb, this.pred, this.loss, ...Object.values(this.grads)];
+    for (const t of new Set(all)) if (t && !t.isDisposed) t.dispose();
+    this.grads = {};
+  }
+
+  /** Run the callbacks of `name` in order, awaiting each, then publish it on `events$`. */
+  private async emit(name: EventName): Promise<void> {
+    for (const cb of this.cbs) {
+      const f = cb[name];
+      if (f) {
+        const r = f.call(cb);
+        if (r) await r;
+      }
+    }
+    this.publish(name);
+  }
+
+  /** As `emit`, without awaiting (inside the gradient tape); returns handlers' pending promises. */
+  private emitSync(name: EventName): Promise<void>[] {
+    const pending: Promise<void>[] = [];
+    for (const cb of this.cbs) {
+      const r = cb[name]?.call(cb);
+      if (r) pending.push(r);
+    }
+    this.publish(name);
+    return pending;
+  }
+
+  private publish(name: EventName): void {
+    if (this.events$.observed) {
+      this.events$.next({ name, epoch: this.epoch, iter: this.iter, inTrain: this.inTrain, nEpochs: this.nEpochs });
+    }
+  }
+}

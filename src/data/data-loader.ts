@@ -1,0 +1,101 @@
+/**
+ * `DataLoader`: iterates a `Dataset` in batches, optionally shuffled per epoch with a seeded
+ * generator. Iterate with `for await (const [xb, yb] of dl)`; each batch belongs to the caller.
+ */
+import type { tf } from '../core/tf.js';
+import { makeRng } from '../core/rng.js';
+import type { Dataset } from './dataset.js';
+import { BatchSampler, RandomSampler, SequentialSampler, numBatches, type Sampler } from './samplers.js';
+
+/** Options for `DataLoader`. */
+export interface DataLoaderOptions {
+  /** Batch size, an integer >= 1 (default 64). */
+  bs?: number;
+  /** Draw a new random order every epoch (default false: items in order). */
+  shuffle?: boolean;
+  /** Drop the last batch when it has fewer than `bs` items (default false). */
+  dropLast?: boolean;
+  /**
+   * Seed for this loader's own generator (`makeRng(seed)`): the sequence of per-epoch
+   * permutations is then reproducible. Without it, shuffling draws from the global `random`
+   * (reproducible via `setSeed`).
+   */
+  seed?: number;
+}
+
+/**
+ * Batches a dataset. `length` is the number of batches per epoch; each iteration over the loader
+ * is one epoch (and, with `shuffle`, a new permutation). Batches are produced lazily, one per step,
+ * as NEW tensors the consumer must dispose; breaking out of the loop early leaks nothing.
+ */
+export class DataLoader implements AsyncIterable<[tf.Tensor, tf.Tensor]>, Iterable<[tf.Tensor, tf.Tensor]> {
+  /** The dataset being batched. */
+  readonly dataset: Dataset;
+  /** Batch size. */
+  readonly bs: number;
+  /** Whether each epoch is a fresh random permutation. */
+  readonly shuffle: boolean;
+  /** Whether a last partial batch is dropped. */
+  readonly dropLast: boolean;
+  /** The seed given at construction, if any. */
+  readonly seed: number | undefined;
+  /** The per-epoch batches of indices. */
+  readonly batchSampler: BatchSampler;
+
+  /**
+   * @throws RangeError if `bs` is not an integer >= 1, if `seed` is not finite, if the dataset is
+   *   empty, or if `dropLast` with `bs > dataset.length` would give zero batches.
+   */
+  constructor(dataset: Dataset, opts: DataLoaderOptions = {}) {
+    const bs = opts.bs ?? 64;
+    if (typeof bs !== 'number' || !Number.isInteger(bs) || bs < 1) {
+      throw new RangeError(`DataLoader: bs must be an integer >= 1, got ${String(bs)}`);
+    }
+    const n = dataset.length;
+    if (!Number.isInteger(n) || n < 0) {
+      throw new RangeError(`DataLoader: dataset.length must be an integer >= 0, got ${n}`);
+    }
+    if (n === 0) {
+      throw new RangeError('DataLoader: dataset is empty (length 0); it must have at least 1 item');
+    }
+    const dropLast = opts.dropLast ?? false;
+    if (dropLast && bs > n) {
+      throw new RangeError(
+        `DataLoader: dropLast with bs ${bs} > dataset length ${n} gives zero batches; ` +
+          `use bs <= ${n} or dropLast: false`,
+      );
+    }
+    if (opts.seed !== undefined && !Number.isFinite(opts.seed)) {
+      throw new RangeError(`DataLoader: seed must be a finite number, got ${opts.seed}`);
+    }
+    this.dataset = dataset;
+    this.bs = bs;
+    this.shuffle = opts.shuffle ?? false;
+    this.dropLast = dropLast;
+    this.seed = opts.seed;
+    const sampler: Sampler = this.shuffle
+      ? new RandomSampler(n, opts.seed === undefined ? {} : { rand: makeRng(opts.seed) })
+      : new SequentialSampler(n);
+    this.batchSampler = new BatchSampler(sampler, { bs, dropLast });
+  }
+
+  /** Number of batches per epoch. */
+  get length(): number {
+    return numBatches(this.dataset.length, this.bs, this.dropLast);
+  }
+
+  /** Number of items visited per epoch (fewer than `dataset.length` only with `dropLast`). */
+  get nItems(): number {
+    return this.dropLast ? this.length * this.bs : this.dataset.length;
+  }
+
+  /** One epoch of batches, synchronously (`for (const [xb, yb] of dl)`). */
+  *[Symbol.iterator](): Iterator<[tf.Tensor, tf.Tensor]> {
+    for (const idx of this.batchSampler) yield this.dataset.getBatch(idx);
+  }
+
+  /** One epoch of batches (`for await (const [xb, yb] of dl)`). */
+  async *[Symbol.asyncIterator](): AsyncIterator<[tf.Tensor, tf.Tensor]> {
+    for (const idx of this.batchSampler) yield this.dataset.getBatch(idx);
+  }
+}

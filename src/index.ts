@@ -1,0 +1,46 @@
+/**
+ * tfai — a callback-driven training framework for TypeScript on TensorFlow.js, in the spirit of
+ * fastai's course-v3 `Learner` / `Runner`. This is the one public entry: examples and users import
+ * only from here.
+ */
+export { tf } from './core/tf.js';
+
+// core
+export { initBackend, onAccelerator, chosenBackend, type BackendName, type BackendPreference, type InitBackendOptions } from './core/backend.js';
+export { setSeed, getSeed, random, randInt, nextSeed, permutation, makeRng, getRngState, setRngState, type RngState } from './core/rng.js';
+export { Learner, type LearnerOptions, type Trainable, type DataSource } from './core/learner.js';
+export { Runner, type RunnerOptions, type FitOptions } from './core/runner.js';
+export { Callback, type HandlerResult } from './core/callback.js';
+export { TrainEvalCallback } from './core/train-eval.js';
+export { CancelBatchError, CancelEpochError, CancelTrainError } from './core/cancel.js';
+export { EVENT_NAMES, type EventName, type RunnerEvent } from './core/events.js';
+export { crossEntropy, type LossFunc } from './core/losses.js';
+export { accuracy, type Metric } from './core/metrics.js';
+export { schedLin, schedCos, schedNo, schedExp, combineScheds, cosOneCycle, sgdr, type Sched, type SgdrOptions } from './core/schedules.js';
+export { Optimizer, type OptFunc, type Hypers, type ParamGroup, type OptimizerState } from './core/optim/optimizer.js';
+export { SGD, sgd, type SgdOptions } from './core/optim/sgd.js';
+export { Adam, adam, type AdamOptions } from './core/optim/adam.js';
+
+// models
+export { Module, type ForwardHookEvent, type ModuleEvents, type StateDict } from './models/module.js';
+export { ModuleError } from './models/module-error.js';
+export { Sequential } from './models/sequential.js';
+export { Conv2d, type Conv2dOptions } from './models/layers/conv2d.js';
+export { Linear } from './models/layers/linear.js';
+export { ReLU, GeneralRelu, type GeneralReluOptions } from './models/layers/activations.js';
+export { Lambda, Flatten } from './models/layers/lambda.js';
+export { AdaptiveAvgPool2d, AdaptiveMaxPool2d, MaxPool2d } from './models/layers/pooling.js';
+export { Dropout } from './models/layers/dropout.js';
+export * from './models/norms/index.js';
+export { kaimingNormal, kaimingUniform, fanIn, leakyReluGain, type KaimingOptions } from './models/init.js';
+export { convLayer, getCnnLayers, getCnnModel, initCnn, type ConvLayerOptions, type LayerFactory, type CnnData } from './models/cnn.js';
+
+// data
+export * from './data/index.js';
+
+// callbacks
+export { AvgStats, AvgStatsCallback, type AvgStatsOptions, type EpochStats } from './callbacks/avg-stats.js';
+export { Recorder } from './callbacks/recorder.js';
+export { ParamScheduler } from './callbacks/param-scheduler.js';
+export { BatchTransformXCallback, viewTfm, type BatchTfm } from './callbacks/batch-transform.js';
+export { CudaCallback, type CudaCallbackOptions } from './callbacks/cuda.js';

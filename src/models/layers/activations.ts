@@ -1,0 +1,46 @@
+/** Activation layers. */
+import { tf } from '../../core/tf.js';
+import { Module } from '../module.js';
+
+/** `ReLU()`: max(x, 0). */
+export class ReLU extends Module {
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.relu(x);
+  }
+}
+
+/** Options of `GeneralRelu`: leak (negative slope), sub (subtracted after), maxv (clamp above). */
+export type GeneralReluOptions = { leak?: number; sub?: number; maxv?: number };
+
+/**
+ * The course's `GeneralRelu`: leaky ReLU with slope `leak` (plain ReLU when absent), minus `sub`,
+ * clamped at `maxv` from above.
+ */
+export class GeneralRelu extends Module {
+  readonly leak?: number;
+  readonly sub?: number;
+  readonly maxv?: number;
+
+  constructor(opts: GeneralReluOptions = {}) {
+    super();
+    this.leak = opts.leak;
+    this.sub = opts.sub;
+    this.maxv = opts.maxv;
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      let y = this.leak ? tf.leakyRelu(x, this.leak) : tf.relu(x);
+      if (this.sub) y = tf.sub(y, this.sub);
+      if (this.maxv !== undefined) y = tf.minimum(y, this.maxv);
+      return y;
+    });
+  }
+
+  override extraRepr(): string {
+    return [['leak', this.leak], ['sub', this.sub], ['maxv', this.maxv]]
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+  }
+}

@@ -1,0 +1,59 @@
+/** 2-D convolution with PyTorch semantics on NHWC tensors. */
+import { tf } from '../../core/tf.js';
+import { Module } from '../module.js';
+import { ModuleError, fmtShape } from '../module-error.js';
+import { uniformTensor } from '../init.js';
+
+/** Options of `Conv2d`. */
+export type Conv2dOptions = { stride?: number; padding?: number; bias?: boolean };
+
+/**
+ * `Conv2d(ni, nf, ks, { stride = 1, padding = 0, bias = true })`, as PyTorch's `nn.Conv2d`:
+ * explicit symmetric zero padding (not TF's `'same'`), so PyTorch weights give PyTorch outputs.
+ * The weight is stored in TF.js layout `[ks, ks, ni, nf]`; default init is PyTorch's
+ * (kaiming-uniform with a = √5, i.e. U(±1/√fanIn), bias likewise).
+ */
+export class Conv2d extends Module {
+  readonly ni: number;
+  readonly nf: number;
+  readonly ks: number;
+  readonly stride: number;
+  readonly padding: number;
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable | null;
+  private readonly pad: [[number, number], [number, number], [number, number], [number, number]];
+
+  constructor(ni: number, nf: number, ks: number, opts: Conv2dOptions = {}) {
+    super();
+    for (const [n, v] of [['ni', ni], ['nf', nf], ['ks', ks]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`Conv2d: ${n} must be an integer >= 1, got ${v}`);
+    }
+    this.ni = ni;
+    this.nf = nf;
+    this.ks = ks;
+    this.stride = opts.stride ?? 1;
+    this.padding = opts.padding ?? 0;
+    if (!Number.isInteger(this.stride) || this.stride < 1) throw new RangeError(`Conv2d: stride must be an integer >= 1, got ${this.stride}`);
+    if (!Number.isInteger(this.padding) || this.padding < 0) throw new RangeError(`Conv2d: padding must be an integer >= 0, got ${this.padding}`);
+    const p = this.padding;
+    this.pad = [[0, 0], [p, p], [p, p], [0, 0]];
+    const bound = 1 / Math.sqrt(ks * ks * ni);
+    this.weight = this.registerParameter('weight', uniformTensor([ks, ks, ni, nf], bound));
+    this.bias = opts.bias ?? true ? this.registerParameter('bias', uniformTensor([nf], bound)) : null;
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    if (x.rank !== 4 || x.shape[3] !== this.ni) {
+      throw new ModuleError(this, `${this.describe()} expected input [N, H, W, ${this.ni}] (NHWC), got ${fmtShape(x.shape)}`);
+    }
+    return tf.tidy(() => {
+      const y = tf.conv2d(x as tf.Tensor4D, this.weight as tf.Tensor4D, this.stride, this.pad);
+      return this.bias ? tf.add(y, this.bias) : y;
+    });
+  }
+
+  override extraRepr(): string {
+    const k = this.ks, s = this.stride, p = this.padding;
+    return `${this.ni}, ${this.nf}, kernel_size=(${k}, ${k}), stride=(${s}, ${s})${p ? `, padding=(${p}, ${p})` : ''}${this.bias ? '' : ', bias=False'}`;
+  }
+}

@@ -1,0 +1,65 @@
+/** Pooling layers on NHWC tensors. */
+import { tf } from '../../core/tf.js';
+import { Module } from '../module.js';
+import { ModuleError, fmtShape } from '../module-error.js';
+
+function check4d(m: Module, x: tf.Tensor): tf.Tensor4D {
+  if (x.rank !== 4) throw new ModuleError(m, `${m.describe()} expected input [N, H, W, C] (NHWC), got ${fmtShape(x.shape)}`);
+  return x as tf.Tensor4D;
+}
+
+function checkOne(name: string, size: number): void {
+  if (size !== 1) throw new RangeError(`${name}: only output size 1 is supported, got ${size}`);
+}
+
+/** `AdaptiveAvgPool2d(1)`: mean over H and W, keeping `[N, 1, 1, C]`. */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize = 1) {
+    super();
+    checkOne('AdaptiveAvgPool2d', outputSize);
+  }
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.mean(check4d(this, x), [1, 2], true);
+  }
+  override extraRepr(): string {
+    return `output_size=${this.outputSize}`;
+  }
+}
+
+/** `AdaptiveMaxPool2d(1)`: max over H and W, keeping `[N, 1, 1, C]`. */
+export class AdaptiveMaxPool2d extends Module {
+  constructor(readonly outputSize = 1) {
+    super();
+    checkOne('AdaptiveMaxPool2d', outputSize);
+  }
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.max(check4d(this, x), [1, 2], true);
+  }
+  override extraRepr(): string {
+    return `output_size=${this.outputSize}`;
+  }
+}
+
+/** `MaxPool2d(ks, { stride = ks, padding = 0 })`, PyTorch semantics. */
+export class MaxPool2d extends Module {
+  readonly ks: number;
+  readonly stride: number;
+  readonly padding: number;
+  constructor(ks: number, opts: { stride?: number; padding?: number } = {}) {
+    super();
+    this.ks = ks;
+    this.stride = opts.stride ?? ks;
+    this.padding = opts.padding ?? 0;
+  }
+  forward(x: tf.Tensor): tf.Tensor {
+    const x4 = check4d(this, x);
+    return tf.tidy(() => {
+      const p = this.padding;
+      const xp = p ? tf.pad(x4, [[0, 0], [p, p], [p, p], [0, 0]], -Infinity) : x4;
+      return tf.maxPool(xp, this.ks, this.stride, 'valid');
+    });
+  }
+  override extraRepr(): string {
+    return `kernel_size=${this.ks}, stride=${this.stride}, padding=${this.padding}`;
+  }
+}

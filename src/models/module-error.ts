@@ -1,0 +1,24 @@
+/**
+ * Errors raised while running a module carry the module that failed, so a shape mistake reads
+ * `Linear(64 → 10) got input [512, 256] from Flatten` instead of a bare TF.js stack.
+ */
+import type { Module } from './module.js';
+
+/** An error raised inside a module's `forward`, naming the module (and, once, its input's source). */
+export class ModuleError extends Error {
+  /** The innermost module whose forward failed. */
+  readonly module: Module;
+  /** Whether a container already said which module produced the failing input. */
+  sourceNamed = false;
+
+  constructor(module: Module, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ModuleError';
+    this.module = module;
+  }
+}
+
+/** Format a shape the way the error messages show it: `[512, 28, 28, 1]`. */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}

@@ -1,0 +1,218 @@
+/**
+ * A PyTorch-like `Module` on TF.js: parameters and buffers are `tf.Variable`s registered by name,
+ * children form a tree whose dotted paths are the state-dict keys PyTorch uses (`0.0.weight`,
+ * `1.running_mean`), and `forward(x)` fires the module's forward hooks through a `mitt` emitter.
+ *
+ * Subclasses write `forward(x)` as in PyTorch; the base class wraps it once per instance so that
+ * every call fires hooks and reports failures naming the module.
+ */
+import mitt, { type Emitter } from 'mitt';
+import { tf } from '../core/tf.js';
+import { ModuleError, fmtShape } from './module-error.js';
+
+/** What a forward hook receives: the module, its input and its output (valid only during the call). */
+export type ForwardHookEvent = { module: Module; input: tf.Tensor; output: tf.Tensor };
+
+/** The events a module emits. */
+export type ModuleEvents = { forward: ForwardHookEvent };
+
+/** A state dict: PyTorch-named keys to tensors (in the module's own TF.js layout). */
+export type StateDict = Record<string, tf.Tensor>;
+
+/** The base class of every layer and model. */
+export abstract class Module {
+  /** Training mode (batch statistics, dropout on) or eval mode. */
+  training = true;
+  /** The per-module emitter behind forward hooks (`Hook` / `Hooks` subscribe to `'forward'`). */
+  readonly events: Emitter<ModuleEvents> = mitt<ModuleEvents>();
+
+  private readonly params = new Map<string, tf.Variable>();
+  private readonly bufs = new Map<string, tf.Variable>();
+  private readonly mods = new Map<string, Module>();
+  private hookCount = 0;
+
+  constructor() {
+    // Wrap the subclass's forward once, so `m.forward(x)` is the one way to run a module and it
+    // always fires hooks; errors from TF.js are re-raised naming the innermost failing module.
+    const impl = this.forward;
+    Object.defineProperty(this, 'forward', {
+      configurable: true,
+      writable: true,
+      value: (x: tf.Tensor): tf.Tensor => {
+        let out: tf.Tensor;
+        try {
+          out = impl.call(this, x);
+        } catch (e) {
+          if (e instanceof ModuleError) throw e;
+          const msg = e instanceof Error ? e.message : String(e);
+          throw new ModuleError(this, `${this.describe()} failed on input ${fmtShape(x.shape)}: ${msg}`, { cause: e });
+        }
+        if (this.hookCount > 0) this.events.emit('forward', { module: this, input: x, output: out });
+        return out;
+      },
+    });
+  }
+
+  /** Run the module. Subclasses implement it; callers always go through it. */
+  abstract forward(x: tf.Tensor): tf.Tensor;
+
+  /** Register a trainable parameter under `name` (created from `init`, which is then disposed). */
+  protected registerParameter(name: string, init: tf.Tensor): tf.Variable {
+    const v = tf.variable(init, true, undefined, init.dtype);
+    init.dispose();
+    this.params.set(name, v);
+    return v;
+  }
+
+  /** Register a non-trainable state tensor (running statistics, counts) under `name`. */
+  protected registerBuffer(name: string, init: tf.Tensor): tf.Variable {
+    const v = tf.variable(init, false, undefined, init.dtype);
+    init.dispose();
+    this.bufs.set(name, v);
+    return v;
+  }
+
+  /** Register a child module under `name` (its keys become `name.…`). Returns the child. */
+  protected registerModule<M extends Module>(name: string, m: M): M {
+    this.mods.set(name, m);
+    return m;
+  }
+
+  /** Direct children, in registration order. */
+  children(): Module[] {
+    return [...this.mods.values()];
+  }
+
+  /** Direct children with their names. */
+  namedChildren(): [string, Module][] {
+    return [...this.mods.entries()];
+  }
+
+  /** This module and every descendant, depth first (as PyTorch's `modules()`). */
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /** This module (name `''`) and every descendant with its dotted path. */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [name, m] of this.mods) out.push(...m.namedModules(prefix ? `${prefix}.${name}` : name));
+    return out;
+  }
+
+  /** Every trainable parameter with its dotted PyTorch-style name. */
+  namedParameters(): [string, tf.Variable][] {
+    return this.collect((m) => m.params);
+  }
+
+  /** Every trainable parameter. */
+  parameters(): tf.Variable[] {
+    return this.namedParameters().map(([, v]) => v);
+  }
+
+  /** Every buffer with its dotted name. */
+  namedBuffers(): [string, tf.Variable][] {
+    return this.collect((m) => m.bufs);
+  }
+
+  /** Every buffer (running statistics and counts). */
+  buffers(): tf.Variable[] {
+    return this.namedBuffers().map(([, v]) => v);
+  }
+
+  private collect(pick: (m: Module) => Map<string, tf.Variable>): [string, tf.Variable][] {
+    const out: [string, tf.Variable][] = [];
+    for (const [path, m] of this.namedModules()) {
+      for (const [name, v] of pick(m)) out.push([path ? `${path}.${name}` : name, v]);
+    }
+    return out;
+  }
+
+  /** Switch this module and its descendants to training (`true`) or eval mode. Returns `this`. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  /** Switch to eval mode (running statistics, no dropout). Returns `this`. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /**
+   * Parameters then buffers of every module, keyed as PyTorch keys them. The tensors are the live
+   * variables: clone them if they must survive further training.
+   */
+  stateDict(): StateDict {
+    const sd: StateDict = {};
+    for (const [path, m] of this.namedModules()) {
+      const pre = path ? `${path}.` : '';
+      for (const [n, v] of m.params) sd[pre + n] = v;
+      for (const [n, v] of m.bufs) sd[pre + n] = v;
+    }
+    return sd;
+  }
+
+  /**
+   * Copy `sd` into this module's parameters and buffers. Everything is checked before anything is
+   * written: a missing or unexpected key, or a shape mismatch, throws naming the key (and both
+   * shapes) and leaves the module untouched.
+   */
+  loadStateDict(sd: StateDict, opts: { strict?: boolean } = {}): void {
+    const strict = opts.strict ?? true;
+    const own = this.stateDict();
+    const missing = Object.keys(own).filter((k) => !(k in sd));
+    const extra = Object.keys(sd).filter((k) => !(k in own));
+    if (strict && missing.length) throw new Error(`loadStateDict: missing key '${missing[0]}'${missing.length > 1 ? ` (and ${missing.length - 1} more: ${missing.slice(1, 5).join(', ')})` : ''}`);
+    if (strict && extra.length) throw new Error(`loadStateDict: unexpected key '${extra[0]}'${extra.length > 1 ? ` (and ${extra.length - 1} more)` : ''}`);
+    for (const [k, v] of Object.entries(own)) {
+      const src = sd[k];
+      if (!src) continue;
+      if (!tf.util.arraysEqual(src.shape, v.shape)) {
+        throw new Error(`loadStateDict: shape mismatch for '${k}': model has ${fmtShape(v.shape)}, state dict has ${fmtShape(src.shape)}`);
+      }
+    }
+    for (const [k, v] of Object.entries(own)) {
+      const src = sd[k];
+      if (!src) continue;
+      (v as tf.Variable).assign(src.dtype === v.dtype ? src : tf.cast(src, v.dtype));
+    }
+  }
+
+  /** Subscribe `fn` to this module's forward calls; returns the function that unsubscribes it. */
+  onForward(fn: (e: ForwardHookEvent) => void): () => void {
+    this.events.on('forward', fn);
+    this.hookCount++;
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      this.events.off('forward', fn);
+      this.hookCount--;
+    };
+  }
+
+  /** Free every parameter and buffer of this module and its descendants. */
+  dispose(): void {
+    for (const v of [...this.parameters(), ...this.buffers()]) v.dispose();
+  }
+
+  /** The arguments shown in `toString()`, as PyTorch's `extra_repr` (e.g. `1, 8, kernel_size=(5, 5)`). */
+  extraRepr(): string {
+    return '';
+  }
+
+  /** Short one-line description used in error messages: `Conv2d(1, 8, kernel_size=(5, 5), …)`. */
+  describe(): string {
+    return `${this.constructor.name}(${this.extraRepr()})`;
+  }
+
+  /** The module tree, printed like PyTorch's `print(model)`. */
+  toString(): string {
+    const kids = this.namedChildren();
+    if (!kids.length) return this.describe();
+    const lines = kids.map(([n, m]) => `  (${n}): ${m.toString().split('\n').join('\n  ')}`);
+    const extra = this.extraRepr();
+    return `${this.constructor.name}(${extra ? `${extra}\n` : '\n'}${lines.join('\n')}\n)`;
+  }
+}

@@ -1,0 +1,69 @@
+/** PyTorch's `nn.BatchNorm2d` on NHWC tensors. */
+import { tf } from '../../core/tf.js';
+import { Module } from '../module.js';
+import { ModuleError, fmtShape } from '../module-error.js';
+
+/** Options of `BatchNorm2d`. */
+export type BatchNorm2dOptions = { eps?: number; momentum?: number };
+
+/**
+ * `BatchNorm2d(nf, { eps = 1e-5, momentum = 0.1 })` with PyTorch semantics: in training, normalise
+ * with the batch's per-channel mean and biased variance and move `running_mean` / `running_var`
+ * (unbiased variance) towards them by `momentum`; in eval mode, normalise with the running
+ * statistics. Learned `weight` (ones) and `bias` (zeros); `num_batches_tracked` counts updates.
+ */
+export class BatchNorm2d extends Module {
+  readonly nf: number;
+  readonly eps: number;
+  readonly momentum: number;
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+  readonly numBatchesTracked: tf.Variable;
+
+  constructor(nf: number, opts: BatchNorm2dOptions = {}) {
+    super();
+    if (!Number.isInteger(nf) || nf < 1) throw new RangeError(`BatchNorm2d: nf must be an integer >= 1, got ${nf}`);
+    this.nf = nf;
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum ?? 0.1;
+    if (!(this.eps > 0)) throw new RangeError(`BatchNorm2d: eps must be > 0, got ${this.eps}`);
+    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new RangeError(`BatchNorm2d: momentum must be in [0, 1], got ${this.momentum}`);
+    this.weight = this.registerParameter('weight', tf.ones([nf]));
+    this.bias = this.registerParameter('bias', tf.zeros([nf]));
+    this.runningMean = this.registerBuffer('running_mean', tf.zeros([nf]));
+    this.runningVar = this.registerBuffer('running_var', tf.ones([nf]));
+    this.numBatchesTracked = this.registerBuffer('num_batches_tracked', tf.scalar(0, 'int32'));
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    if (x.rank !== 4 || x.shape[3] !== this.nf) {
+      throw new ModuleError(this, `${this.describe()} expected input [N, H, W, ${this.nf}] (NHWC), got ${fmtShape(x.shape)}`);
+    }
+    const x4 = x as tf.Tensor4D;
+    if (!this.training) {
+      return tf.batchNorm(x4, this.runningMean, this.runningVar, this.bias, this.weight, this.eps);
+    }
+    const n = x.size / this.nf;
+    if (n < 2) throw new ModuleError(this, `${this.describe()} needs more than 1 value per channel in training, got input ${fmtShape(x.shape)}`);
+    return tf.tidy(() => {
+      const { mean, variance } = tf.moments(x4, [0, 1, 2]);
+      this.updateStats(mean, variance, n);
+      return tf.batchNorm(x4, mean, variance, this.bias, this.weight, this.eps);
+    });
+  }
+
+  private updateStats(mean: tf.Tensor, variance: tf.Tensor, n: number): void {
+    const m = this.momentum;
+    tf.tidy(() => {
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(variance, (m * n) / (n - 1))));
+      this.numBatchesTracked.assign(tf.add(this.numBatchesTracked, tf.scalar(1, 'int32')));
+    });
+  }
+
+  override extraRepr(): string {
+    return `${this.nf}, eps=${this.eps}, momentum=${this.momentum}`;
+  }
+}
