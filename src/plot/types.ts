@@ -1,0 +1,89 @@
+/**
+ * Option types of the plotting module. Every chart function takes plain numbers and returns SVG text;
+ * nothing here touches tensors, the DOM or a browser.
+ */
+
+/** One named line: `y[i]` plotted against `x[i]`. Non-finite points are dropped when drawn. */
+export type Series = { name: string; x: number[]; y: number[] };
+
+/** One panel of line plots: a titled pair of axes holding one or more series. */
+export type LinePanel = {
+  /** Panel title, drawn above the plot area. */
+  title: string;
+  /** Label under the x axis. */
+  xLabel: string;
+  /** Label left of the y axis (rotated). */
+  yLabel: string;
+  /** The lines to draw; more than one gets a legend. */
+  series: Series[];
+  /** Log10 x axis (points with x <= 0 are dropped). */
+  logX?: boolean;
+  /** Log10 y axis (points with y <= 0 are dropped). */
+  logY?: boolean;
+};
+
+/** Options of `lineChart`: one panel plus the figure size in CSS pixels. */
+export type LineChartOptions = LinePanel & {
+  /** Figure width in pixels (default 640). */
+  width?: number;
+  /** Figure height in pixels (default 400). */
+  height?: number;
+};
+
+/** Options of `multiPanelLineChart`: several line panels in a grid under one figure title. */
+export type MultiPanelLineChartOptions = {
+  /** Figure title, drawn above all panels. */
+  title: string;
+  /** The panels, filled row by row. */
+  panels: LinePanel[];
+  /** Panels per row (default: all in one row up to 3, else about a square grid). */
+  columns?: number;
+  /** Width of one panel in pixels (default 460). */
+  panelWidth?: number;
+  /** Height of one panel in pixels (default 320). */
+  panelHeight?: number;
+};
+
+/**
+ * Options of `heatmapImage`: a "colorful dimension" picture of activation histograms.
+ * `matrix[r][c]` is the count of bin `r` at iteration `c`; row 0 is the lowest bin, drawn at the bottom.
+ */
+export type HeatmapImageOptions = {
+  /** Figure title. */
+  title: string;
+  /** Rows = bins (row 0 = lowest bin, drawn at the bottom), columns = iterations. */
+  matrix: number[][];
+  /** Label under the x axis (the iteration axis). */
+  xLabel: string;
+  /** Label left of the y axis (the bin axis). */
+  yLabel: string;
+  /** Colour by log1p(count) instead of the raw count (default true, as in the fastai course). */
+  logScale?: boolean;
+  /** Figure width in pixels (default 640). */
+  width?: number;
+  /** Figure height in pixels (default 400). */
+  height?: number;
+};
+
+/** One panel of `heatmapGrid`: a titled histogram matrix (same layout as `HeatmapImageOptions.matrix`). */
+export type HeatmapPanel = { title: string; matrix: number[][] };
+
+/** Options of `heatmapGrid`: several histogram pictures side by side, each coloured on its own range. */
+export type HeatmapGridOptions = {
+  /** Figure title, drawn above all panels. */
+  title: string;
+  /** The panels, filled row by row. */
+  panels: HeatmapPanel[];
+  /** Panels per row (default: all in one row up to 3, else about a square grid). */
+  columns?: number;
+  /** Colour by log1p(count) instead of the raw count (default true). */
+  logScale?: boolean;
+  /** Label under each panel's x axis (default "iteration"; "" for none). */
+  xLabel?: string;
+  /** Label left of each panel's y axis (default "bin"; "" for none). */
+  yLabel?: string;
+  /** Width of one panel in pixels (default 360). */
+  panelWidth?: number;
+  /** Height of one panel in pixels (default 260). */
+  panelHeight?: number;
+};
