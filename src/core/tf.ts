@@ -6,4 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 
+// TF.js's cpu backend prints an "install tfjs-node" banner on first use in Node; tfai chooses and
+// reports the backend itself (`initBackend`), so run in PROD mode, which silences such warnings.
+tf.env().set('PROD', true);
+
 export { tf };

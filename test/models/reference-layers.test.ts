@@ -4,12 +4,13 @@ import { BatchNorm2d } from '../../src/models/norms/batch-norm-2d.js';
 import { Conv2d } from '../../src/models/layers/conv2d.js';
 import { GeneralRelu } from '../../src/models/layers/activations.js';
 import { expectClose, ref, toTensor } from '../helpers/reference.js';
+import { useBackend } from '../helpers/backend.js';
 
 const backends = ['cpu', 'wasm'] as const;
 
 describe.each(backends)('layers match PyTorch on %s', (backend) => {
   beforeAll(async () => {
-    await tf.setBackend(backend);
+    await useBackend(backend);
   });
 
   it('BatchNorm2d: train output, gradients, running stats, eval output', async () => {
