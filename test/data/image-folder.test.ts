@@ -1,0 +1,129 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../../src/core/tf.js';
+import { DataLoader } from '../../src/data/data-loader.js';
+import { CIFAR10_MEAN, CIFAR10_STD } from '../../src/data/cifar10.js';
+import { decodeImage, encodePng } from '../../src/data/image-decode.js';
+import { ByteImageDataset, imageFolder } from '../../src/data/image-folder.js';
+import { showBatch } from '../../src/data/show-batch.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const tmp = mkdtempSync(join(tmpdir(), 'tfai-imgfolder-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const solid = (w: number, h: number, rgb: [number, number, number]): Uint8Array => new Uint8Array(w * h * 3).map((_, i) => rgb[i % 3]);
+
+function write(path: string, data: Uint8Array | Buffer): void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, data);
+}
+
+describe('decodeImage', () => {
+  it('decodes RGB PNG, grey PNG and JPEG to RGB bytes', () => {
+    const rgb = decodeImage(encodePng(solid(3, 2, [10, 20, 30]), 3, 2));
+    expect([rgb.width, rgb.height]).toEqual([3, 2]);
+    expect(Array.from(rgb.data.subarray(0, 6))).toEqual([10, 20, 30, 10, 20, 30]);
+
+    const grey = new PNG({ width: 2, height: 2, colorType: 0, inputColorType: 0, inputHasAlpha: false } as ConstructorParameters<typeof PNG>[0]);
+    grey.data = Buffer.from([50, 50, 50, 50]);
+    const g = decodeImage(PNG.sync.write(grey, { colorType: 0, inputColorType: 0, inputHasAlpha: false }));
+    expect(Array.from(g.data)).toEqual(new Array(12).fill(50));
+
+    const rgba = new Uint8Array(4 * 4 * 4).map((_, i) => [200, 0, 0, 255][i % 4]);
+    const j = decodeImage(jpeg.encode({ width: 4, height: 4, data: rgba }, 95).data);
+    expect([j.width, j.height]).toEqual([4, 4]);
+    expect(Math.abs(j.data[0] - 200)).toBeLessThan(8);
+    expect(j.data[1]).toBeLessThan(8);
+  });
+
+  it('names the file and passes on the decoder message', () => {
+    expect(() => decodeImage(Buffer.from('hello'), 'a/b.png')).toThrow(/a\/b\.png: cannot decode image: not a PNG or JPEG file \(first bytes: 68 65 6c 6c\)/);
+    const png = encodePng(solid(4, 4, [1, 2, 3]), 4, 4);
+    expect(() => decodeImage(png.subarray(0, 40), 'cut.png')).toThrow(/cut\.png: cannot decode image: PNG decoder: .+/);
+  });
+});
+
+describe('imageFolder', () => {
+  it('reads class folders (sorted), PNG and JPEG, skipping other files; limit goes round-robin', async () => {
+    const dir = join(tmp, 'ok');
+    write(join(dir, 'red', 'a.png'), encodePng(solid(8, 8, [255, 0, 0]), 8, 8));
+    write(join(dir, 'red', 'b.png'), encodePng(solid(8, 8, [250, 0, 0]), 8, 8));
+    write(join(dir, 'blue', 'x.JPG'), jpeg.encode({ width: 8, height: 8, data: new Uint8Array(256).map((_, i) => [0, 0, 255, 255][i % 4]) }, 100).data);
+    write(join(dir, 'blue', 'notes.txt'), Buffer.from('not an image'));
+    write(join(dir, 'README'), Buffer.from('loose file'));
+    const all = await imageFolder(dir);
+    expect(all.classes).toEqual(['blue', 'red']);
+    expect(Array.from(all.labels)).toEqual([0, 1, 1]);
+    expect(all.files.map((f) => f.slice(dir.length + 1))).toEqual(['blue/x.JPG', 'red/a.png', 'red/b.png']);
+    expect([all.height, all.width, all.images.length]).toEqual([8, 8, 3 * 8 * 8 * 3]);
+    expect(Array.from(all.images.subarray(64 * 3, 64 * 3 + 3))).toEqual([255, 0, 0]);
+
+    const two = await imageFolder(dir, { limit: 2, classes: ['red', 'blue', 'green'] });
+    expect(Array.from(two.labels)).toEqual([0, 1]);
+    expect(two.classes).toEqual(['red', 'blue', 'green']);
+  });
+
+  it('errors: unknown class folder, undecodable image (path + message), mixed sizes, no images', async () => {
+    const dir = join(tmp, 'bad');
+    write(join(dir, 'cat', 'a.png'), encodePng(solid(4, 4, [1, 1, 1]), 4, 4));
+    await expect(imageFolder(dir, { classes: ['dog'] })).rejects.toThrow(/bad\/cat is not a known class; the class list is \[dog\]/);
+    write(join(dir, 'cat', 'b.png'), encodePng(solid(5, 4, [1, 1, 1]), 5, 4));
+    await expect(imageFolder(dir)).rejects.toThrow(/cat\/b\.png is 5×4 but .*cat\/a\.png is 4×4/);
+    write(join(dir, 'cat', 'b.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]));
+    await expect(imageFolder(dir)).rejects.toThrow(/cat\/b\.png: cannot decode image: PNG decoder: /);
+    mkdirSync(join(tmp, 'empty', 'cat'), { recursive: true });
+    await expect(imageFolder(join(tmp, 'empty'))).rejects.toThrow(/no \.png\/\.jpg\/\.jpeg images/);
+    await expect(imageFolder(join(tmp, 'nowhere'))).rejects.toThrow(/cannot read folder .*nowhere/);
+  });
+});
+
+describe('ByteImageDataset and showBatch', () => {
+  it('normalises per channel through its lookup table', () => {
+    const ds = new ByteImageDataset(new Uint8Array([255, 0, 51, 0, 255, 102]), new Int32Array([4, 7]), [1, 1, 3], { mean: [0.5, 0, 0.1], std: [0.5, 1, 2] });
+    const [x, y] = ds.getBatch(new Int32Array([1, 0]));
+    expect(x.shape).toEqual([2, 1, 1, 3]);
+    const v = Array.from(x.dataSync());
+    [-1, 1, (0.4 - 0.1) / 2, 1, 0, (0.2 - 0.1) / 2].forEach((want, i) => expect(v[i]).toBeCloseTo(want, 6));
+    expect(Array.from(y.dataSync())).toEqual([7, 4]);
+    tf.dispose([x, y]);
+    expect(() => ds.getBatch(new Int32Array([2]))).toThrow(/index 2 .* out of range \[0, 2\)/);
+  });
+
+  it('writes a de-normalised, labelled PNG grid and disposes the batch', async () => {
+    const n = 6;
+    const colours: [number, number, number][] = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255], [255, 0, 255]];
+    const bytes = new Uint8Array(n * 32 * 32 * 3);
+    colours.forEach((c, k) => bytes.set(solid(32, 32, c), k * 32 * 32 * 3));
+    const ds = new ByteImageDataset(bytes, Int32Array.from({ length: n }, (_, i) => i), [32, 32, 3], { mean: CIFAR10_MEAN, std: CIFAR10_STD });
+    const dl = new DataLoader(ds, { bs: 4 });
+    const before = tf.memory().numTensors;
+    const path = join(tmp, 'grid', 'batch.png');
+    const classes = ['airplane', 'automobile', 'bird', 'cat'];
+    const info = await showBatch(dl, path, { classes, mean: CIFAR10_MEAN, std: CIFAR10_STD, n: 16 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(info.n).toBe(4);
+    const png = PNG.sync.read(readFileSync(path));
+    expect([png.width, png.height]).toEqual([info.width, info.height]);
+    // 2×2 grid of 96-pixel cells with a 4-pixel gap and an 11-pixel label strip
+    expect(png.width).toBe(4 + 2 * (96 + 4));
+    const px = (x: number, y: number): number[] => Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3));
+    expect(px(4 + 50, 4 + 50)).toEqual([255, 0, 0]);
+    expect(px(4 + 100 + 50, 4 + 50)).toEqual([0, 255, 0]);
+    expect(px(4 + 100 + 50, 4 + 111 + 50)).toEqual([255, 255, 0]);
+    // the label strip holds some black text pixels under each image
+    const strip = (x0: number, y0: number): number => {
+      let dark = 0;
+      for (let y = y0; y < y0 + 11; y++) for (let x = x0; x < x0 + 96; x++) if (px(x, y)[0] === 0) dark++;
+      return dark;
+    };
+    expect(strip(4, 4 + 96)).toBeGreaterThan(20);
+    expect(strip(4 + 100, 4 + 111 + 96)).toBeGreaterThan(10);
+  });
+});
