@@ -34,6 +34,10 @@ export { Dropout } from './models/layers/dropout.js';
 export * from './models/norms/index.js';
 export { kaimingNormal, kaimingUniform, fanIn, leakyReluGain, type KaimingOptions } from './models/init.js';
 export { convLayer, getCnnLayers, getCnnModel, initCnn, type ConvLayerOptions, type LayerFactory, type CnnData } from './models/cnn.js';
+export { CNN, type CnnOptions } from './models/cifar-cnn.js';
+export { ResNet, PlainBlock, BasicBlock, type BlockClass, type ResNetOptions } from './models/resnet.js';
+export { ModuleList, SimpleNet, ConvNet, ConvLayer, ConvNet2, BnLayer, ResnetLayer, ConvBnNet, ConvBnNet2, ResNetLadder, ResNetLadder2, type BnLayerOptions } from './models/ladder.js';
+export { summary, type SummaryRow, type ModelSummary } from './models/summary.js';
 
 // data
 export * from './data/index.js';
@@ -41,6 +45,12 @@ export * from './data/index.js';
 // callbacks
 export { AvgStats, AvgStatsCallback, type AvgStatsOptions, type EpochStats } from './callbacks/avg-stats.js';
 export { Recorder } from './callbacks/recorder.js';
+export { LRFind, lrFind, suggestLr, minLossLr, smoothLosses, type LRFindOptions, type LRFindStop, type LrFindResult, type LrFindRunOptions } from './callbacks/lr-find.js';
+export { plotLr, plotLoss, plotLrFind, plotMetrics, type RecordedRun, type LrCurve, type PlotOptions, type PlotLossOptions } from './callbacks/recorder-plots.js';
+export { ProgressCallback, formatTime, type ProgressOptions, type ProgressStream } from './callbacks/progress.js';
+export { EarlyStoppingCallback, type EarlyStoppingOptions } from './callbacks/early-stopping.js';
+export { TerminateOnNaNCallback, type TerminateOnNaNOptions, type NonFiniteLoss } from './callbacks/terminate-on-nan.js';
 export { ParamScheduler } from './callbacks/param-scheduler.js';
 export { BatchTransformXCallback, viewTfm, type BatchTfm } from './callbacks/batch-transform.js';
 export { CudaCallback, type CudaCallbackOptions } from './callbacks/cuda.js';
+

@@ -71,7 +71,8 @@ export class AvgStatsCallback extends Callback {
   readonly validStats: AvgStats;
   /** Every finished epoch's averages. */
   readonly history: EpochStats[] = [];
-  private readonly print: boolean;
+  /** Whether `afterEpoch` prints the `train:` / `valid:` lines (a `ProgressCallback` turns it off). */
+  print: boolean;
   private readonly log: (line: string) => void;
   private started = 0;
 

@@ -1,6 +1,10 @@
 /** Learning rates and losses of every training batch, as the course's `Recorder`. */
 import { tf } from '../core/tf.js';
 import { Callback } from '../core/callback.js';
+import type { SavedFigure } from '../plot/index.js';
+import { AvgStatsCallback } from './avg-stats.js';
+import { minLossLr, suggestLr, smoothLosses } from './lr-find.js';
+import { plotLoss, plotLr, plotLrFind, plotMetrics, type PlotLossOptions, type PlotOptions } from './recorder-plots.js';
 
 /**
  * Records, for every training batch, each parameter group's learning rate and the loss. Losses stay
@@ -53,5 +57,33 @@ export class Recorder extends Callback {
   /** The learning rate of the last group per batch (what the course's `plot_lr` shows). */
   get lr(): number[] {
     return this.lrs.at(-1) ?? [];
+  }
+
+  /** Save the learning rate of every training batch to `<dir>/lr.svg|png` (see `plotLr`). */
+  plotLr(dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
+    return plotLr(this, dir, opts);
+  }
+
+  /** Save the training loss of every batch to `<dir>/loss.svg|png` (see `plotLoss`). */
+  plotLoss(dir: string, opts: PlotLossOptions = {}): Promise<SavedFigure> {
+    return plotLoss(this, dir, opts);
+  }
+
+  /**
+   * Save loss against learning rate (log x) to `<dir>/lr-find.svg|png`, for a run that swept the lr
+   * (an `LRFind` callback next to this recorder), with the smoothed loss and the suggested lr.
+   */
+  plotLrFind(dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
+    const lrs = this.lr;
+    const smooth = smoothLosses(this.losses);
+    const suggestion = suggestLr(lrs, smooth);
+    return plotLrFind({ lrs, losses: this.losses, smoothLosses: smooth, suggestion: Number.isFinite(suggestion) ? suggestion : minLossLr(lrs, smooth) }, dir, opts);
+  }
+
+  /** Save the per-epoch losses and metrics of the runner's `AvgStatsCallback` to `<dir>/metrics.svg|png`. */
+  plotMetrics(dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
+    const stats = this.run.cbs.find((c): c is AvgStatsCallback => c instanceof AvgStatsCallback);
+    if (!stats) throw new Error('Recorder.plotMetrics: the runner has no AvgStatsCallback');
+    return plotMetrics(stats, dir, opts);
   }
 }

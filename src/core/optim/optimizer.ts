@@ -142,7 +142,7 @@ export abstract class Optimizer {
     for (const [key, t] of Object.entries(sd.state)) {
       const [gi, pi, name] = key.split('.');
       const p = this.paramGroups[Number(gi)].params[Number(pi)];
-      this.stateOf(p)[name] = tf.variable(t.clone(), false);
+      this.stateOf(p)[name] = tf.variable(t, false); // shares t's data by reference count; assign() later swaps it out
     }
     for (const [key, t] of Object.entries(sd.paramSteps ?? {})) {
       const [gi, pi] = key.split('.');

@@ -1,0 +1,72 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  tf, Runner, Recorder, AvgStatsCallback, ParamScheduler, LRFind, accuracy, schedLin, plotLr, plotLoss, plotLrFind, plotMetrics,
+} from '../../src/index.js';
+import { tinyLearner } from '../helpers/tiny.js';
+
+let dir: string;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  dir = await mkdtemp(path.join(tmpdir(), 'tfai-recplots-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Texts of all <text> elements of an SVG file. */
+async function texts(file: string): Promise<string[]> {
+  const svg = await readFile(file, 'utf8');
+  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+}
+
+async function isPng(file: string): Promise<boolean> {
+  const b = await readFile(file);
+  return b.length > 1000 && b.subarray(1, 4).toString() === 'PNG';
+}
+
+describe('Recorder plots', () => {
+  it('plotLr, plotLoss and plotMetrics write labelled SVG + PNG files (also as Recorder methods)', async () => {
+    const run = new Runner({ cbs: [new AvgStatsCallback([accuracy], { print: false }), new Recorder(), new ParamScheduler('lr', schedLin(0.01, 0.3))] });
+    await run.fit(3, tinyLearner());
+    const rec = run.cb(Recorder);
+
+    const lr = await rec.plotLr(dir);
+    expect(path.basename(lr.svg)).toBe('lr.svg');
+    expect(await isPng(lr.png)).toBe(true);
+    expect(await texts(lr.svg)).toEqual(expect.arrayContaining(['iteration', 'learning rate']));
+
+    const loss = await rec.plotLoss(dir, { skipLast: 2 });
+    expect(await isPng(loss.png)).toBe(true);
+    expect(await texts(loss.svg)).toEqual(expect.arrayContaining(['iteration', 'loss']));
+
+    const m = await rec.plotMetrics(dir);
+    expect(await isPng(m.png)).toBe(true);
+    const t = await texts(m.svg);
+    expect(t).toEqual(expect.arrayContaining(['epoch', 'loss', 'accuracy', 'train loss', 'valid loss', 'train accuracy', 'valid accuracy']));
+  });
+
+  it('plotLrFind draws loss against lr on a log axis with the suggestion; Recorder.plotLrFind after an LRFind run', async () => {
+    const rec = new Recorder();
+    await new Runner({ cbs: [new LRFind({ minLr: 1e-4, maxLr: 10, maxIter: 30 }), rec] }).fit(10, tinyLearner());
+    const f = await rec.plotLrFind(dir, { name: 'sweep' });
+    expect(path.basename(f.png)).toBe('sweep.png');
+    const t = await texts(f.svg);
+    expect(t).toEqual(expect.arrayContaining(['learning rate (log scale)', 'loss', 'loss (smoothed)']));
+    expect(t.some((s) => s.startsWith('suggested lr'))).toBe(true);
+  });
+
+  it('plain functions accept plain numbers', async () => {
+    const lrs = [1e-3, 1e-2, 1e-1, 1];
+    const figs = [
+      await plotLr({ lrs: [[1, 2, 3], [0.1, 0.2, 0.3]], losses: [] }, dir, { name: 'lr2' }),
+      await plotLoss({ lrs: [], losses: [3, 2, 1] }, dir, { name: 'loss2' }),
+      await plotLrFind({ lrs, losses: [2, 1.5, 1, 9] }, dir, { name: 'lrf2' }),
+      await plotMetrics({ names: ['loss'], history: [{ epoch: 0, train: [1], valid: [1.2], seconds: 1 }] }, dir, { name: 'm2' }),
+    ];
+    for (const f of figs) expect(await isPng(f.png)).toBe(true);
+    expect(await texts(figs[0].svg)).toEqual(expect.arrayContaining(['group 0', 'group 1']));
+  });
+});
