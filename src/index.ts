@@ -54,3 +54,15 @@ export { ParamScheduler } from './callbacks/param-scheduler.js';
 export { BatchTransformXCallback, viewTfm, type BatchTfm } from './callbacks/batch-transform.js';
 export { CudaCallback, type CudaCallbackOptions } from './callbacks/cuda.js';
 
+// reliability: safetensors weights, atomic writes, checkpoints and resume, interrupts
+export { encodeSafetensors, decodeSafetensors, readSafetensors, writeSafetensors, SafetensorsError, type SafetensorsDtype, type WritableDtype, type HostTensor, type TensorToWrite, type SafetensorsContents } from './core/safetensors.js';
+export { writeFileAtomic, writeDirAtomic, fsyncDir, type FileContents } from './core/atomic-write.js';
+export { saveWeights, loadWeights } from './core/checkpoint/weights-file.js';
+export { layoutKinds, torchShape, type LayoutKind } from './core/checkpoint/torch-layout.js';
+export { readCheckpointFiles, resolveCheckpoint, listCheckpoints, CHECKPOINT_FILES, type CheckpointFiles } from './core/checkpoint/folder.js';
+export type { CheckpointState, RunPosition, JsonValue, LoaderState, ResumableLoader, ResumeAware, OptimizerMeta } from './core/checkpoint/types.js';
+export type { CheckpointRecord } from './core/runner.js';
+export { watchInterrupts, INTERRUPT_EXIT_CODE, type InterruptWatch, type InterruptWatchOptions } from './core/interrupt.js';
+export { CheckpointCallback, type CheckpointCallbackOptions, type StatefulCallback } from './callbacks/checkpoint.js';
+export { seededRand, type SamplerRngState, type StatefulRand } from './data/samplers.js';
+export type { DataLoaderState } from './data/data-loader.js';

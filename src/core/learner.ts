@@ -3,6 +3,7 @@ import { tf } from './tf.js';
 import type { LossFunc } from './losses.js';
 import { sgd } from './optim/sgd.js';
 import type { OptFunc, Optimizer } from './optim/optimizer.js';
+import { asModule, loadWeights, saveWeights } from './checkpoint/weights-file.js';
 
 /** What a learner needs of a model: a forward pass, modes and parameters (tfai's `Module` fits). */
 export interface Trainable {
@@ -59,6 +60,26 @@ export class Learner<M extends Trainable = Trainable, D extends DataSource = Dat
       if (g.length === 0) throw new Error(`Learner: parameter group ${i} is empty (check the splitter)`);
     });
     this.opt = this.optFunc(groups, lr);
+  }
+
+  /**
+   * Save the model's weights to `file` as safetensors, in PyTorch names and layouts (loadable by
+   * PyTorch's `safetensors.torch.load_file`). The write is atomic: a failed save leaves an existing
+   * file as it was. Returns `file`.
+   */
+  async save(file: string, opts: { metadata?: Record<string, string> } = {}): Promise<string> {
+    await saveWeights(asModule(this.model, 'Learner.save'), file, opts.metadata);
+    return file;
+  }
+
+  /**
+   * Load weights saved by `save` (or by PyTorch's safetensors) into the model. The file and its
+   * fit to the model are checked completely first: a truncated or foreign file, or one of another
+   * architecture, throws naming the file and the first mismatching key, and the model is unchanged.
+   * `strict: false` skips missing and unexpected keys (shapes must still match).
+   */
+  async load(file: string, opts: { strict?: boolean } = {}): Promise<void> {
+    await loadWeights(asModule(this.model, 'Learner.load'), file, opts);
   }
 
   /** Every trainable variable across the optimizer's groups (what backward differentiates). */

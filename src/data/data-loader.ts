@@ -3,9 +3,16 @@
  * generator. Iterate with `for await (const [xb, yb] of dl)`; each batch belongs to the caller.
  */
 import type { tf } from '../core/tf.js';
-import { makeRng } from '../core/rng.js';
 import type { Dataset } from './dataset.js';
-import { BatchSampler, RandomSampler, SequentialSampler, numBatches, type Sampler } from './samplers.js';
+import { BatchSampler, RandomSampler, SequentialSampler, numBatches, seededRand, type Sampler, type SamplerRngState } from './samplers.js';
+
+/** What a checkpoint keeps of a loader to resume it exactly (JSON-safe). */
+export interface DataLoaderState {
+  /** The shuffle generator's state when the loader owns one (it was given a `seed`), else null. */
+  rng: SamplerRngState | null;
+  /** The current epoch's order, for a shuffled loader saved mid-epoch; else null. */
+  order: number[] | null;
+}
 
 /** Options for `DataLoader`. */
 export interface DataLoaderOptions {
@@ -74,7 +81,7 @@ export class DataLoader implements AsyncIterable<[tf.Tensor, tf.Tensor]>, Iterab
     this.dropLast = dropLast;
     this.seed = opts.seed;
     const sampler: Sampler = this.shuffle
-      ? new RandomSampler(n, opts.seed === undefined ? {} : { rand: makeRng(opts.seed) })
+      ? new RandomSampler(n, opts.seed === undefined ? {} : { rand: seededRand(opts.seed) })
       : new SequentialSampler(n);
     this.batchSampler = new BatchSampler(sampler, { bs, dropLast });
   }
@@ -87,6 +94,52 @@ export class DataLoader implements AsyncIterable<[tf.Tensor, tf.Tensor]>, Iterab
   /** Number of items visited per epoch (fewer than `dataset.length` only with `dropLast`). */
   get nItems(): number {
     return this.dropLast ? this.length * this.bs : this.dataset.length;
+  }
+
+  /**
+   * The state to save in a checkpoint: the own shuffle generator's state, and with `withOrder`
+   * the order of the epoch in progress (needed to resume a shuffled loader mid-epoch).
+   */
+  getState(opts: { withOrder?: boolean } = {}): DataLoaderState {
+    const sampler = this.batchSampler.sampler;
+    const last = this.batchSampler.lastOrder;
+    return {
+      rng: sampler.getRngState?.() ?? null,
+      order: opts.withOrder && this.shuffle && last ? Array.from(last) : null,
+    };
+  }
+
+  /**
+   * Check that `state` fits this loader (same kind of generator, an order of the right length when
+   * resuming a shuffled loader mid-epoch) without changing anything.
+   * @throws Error naming what does not fit.
+   */
+  checkState(state: DataLoaderState, opts: { resumeAt?: number } = {}): void {
+    const mine = this.batchSampler.sampler.getRngState?.() ?? null;
+    if ((mine === null) !== (state.rng === null)) {
+      throw new Error(`DataLoader.setState: the saved state ${state.rng ? 'has its own shuffle generator' : 'has no shuffle generator of its own'} but this loader ${mine ? 'has one (shuffle with seed)' : 'has none'}: create the loader with the same shuffle and seed options`);
+    }
+    const from = opts.resumeAt ?? 0;
+    if (!Number.isInteger(from) || from < 0 || from > this.length) throw new RangeError(`DataLoader.setState: resumeAt must be an integer in [0, ${this.length}], got ${from}`);
+    if (from > 0 && this.shuffle) {
+      if (!state.order) throw new Error(`DataLoader.setState: resuming a shuffled loader at batch ${from} needs the epoch's order, which the state does not have`);
+      if (state.order.length !== this.dataset.length) throw new Error(`DataLoader.setState: the saved order has ${state.order.length} items, the dataset ${this.dataset.length}`);
+    }
+  }
+
+  /**
+   * Restore a state from `getState`. With `resumeAt: k` (> 0) the next epoch continues the saved
+   * epoch from batch `k` instead of starting a new one.
+   * @throws Error (before changing anything) when the state does not fit, see `checkState`.
+   */
+  setState(state: DataLoaderState, opts: { resumeAt?: number } = {}): void {
+    this.checkState(state, opts);
+    const from = opts.resumeAt ?? 0;
+    if (from > 0) {
+      const order = this.shuffle ? Int32Array.from(state.order!) : new SequentialSampler(this.dataset.length).indices();
+      this.batchSampler.resumeAt(order, from);
+    }
+    this.batchSampler.sampler.setRngState?.(state.rng);
   }
 
   /** One epoch of batches, synchronously (`for (const [xb, yb] of dl)`). */

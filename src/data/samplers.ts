@@ -2,7 +2,26 @@
  * Samplers decide the order items are visited in each epoch; `BatchSampler` cuts that order into
  * batches of indices. All randomness comes from the project's seeded generator (`core/rng`).
  */
+import seedrandom from 'seedrandom';
 import { permutation, random } from '../core/rng.js';
+
+/** A sampler generator's saved state (seedrandom's alea state: plain numbers, JSON-safe). */
+export type SamplerRngState = { alea: Record<string, number> };
+
+/** A uniform [0, 1) generator whose state can be read (for checkpoints). */
+export type StatefulRand = (() => number) & { state(): Record<string, number> };
+
+/**
+ * A generator seeded from `seed` whose state can be saved: the same sequence as `makeRng(seed)`
+ * (both are seedrandom's alea), plus `state()`. DataLoaders given a `seed` use it.
+ */
+export function seededRand(seed: number): StatefulRand {
+  return seedrandom.alea(String(seed), { state: true }) as StatefulRand;
+}
+
+function hasState(r: () => number): r is StatefulRand {
+  return typeof (r as Partial<StatefulRand>).state === 'function';
+}
 
 /** An epoch-order source: each call to `indices()` gives the item order for one epoch. */
 export interface Sampler {
@@ -10,6 +29,12 @@ export interface Sampler {
   readonly length: number;
   /** A fresh array with one epoch's visiting order (every index exactly once). */
   indices(): Int32Array;
+  /** Whether `indices()` gives a different order each epoch (the order must then be saved to resume mid-epoch). */
+  readonly random?: boolean;
+  /** The state of the sampler's own generator, or null when it has none to save. */
+  getRngState?(): SamplerRngState | null;
+  /** Restore what `getRngState` returned. */
+  setRngState?(state: SamplerRngState | null): void;
 }
 
 function checkN(who: string, n: number): void {
@@ -47,7 +72,9 @@ export interface RandomSamplerOptions {
 export class RandomSampler implements Sampler {
   /** Number of items. */
   readonly length: number;
-  private readonly rand: () => number;
+  /** Always true: every epoch is a new order. */
+  readonly random = true;
+  private rand: () => number;
 
   /**
    * @param n number of items (integer >= 0).
@@ -62,6 +89,27 @@ export class RandomSampler implements Sampler {
   /** A new permutation of `0 … n-1`, advancing the generator. */
   indices(): Int32Array {
     return permutation(this.length, this.rand);
+  }
+
+  /**
+   * The own generator's state, or null when the sampler draws from the global generator (saved
+   * with `getRngState` from `core/rng`) or from a `rand` without a `state()` method.
+   */
+  getRngState(): SamplerRngState | null {
+    return this.rand !== random && hasState(this.rand) ? { alea: { ...this.rand.state() } } : null;
+  }
+
+  /**
+   * Restore a state from `getRngState`. A null state is only accepted when this sampler has no own
+   * generator state either.
+   * @throws Error when the state does not fit this sampler (own generator vs global).
+   */
+  setRngState(state: SamplerRngState | null): void {
+    const mine = this.getRngState() !== null;
+    if (mine !== (state !== null)) {
+      throw new Error(`RandomSampler.setRngState: the state ${state ? 'has' : 'has no'} own generator but this sampler ${mine ? 'has one (seeded)' : 'has none (it draws from the global generator)'}`);
+    }
+    if (state) this.rand = seedrandom.alea('', { state: state.alea as seedrandom.State.Alea }) as StatefulRand;
   }
 }
 
@@ -92,6 +140,9 @@ export class BatchSampler implements Iterable<Int32Array> {
   readonly bs: number;
   /** Whether a last partial batch is dropped. */
   readonly dropLast: boolean;
+  /** The order of the epoch started last (null before the first), for mid-epoch checkpoints. */
+  lastOrder: Int32Array | null = null;
+  private pending: { order: Int32Array; from: number } | null = null;
 
   /**
    * @throws RangeError if `bs` is not an integer >= 1.
@@ -110,11 +161,32 @@ export class BatchSampler implements Iterable<Int32Array> {
     return numBatches(this.sampler.length, this.bs, this.dropLast);
   }
 
+  /**
+   * Make the next epoch continue `order` from batch `from` instead of drawing a new order (to
+   * resume mid-epoch: the order and position come from a checkpoint).
+   * @throws RangeError if `order` is not a permutation of the sampler's items or `from` is outside
+   *   `[0, length]`.
+   */
+  resumeAt(order: Int32Array, from: number): void {
+    const n = this.sampler.length;
+    if (order.length !== n) throw new RangeError(`BatchSampler.resumeAt: order has ${order.length} indices, the sampler has ${n} items`);
+    const seen = new Uint8Array(n);
+    for (const i of order) {
+      if (!(i >= 0 && i < n) || seen[i]) throw new RangeError(`BatchSampler.resumeAt: order is not a permutation of 0…${n - 1} (index ${i})`);
+      seen[i] = 1;
+    }
+    if (!Number.isInteger(from) || from < 0 || from > this.length) throw new RangeError(`BatchSampler.resumeAt: from must be an integer in [0, ${this.length}], got ${from}`);
+    this.pending = { order, from };
+  }
+
   /** One epoch of index batches (each a new array the consumer may keep). */
   *[Symbol.iterator](): Iterator<Int32Array> {
-    const order = this.sampler.indices();
+    const start = this.pending;
+    this.pending = null;
+    const order = start ? start.order : this.sampler.indices();
+    this.lastOrder = order;
     const nb = numBatches(order.length, this.bs, this.dropLast);
-    for (let b = 0; b < nb; b++) {
+    for (let b = start ? start.from : 0; b < nb; b++) {
       yield order.slice(b * this.bs, Math.min((b + 1) * this.bs, order.length));
     }
   }

@@ -1,0 +1,75 @@
+/** The shapes of what a checkpoint holds (`state.json`), shared by the runner and the callback. */
+import type { RngState } from '../rng.js';
+import type { Hypers } from '../optim/optimizer.js';
+
+/** A JSON value (what callback states are saved as). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * Where a fit stands, as "the next batch to run": `{ epoch: 2, phase: 'train', iter: 0 }` is the
+ * boundary after two full epochs; `{ epoch: 1, phase: 'train', iter: 5 }` is mid-epoch.
+ */
+export type RunPosition = { epoch: number; phase: 'train' | 'valid'; iter: number };
+
+/** A loader's saved state (tfai's `DataLoader.getState()`). */
+export type LoaderState = { rng: { alea: Record<string, number> } | null; order: number[] | null };
+
+/** A loader whose state can be saved and restored (tfai's `DataLoader` is one). */
+export interface ResumableLoader {
+  /** The state to save; `withOrder` adds the current epoch's order (for a mid-epoch checkpoint). */
+  getState(opts?: { withOrder?: boolean }): LoaderState;
+  /** Throw if `state` does not fit this loader (changes nothing). */
+  checkState(state: LoaderState, opts?: { resumeAt?: number }): void;
+  /** Restore `state`; with `resumeAt: k` the next epoch continues the saved one from batch `k`. */
+  setState(state: LoaderState, opts?: { resumeAt?: number }): void;
+}
+
+/** The optimizer's non-tensor state (its tensors are in `optimizer.safetensors`). */
+export type OptimizerMeta = {
+  /** Class name (`SGD`, `Adam`): resuming into another optimizer is refused. */
+  type: string;
+  /** Each group's hyperparameters. */
+  hypers: Hypers[];
+  /** Steps taken. */
+  step: number;
+  /** Per-parameter step counts keyed `"<group>.<index>"` (Adam's bias corrections). */
+  paramSteps: Record<string, number>;
+  /** Each group's parameters by state-dict key, to catch a reordered or different model. */
+  params: string[][];
+};
+
+/** Everything in `state.json`. */
+export type CheckpointState = {
+  format: 'tfai-checkpoint';
+  version: 1;
+  /** Folder name of this checkpoint. */
+  name: string;
+  /** Save counter across the directory (orders checkpoints for rotation). */
+  seq: number;
+  savedAt: string;
+  backend: string;
+  /** Epochs the fit was asked for (the schedules' denominator). */
+  epochs: number;
+  position: RunPosition;
+  nEpochs: number;
+  nIter: number;
+  /** The global RNG (`getRngState`). */
+  rng: RngState;
+  loaders: { train: LoaderState | null; valid: LoaderState | null };
+  optimizer: OptimizerMeta;
+  /** The monitored value when a `monitor` was given. */
+  monitor: { name: string; value: number } | null;
+  /** Callback states (`Recorder` losses, `AvgStatsCallback` history, …) keyed by callback. */
+  callbacks: Record<string, JsonValue>;
+  /** Size and SHA-256 of every other file of the checkpoint. */
+  files: Record<string, { bytes: number; sha256: string }>;
+};
+
+/**
+ * A callback that restores state when a fit resumes: the runner calls `restoreCheckpoint` after the
+ * first resumed epoch's `beginEpoch` (so `beginFit` / `beginEpoch` resets are already done).
+ */
+export interface ResumeAware {
+  /** Restore state from the checkpoint being resumed. */
+  restoreCheckpoint(state: CheckpointState): void | Promise<void>;
+}

@@ -1,0 +1,138 @@
+/**
+ * Ctrl-C: in a child process, the first SIGINT finishes the batch, writes a checkpoint, prints where
+ * and how to resume, and `fit` returns normally (exit code 0) — and the checkpoint resumes; two
+ * SIGINTs abort at once with exit code 130. In-process: no SIGINT listener outlives a fit.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tf, Runner, Callback, CheckpointCallback, readCheckpointFiles } from '../../src/index.js';
+import { convLearner, trackingCbs } from '../fixtures/tiny-conv.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const script = path.join(repo, 'test/fixtures/sigint-train.ts');
+let root: string;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'tfai-sigint-'));
+});
+afterAll(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+type Child = { proc: ChildProcess; out: () => string; waitFor: (s: string, ms?: number) => Promise<void>; exited: Promise<{ code: number | null; signal: string | null }> };
+
+function start(dir: string, msPerBatch: number): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', script, dir, String(msPerBatch)], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const waiters: [string, () => void][] = [];
+  const onData = (b: Buffer): void => {
+    out += b.toString();
+    for (const [s, done] of waiters) if (out.includes(s)) done();
+  };
+  proc.stdout!.on('data', onData);
+  proc.stderr!.on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const waitFor = (s: string, ms = 60_000): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (out.includes(s)) return resolve();
+      const t = setTimeout(() => reject(new Error(`child did not print '${s}' within ${ms} ms; output:\n${out}`)), ms);
+      waiters.push([s, () => (clearTimeout(t), resolve())]);
+      void exited.then(() => setTimeout(() => reject(new Error(`child exited before printing '${s}'; output:\n${out}`)), 50));
+    });
+  return { proc, out: () => out, waitFor, exited };
+}
+
+describe('SIGINT during fit (child process)', () => {
+  it('first Ctrl-C: finishes the batch, saves a checkpoint, says how to resume, exits 0; the checkpoint resumes', async () => {
+    const dir = path.join(root, 'once');
+    const child = start(dir, 5);
+    await child.waitFor('training started');
+    child.proc.kill('SIGINT');
+    const { code } = await child.exited;
+    const out = child.out();
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/tfai: interrupt received: finishing the current batch/);
+    expect(out).toMatch(/tfai: training interrupted (in epoch \d+ of 10000, after training batch \d|after epoch \d+ of 10000)/);
+    expect(out).toMatch(/tfai: checkpoint saved to .*epoch-\d{4}/);
+    expect(out).toMatch(/tfai: resume with: await run\.fit\(10000, learn, \{ resume: ".*once" \}\)/);
+    expect(out).toMatch(/fit returned \(interrupted: true\); SIGINT listeners left: 0/);
+
+    const ck = await readCheckpointFiles(dir);
+    const saved = out.match(/checkpoint saved to (.*)/)![1].trim();
+    expect(ck.folder).toBe(saved);
+    const pos = ck.state.position;
+    const learn = convLearner({ seed: 9 });
+    const { rec, cbs } = trackingCbs();
+    await new Runner({ cbs: [...cbs, new CheckpointCallback({ dir })], log: () => {} }).fit(pos.epoch + 1, learn, { resume: dir });
+    expect(rec.losses).toHaveLength((pos.epoch + 1) * 4);
+    rec.losses.forEach((l) => expect(Number.isFinite(l)).toBe(true));
+  });
+
+  it('second Ctrl-C: aborts at once with exit code 130', async () => {
+    const child = start(path.join(root, 'twice'), 1000);
+    await child.waitFor('training started');
+    child.proc.kill('SIGINT');
+    await child.waitFor('interrupt received');
+    const t0 = Date.now();
+    child.proc.kill('SIGINT');
+    const { code } = await child.exited;
+    expect(code, child.out()).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(900); // did not wait for the 1 s batch to finish
+    expect(child.out()).toMatch(/tfai: second interrupt: aborting now \(exit code 130\)/);
+    expect(child.out()).not.toMatch(/fit returned/);
+  });
+});
+
+describe('SIGINT listener lifetime (in process)', () => {
+  it('fit installs one listener and removes it, also when the fit fails', async () => {
+    const before = process.listenerCount('SIGINT');
+    let during = -1;
+    class Peek extends Callback {
+      override beginEpoch(): void {
+        during = process.listenerCount('SIGINT');
+      }
+    }
+    const run = new Runner({ cbs: [new Peek()], log: () => {} });
+    await run.fit(1, convLearner());
+    expect(during).toBe(before + 1);
+    expect(process.listenerCount('SIGINT')).toBe(before);
+    class Boom extends Callback {
+      override afterStep(): void {
+        throw new Error('boom');
+      }
+    }
+    await expect(new Runner({ cbs: [new Boom()], log: () => {} }).fit(1, convLearner())).rejects.toThrow('boom');
+    expect(process.listenerCount('SIGINT')).toBe(before);
+    await new Runner({ handleInterrupts: false, cbs: [new Peek()] }).fit(1, convLearner());
+    expect(during).toBe(before);
+  });
+
+  it('without a CheckpointCallback an interrupt says nothing was saved', async () => {
+    const log: string[] = [];
+    class Stop extends Callback {
+      override afterBatch(): void {
+        if (this.run.iter === 1) this.run.requestInterrupt();
+      }
+    }
+    const run = new Runner({ cbs: [new Stop()], log: (l) => log.push(l) });
+    await run.fit(3, convLearner());
+    expect(run.interrupted).toBe(true);
+    expect(log).toEqual(['tfai: training interrupted in epoch 1 of 3, after training batch 2', 'tfai: no checkpoint was saved for this point (add a CheckpointCallback to save one on interrupt)']);
+  });
+});
+
+describe('resume without a CheckpointCallback', () => {
+  it('restores the core state and says the callback histories were not restored', async () => {
+    const dir = path.join(root, 'bare');
+    await new Runner({ cbs: [...trackingCbs().cbs, new CheckpointCallback({ dir })], log: () => {} }).fit(1, convLearner());
+    const log: string[] = [];
+    const { rec, cbs } = trackingCbs();
+    await new Runner({ cbs, log: (l) => log.push(l) }).fit(2, convLearner({ seed: 4 }), { resume: dir });
+    expect(rec.losses).toHaveLength(4); // only the resumed epoch: nothing restored the recorder's history
+    expect(log.at(-1)).toBe('tfai: note: the checkpoint also holds the state of AvgStatsCallback, Recorder; add a CheckpointCallback to this runner to restore it');
+  });
+});
