@@ -4,6 +4,7 @@ import type { LossFunc } from './losses.js';
 import { sgd } from './optim/sgd.js';
 import type { OptFunc, Optimizer } from './optim/optimizer.js';
 import { asModule, loadWeights, saveWeights } from './checkpoint/weights-file.js';
+import { predict, tta, type BatchSource, type Predictions, type TtaOptions } from './predict.js';
 
 /** What a learner needs of a model: a forward pass, modes and parameters (tfai's `Module` fits). */
 export interface Trainable {
@@ -80,6 +81,22 @@ export class Learner<M extends Trainable = Trainable, D extends DataSource = Dat
    */
   async load(file: string, opts: { strict?: boolean } = {}): Promise<void> {
     await loadWeights(asModule(this.model, 'Learner.load'), file, opts);
+  }
+
+  /**
+   * The model's outputs (eval mode) for every batch of `dl` (default the validation loader), with
+   * the targets; the caller disposes both tensors.
+   */
+  async predict(dl: BatchSource = this.data.validDl): Promise<Predictions> {
+    return predict(this.model, dl);
+  }
+
+  /**
+   * Test-time augmentation over `dl` (default the validation loader): mean softmax probabilities
+   * of the plain images and `nAug` flipped / shifted views. The caller disposes the tensors.
+   */
+  async tta(opts: TtaOptions & { dl?: BatchSource } = {}): Promise<Predictions> {
+    return tta(this.model, opts.dl ?? this.data.validDl, opts);
   }
 
   /** Every trainable variable across the optimizer's groups (what backward differentiates). */
