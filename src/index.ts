@@ -10,6 +10,7 @@ export { initBackend, onAccelerator, chosenBackend, type BackendName, type Backe
 export { setSeed, getSeed, random, randInt, nextSeed, permutation, makeRng, getRngState, setRngState, type RngState } from './core/rng.js';
 export { Learner, type LearnerOptions, type Trainable, type DataSource } from './core/learner.js';
 export { Runner, type RunnerOptions, type FitOptions } from './core/runner.js';
+export { predict, tta, ttaView, type Predictions, type TtaOptions, type BatchSource } from './core/predict.js';
 export { Callback, type HandlerResult } from './core/callback.js';
 export { TrainEvalCallback } from './core/train-eval.js';
 export { CancelBatchError, CancelEpochError, CancelTrainError } from './core/cancel.js';

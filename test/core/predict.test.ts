@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, setSeed, TensorDataset, DataLoader, DataBunch, Learner, Sequential, Conv2d, ReLU, AdaptiveAvgPool2d, Flatten, Linear, crossEntropy, accuracy } from '../../src/index.js';
 import { ttaView } from '../../src/core/predict.js';
 
-function imageLearner(): Learner<Sequential> {
+function imageLearner(): Learner<Sequential, DataBunch> {
   setSeed(0);
   const x = tf.randomNormal([10, 8, 8, 3], 0, 1, 'float32', 1);
   const y = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0], 'int32');
@@ -50,12 +50,12 @@ describe('predict and tta', () => {
   it('ttaView: view 1 is an exact horizontal flip, shifted views keep the shape', () => {
     const x = tf.tensor4d(Array.from({ length: 2 * 3 * 4 }, (_, i) => i), [1, 3, 4, 2]);
     const flipped = ttaView(x, 1, 1);
-    const xa = x.arraySync()[0];
-    const fa = flipped.arraySync()[0];
+    const xa = (x.arraySync() as number[][][][])[0];
+    const fa = (flipped.arraySync() as number[][][][])[0];
     for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) expect(fa[r][c]).toEqual(xa[r][3 - c]);
     expect(ttaView(x, 3, 1).shape).toEqual([1, 3, 4, 2]);
     // View 2: no flip, shifted by one pixel: out[r][c] = in[r + 1][c + 1] inside the image.
-    const s = ttaView(x, 2, 1).arraySync()[0];
+    const s = (ttaView(x, 2, 1).arraySync() as number[][][][])[0];
     expect(s[0][0]).toEqual(xa[1][1]);
     expect(() => ttaView(tf.zeros([2, 3]), 1, 1)).toThrow(/inputs must be images \[N, H, W, C\], got \[2, 3\]/);
   });
