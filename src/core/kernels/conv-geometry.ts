@@ -169,5 +169,7 @@ export function padOrCrop4D(
  */
 export function asTensor(info: tf.TensorInfo): tf.Tensor {
   if (info instanceof tf.Tensor) return info;
-  return tf.engine().makeTensorFromTensorInfo(info);
+  const t = tf.engine().makeTensorFromTensorInfo(info);
+  tf.backend().incRef(info.dataId); // the handle holds its own reference to the shared buffer
+  return t;
 }

@@ -3,29 +3,49 @@
  *
  * tfjs-backend-wasm 4.22 cannot train convnets: it has no `Conv2DBackpropFilter` kernel and its
  * `Conv2DBackpropInput` is a slow reference loop. The replacements here are written with fast
- * wasm kernels (XNNPACK conv2d, transpose, pad, strided slice), called from inside the kernel.
+ * wasm kernels (XNNPACK conv2d, transpose, gather), called from inside the kernel. A training step
+ * is also dominated by wasm kernels that run as scalar code (broadcasting binary ops, comparisons,
+ * Select, LeakyRelu, Sum/Mean, PadV2, Slice, GatherV2, copying Identity/Cast); those get SIMD / zero-copy
+ * fast paths that fall back to the original kernel for any case they do not cover.
  */
 import { tf } from '../tf.js';
 import { conv2DBackpropFilterKernel } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputKernel } from './conv2d-backprop-input.js';
+import { FAST_PATHS, fastKernelConfig } from './fast-wasm-kernels.js';
 
 const BACKEND = 'wasm';
 
-const KERNELS: readonly tf.KernelConfig[] = [
-  { kernelName: tf.Conv2DBackpropFilter, backendName: BACKEND, kernelFunc: conv2DBackpropFilterKernel },
-  { kernelName: tf.Conv2DBackpropInput, backendName: BACKEND, kernelFunc: conv2DBackpropInputKernel },
-];
+/** kernelFuncs registered by this module (to make registration idempotent). */
+const ours = new Set<tf.KernelFunc>();
+
+function install(config: tf.KernelConfig): void {
+  if (tf.getKernel(config.kernelName, BACKEND) !== undefined) tf.unregisterKernel(config.kernelName, BACKEND);
+  tf.registerKernel(config);
+  ours.add(config.kernelFunc);
+}
 
 /**
- * Registers (or re-registers over tfjs-backend-wasm's own) the tfai wasm training kernels:
- * `Conv2DBackpropFilter` and `Conv2DBackpropInput`. Idempotent, and safe to call before or after
- * `tf.setBackend('wasm')` — kernels are looked up per call, so registration order does not matter.
+ * Registers (over tfjs-backend-wasm's own, where they exist) the tfai wasm training kernels:
+ * `Conv2DBackpropFilter` and `Conv2DBackpropInput` built on XNNPACK convolutions, plus SIMD /
+ * zero-copy fast paths for Add, Sub, Multiply, RealDiv, Maximum, Minimum, SquaredDifference,
+ * Greater, GreaterEqual, Less, LessEqual, Equal, NotEqual, Select, LeakyRelu, Sum, Mean, PadV2,
+ * Slice, GatherV2, Identity and Cast (each defers to the original kernel outside its fast cases).
+ *
+ * Idempotent, and safe to call before or after `tf.setBackend('wasm')`: kernels are looked up per
+ * call, and the replaced kernels keep their original setup hooks.
  */
 export function registerWasmTrainingKernels(): void {
-  for (const config of KERNELS) {
-    const existing = tf.getKernel(config.kernelName, BACKEND);
-    if (existing?.kernelFunc === config.kernelFunc) continue;
-    if (existing !== undefined) tf.unregisterKernel(config.kernelName, BACKEND);
-    tf.registerKernel(config);
+  const convKernels: Array<[string, tf.KernelFunc]> = [
+    [tf.Conv2DBackpropFilter, conv2DBackpropFilterKernel],
+    [tf.Conv2DBackpropInput, conv2DBackpropInputKernel],
+  ];
+  for (const [kernelName, kernelFunc] of convKernels) {
+    if (tf.getKernel(kernelName, BACKEND)?.kernelFunc === kernelFunc) continue;
+    install({ kernelName, backendName: BACKEND, kernelFunc });
+  }
+  for (const kernelName of Object.keys(FAST_PATHS)) {
+    const existing = tf.getKernel(kernelName, BACKEND);
+    if (existing === undefined || ours.has(existing.kernelFunc)) continue;
+    install(fastKernelConfig(kernelName, existing));
   }
 }

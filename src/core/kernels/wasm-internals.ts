@@ -1,0 +1,45 @@
+/**
+ * Access to the tfjs-backend-wasm 4.22 internals the tfai kernels use: the wasm heap, the
+ * data-id -> heap-offset map and output allocation. Everything here is guarded: when the backend
+ * does not look like BackendWasm, callers get `undefined` and fall back to plain tf ops.
+ */
+import { tf } from '../tf.js';
+import { simdKernelsFor, type SimdKernels } from './simd-module.js';
+
+/** The parts of tfjs-backend-wasm's `BackendWasm` the tfai kernels use. */
+export interface WasmBackendInternals {
+  wasm: {
+    asm?: { memory?: WebAssembly.Memory };
+    HEAPU8: Uint8Array;
+    HEAP32: Int32Array;
+    HEAPF32: Float32Array;
+    _malloc(bytes: number): number;
+    _free(ptr: number): void;
+  };
+  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  incRef(dataId: tf.DataId): void;
+}
+
+/** The backend's internals if it is a tfjs wasm backend, else undefined. */
+export function wasmInternals(backend: unknown): WasmBackendInternals | undefined {
+  const be = backend as Partial<WasmBackendInternals> | undefined;
+  if (!be?.wasm || !be.dataIdMap || typeof be.makeOutput !== 'function' || typeof be.incRef !== 'function') return undefined;
+  return be as WasmBackendInternals;
+}
+
+/** The SIMD kernels bound to this backend's memory (undefined without wasm SIMD). */
+export function simdFor(be: WasmBackendInternals): SimdKernels | undefined {
+  const memory = be.wasm.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? simdKernelsFor(memory) : undefined;
+}
+
+/** Byte offset of a tensor's data in the wasm heap. */
+export function heapOffset(be: WasmBackendInternals, t: tf.TensorInfo): number {
+  const d = be.dataIdMap.get(t.dataId);
+  if (!d) throw new Error('tfai wasm kernel: tensor data not found on the wasm backend');
+  return d.memoryOffset;
+}
+
+/** Number of elements of a shape. */
+export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
