@@ -9,6 +9,7 @@
 import mitt, { type Emitter } from 'mitt';
 import { tf } from '../core/tf.js';
 import { ModuleError, fmtShape } from './module-error.js';
+import type { LayoutKind, StateDict } from '../core/state-dict.js';
 
 /** What a forward hook receives: the module, its input and its output (valid only during the call). */
 export type ForwardHookEvent = { module: Module; input: tf.Tensor; output: tf.Tensor };
@@ -16,8 +17,7 @@ export type ForwardHookEvent = { module: Module; input: tf.Tensor; output: tf.Te
 /** The events a module emits. */
 export type ModuleEvents = { forward: ForwardHookEvent };
 
-/** A state dict: PyTorch-named keys to tensors (in the module's own TF.js layout). */
-export type StateDict = Record<string, tf.Tensor>;
+export type { StateDict };
 
 /** The base class of every layer and model. */
 export abstract class Module {
@@ -195,6 +195,14 @@ export abstract class Module {
   /** Free every parameter and buffer of this module and its descendants. */
   dispose(): void {
     for (const v of [...this.parameters(), ...this.buffers()]) v.dispose();
+  }
+
+  /**
+   * This module's own parameters whose TF.js layout differs from PyTorch's (`Conv2d` and `Linear`
+   * weights), so weights files can be written and read in PyTorch's layout. Default: none.
+   */
+  torchLayouts(): Record<string, LayoutKind> {
+    return {};
   }
 
   /** The arguments shown in `toString()`, as PyTorch's `extra_repr` (e.g. `1, 8, kernel_size=(5, 5)`). */

@@ -8,7 +8,7 @@ import { getRngState, setRngState } from '../rng.js';
 import { encodeSafetensors, decodeSafetensors, type TensorToWrite } from '../safetensors.js';
 import type { Learner } from '../learner.js';
 import type { OptimizerState } from '../optim/optimizer.js';
-import type { StateDict } from '../../models/module.js';
+import type { StateDict } from '../state-dict.js';
 import { asModule, decodeWeights, encodeWeights } from './weights-file.js';
 import { CHECKPOINT_FILES, readCheckpointFiles } from './folder.js';
 import type { CheckpointState, LoaderState, OptimizerMeta, ResumableLoader, RunPosition } from './types.js';

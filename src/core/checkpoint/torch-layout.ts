@@ -3,31 +3,24 @@
  * `[in, out]` (TF.js), PyTorch `[out, in, kh, kw]` and `[out, in]`. Files tfai writes use PyTorch's
  * names *and* layouts, so they load in PyTorch with `load_file` + `load_state_dict` and back.
  *
- * Which tensors to transpose is decided by module type (`Conv2d`, `Linear`), not by guessing from
- * ranks. That needs the layer classes, so this one core file imports from `src/models` (DESIGN's
- * table has core import only tfjs/rxjs): the alternative — a registry the layers fill in — would
- * be more machinery for the same two `instanceof` tests.
+ * Which tensors to transpose is decided by the layers themselves (`Conv2d` and `Linear` declare
+ * `torchLayouts()`), not by guessing from ranks — and without the core importing layer classes.
  */
 import { tf } from '../tf.js';
-import type { Module, StateDict } from '../../models/module.js';
-import { Conv2d } from '../../models/layers/conv2d.js';
-import { Linear } from '../../models/layers/linear.js';
+import type { LayoutKind, Persistable, StateDict } from '../state-dict.js';
 import type { SafetensorsContents, TensorToWrite } from '../safetensors.js';
 
-/** How a weight's layout differs from PyTorch's. */
-export type LayoutKind = 'conv' | 'linear';
+export type { LayoutKind };
 
 const TO_TORCH: Record<LayoutKind, number[]> = { conv: [3, 2, 0, 1], linear: [1, 0] };
 const FROM_TORCH: Record<LayoutKind, number[]> = { conv: [2, 3, 1, 0], linear: [1, 0] };
 const TORCH_NAMES: Record<LayoutKind, string> = { conv: '[out, in, kh, kw]', linear: '[out, in]' };
 
-/** The state-dict keys holding `Conv2d` / `Linear` weights, found by walking the module tree. */
-export function layoutKinds(model: Module): Map<string, LayoutKind> {
+/** The state-dict keys whose layout differs from PyTorch's (conv and linear weights), from the module tree. */
+export function layoutKinds(model: Persistable): Map<string, LayoutKind> {
   const kinds = new Map<string, LayoutKind>();
   for (const [path, m] of model.namedModules()) {
-    const key = path ? `${path}.weight` : 'weight';
-    if (m instanceof Conv2d) kinds.set(key, 'conv');
-    else if (m instanceof Linear) kinds.set(key, 'linear');
+    for (const [name, kind] of Object.entries(m.torchLayouts())) kinds.set(path ? `${path}.${name}` : name, kind);
   }
   return kinds;
 }
@@ -41,7 +34,7 @@ export function torchShape(shape: readonly number[], kind: LayoutKind | undefine
  * The model's state dict on the host in PyTorch names and layouts, ready to encode: float32 as F32,
  * `num_batches_tracked` as I64 (PyTorch's int64), other int32 buffers as I32.
  */
-export async function toTorchTensors(model: Module): Promise<[string, TensorToWrite][]> {
+export async function toTorchTensors(model: Persistable): Promise<[string, TensorToWrite][]> {
   const kinds = layoutKinds(model);
   const out: [string, TensorToWrite][] = [];
   for (const [key, v] of Object.entries(model.stateDict())) {
@@ -63,7 +56,7 @@ export async function toTorchTensors(model: Module): Promise<[string, TensorToWr
  * the model; the caller passes the result to `model.loadStateDict` and disposes it.
  * @throws Error naming `source` and the first mismatching key (in the model's key order).
  */
-export function fromTorchTensors(model: Module, file: SafetensorsContents, source: string, opts: { strict?: boolean } = {}): StateDict {
+export function fromTorchTensors(model: Persistable, file: SafetensorsContents, source: string, opts: { strict?: boolean } = {}): StateDict {
   const strict = opts.strict ?? true;
   const kinds = layoutKinds(model);
   const own = model.stateDict();

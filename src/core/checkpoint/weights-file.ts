@@ -4,7 +4,7 @@
  * against the model, before a single value is written.
  */
 import { tf } from '../tf.js';
-import { Module, type StateDict } from '../../models/module.js';
+import { isPersistable, type Persistable, type StateDict } from '../state-dict.js';
 import { decodeSafetensors, encodeSafetensors } from '../safetensors.js';
 import { writeFileAtomic } from '../atomic-write.js';
 import { fromTorchTensors, toTorchTensors } from './torch-layout.js';
@@ -14,18 +14,18 @@ import { promises as fs } from 'node:fs';
 const WEIGHTS_METADATA = { format: 'pt', writer: 'tfai' };
 
 /** Throw unless `model` is a tfai `Module` (weights files need its state dict and module tree). */
-export function asModule(model: unknown, where: string): Module {
-  if (!(model instanceof Module)) throw new TypeError(`${where}: the model must be a tfai Module (with stateDict and namedModules), got ${String((model as object)?.constructor?.name ?? model)}`);
+export function asModule(model: unknown, where: string): Persistable {
+  if (!isPersistable(model)) throw new TypeError(`${where}: the model must be a tfai Module (with stateDict and namedModules), got ${String((model as object)?.constructor?.name ?? model)}`);
   return model;
 }
 
 /** The model's weights encoded as a safetensors file (PyTorch names and layouts). */
-export async function encodeWeights(model: Module, metadata: Record<string, string> = {}): Promise<Uint8Array> {
+export async function encodeWeights(model: Persistable, metadata: Record<string, string> = {}): Promise<Uint8Array> {
   return encodeSafetensors(await toTorchTensors(model), { ...WEIGHTS_METADATA, ...metadata });
 }
 
 /** Write the model's weights to `file` atomically (an existing file survives any failure). */
-export async function saveWeights(model: Module, file: string, metadata: Record<string, string> = {}): Promise<void> {
+export async function saveWeights(model: Persistable, file: string, metadata: Record<string, string> = {}): Promise<void> {
   await writeFileAtomic(file, await encodeWeights(model, metadata));
 }
 
@@ -33,7 +33,7 @@ export async function saveWeights(model: Module, file: string, metadata: Record<
  * Decode `bytes` (from `source`) and check them against `model`; returns new tensors in tfai
  * layout for `model.loadStateDict` (the caller disposes them). The model is not touched.
  */
-export function decodeWeights(model: Module, bytes: Uint8Array, source: string, opts: { strict?: boolean } = {}): StateDict {
+export function decodeWeights(model: Persistable, bytes: Uint8Array, source: string, opts: { strict?: boolean } = {}): StateDict {
   return fromTorchTensors(model, decodeSafetensors(bytes, source), source, opts);
 }
 
@@ -41,7 +41,7 @@ export function decodeWeights(model: Module, bytes: Uint8Array, source: string, 
  * Load `file` into `model`: the file is validated completely, then its keys and shapes against the
  * model, and only then written. On any error the model is unchanged.
  */
-export async function loadWeights(model: Module, file: string, opts: { strict?: boolean } = {}): Promise<void> {
+export async function loadWeights(model: Persistable, file: string, opts: { strict?: boolean } = {}): Promise<void> {
   const sd = decodeWeights(model, new Uint8Array(await fs.readFile(file)), file, opts);
   try {
     model.loadStateDict(sd, opts);

@@ -3,6 +3,7 @@ import { tf } from '../../core/tf.js';
 import { Module } from '../module.js';
 import { ModuleError, fmtShape } from '../module-error.js';
 import { uniformTensor } from '../init.js';
+import type { LayoutKind } from '../../core/state-dict.js';
 
 /** Options of `Conv2d`. */
 export type Conv2dOptions = { stride?: number; padding?: number; bias?: boolean };
@@ -50,6 +51,10 @@ export class Conv2d extends Module {
       const y = tf.conv2d(x as tf.Tensor4D, this.weight as tf.Tensor4D, this.stride, this.pad);
       return this.bias ? tf.add(y, this.bias) : y;
     });
+  }
+
+  override torchLayouts(): Record<string, LayoutKind> {
+    return { weight: 'conv' };
   }
 
   override extraRepr(): string {

@@ -3,6 +3,7 @@ import { tf } from '../../core/tf.js';
 import { Module } from '../module.js';
 import { ModuleError, fmtShape } from '../module-error.js';
 import { uniformTensor } from '../init.js';
+import type { LayoutKind } from '../../core/state-dict.js';
 
 /**
  * `Linear(ni, nf, { bias = true })`: `y = x·W + b` with `W` stored `[ni, nf]` (TF.js layout;
@@ -34,6 +35,10 @@ export class Linear extends Module {
       const y = tf.matMul(x as tf.Tensor2D, this.weight as tf.Tensor2D);
       return this.bias ? tf.add(y, this.bias) : y;
     });
+  }
+
+  override torchLayouts(): Record<string, LayoutKind> {
+    return { weight: 'linear' };
   }
 
   override extraRepr(): string {

@@ -1,0 +1,30 @@
+/**
+ * What checkpoint and weights-file code needs of a model, as a structural type, so that the core
+ * does not import the model classes (`src/models` depends on the core, not the other way round).
+ */
+import type { tf } from './tf.js';
+
+/** A state dict: PyTorch-named keys to tensors (in the module's own TF.js layout). */
+export type StateDict = Record<string, tf.Tensor>;
+
+/** How a weight's TF.js layout differs from PyTorch's: conv `[kh, kw, in, out]`, linear `[in, out]`. */
+export type LayoutKind = 'conv' | 'linear';
+
+/** A module's own parameters whose layout differs from PyTorch's (`{ weight: 'conv' }` for `Conv2d`). */
+export interface LayoutAware {
+  torchLayouts(): Record<string, LayoutKind>;
+}
+
+/** A model whose weights can be saved and loaded (tfai's `Module` is one). */
+export interface Persistable {
+  stateDict(): StateDict;
+  loadStateDict(sd: StateDict, opts?: { strict?: boolean }): void;
+  namedModules(): [string, LayoutAware][];
+  namedParameters(): [string, tf.Variable][];
+}
+
+/** Whether `m` has what `Persistable` asks for. */
+export function isPersistable(m: unknown): m is Persistable {
+  const o = m as Partial<Persistable> | null;
+  return !!o && typeof o.stateDict === 'function' && typeof o.loadStateDict === 'function' && typeof o.namedModules === 'function' && typeof o.namedParameters === 'function';
+}
