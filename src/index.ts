@@ -67,3 +67,6 @@ export { watchInterrupts, INTERRUPT_EXIT_CODE, type InterruptWatch, type Interru
 export { CheckpointCallback, type CheckpointCallbackOptions, type StatefulCallback } from './callbacks/checkpoint.js';
 export { seededRand, type SamplerRngState, type StatefulRand } from './data/samplers.js';
 export type { DataLoaderState } from './data/data-loader.js';
+export { Hook, Hooks, type HookFn } from './callbacks/hooks.js';
+export { ActivationStats, appendStats, appendStatsWith, histc, type AppendStatsOptions } from './callbacks/append-stats.js';
+export { saveStatsPlots, meanStdChart, histogramGrid, minFractionChart, type StatsSource, type StatsPlotOptions, type StatsPlotPaths } from './callbacks/stats-plots.js';

@@ -7,24 +7,55 @@ import { GeneralRelu, type GeneralReluOptions } from './layers/activations.js';
 import { AdaptiveAvgPool2d } from './layers/pooling.js';
 import { Flatten } from './layers/lambda.js';
 import { Linear } from './layers/linear.js';
-import { BatchNorm2d } from './norms/batch-norm-2d.js';
+import { makeNorm, type NormKind } from './norms/norm-factory.js';
 import { kaimingNormal, kaimingUniform } from './init.js';
 
-/** Options of `convLayer`: BatchNorm on/off and the `GeneralRelu` settings. */
-export type ConvLayerOptions = GeneralReluOptions & { bn?: boolean };
+/**
+ * Options of `convLayer`: the `GeneralRelu` settings, which norm follows the convolution and where.
+ * `bn: false` alone means no norm (the course's flag); `norm` names one (or builds it).
+ */
+export type ConvLayerOptions = GeneralReluOptions & {
+  /** The course's flag: `false` means no norm unless `norm` names one (default `true`). */
+  bn?: boolean;
+  /**
+   * The norm: a `NormKind` (`'batch'`, `'batch-scratch'`, `'layer'`, `'instance'`, `'group'`,
+   * `'running'`, `'none'`) or a function `(nf) => Module`. Default `'batch'` (PyTorch's
+   * `BatchNorm2d`, as the course's final `conv_layer`), `'none'` when `bn` is `false`.
+   */
+  norm?: NormKind | ((nf: number) => Module);
+  /**
+   * Put the norm before the activation (conv, norm, GeneralRelu — the BatchNorm paper's order)
+   * instead of after it (conv, GeneralRelu, norm — the course notebooks' order). Default `false`.
+   */
+  normFirst?: boolean;
+  /** Conv bias (default: only when there is no norm). */
+  bias?: boolean;
+  /** `'group'` only: number of groups (default `defaultGroups(nf)`). */
+  groups?: number;
+  /** The norm's eps (default: the norm's own, 1e-5). */
+  eps?: number;
+  /** The norm's momentum (default: the norm's own, 0.1). */
+  mom?: number;
+};
 
 /** A layer factory as `getCnnLayers` calls it: `(ni, nf, ks, stride, opts)`. */
 export type LayerFactory = (ni: number, nf: number, ks: number, stride: number, opts: ConvLayerOptions) => Module;
 
 /**
- * `convLayer(ni, nf, ks = 3, stride = 2, { bn = true, leak, sub, maxv })`, as the course's
- * `conv_layer`: `Conv2d` (padding `ks // 2`, no bias when followed by BatchNorm), `GeneralRelu`,
- * then `BatchNorm2d` when `bn`.
+ * `convLayer(ni, nf, ks = 3, stride = 2, opts)`, as the course's `conv_layer` (and its `conv_ln`,
+ * `conv_in`, `conv_rbn` variants through `norm`): `Conv2d` with padding `ks // 2`, `GeneralRelu`
+ * (`leak`, `sub`, `maxv`), then the norm (`normFirst` puts it between the two). The conv has no
+ * bias when a norm is present unless `bias` says otherwise.
+ *
+ * `convLayer(1, 8, 5)` is conv, GeneralRelu, BatchNorm2d; `convLayer(8, 16, 3, 2, { norm: 'running' })`
+ * uses `RunningBatchNorm`; `convLayer(8, 16, 3, 2, { bn: false })` has no norm.
  */
 export function convLayer(ni: number, nf: number, ks = 3, stride = 2, opts: ConvLayerOptions = {}): Sequential {
-  const bn = opts.bn ?? true;
-  const layers: Module[] = [new Conv2d(ni, nf, ks, { stride, padding: Math.floor(ks / 2), bias: !bn }), new GeneralRelu(opts)];
-  if (bn) layers.push(new BatchNorm2d(nf, { eps: 1e-5, momentum: 0.1 }));
+  const kind = opts.norm ?? (opts.bn === false ? 'none' : 'batch');
+  const norm = makeNorm(kind, nf, { groups: opts.groups, eps: opts.eps, mom: opts.mom });
+  const conv = new Conv2d(ni, nf, ks, { stride, padding: Math.floor(ks / 2), bias: opts.bias ?? norm === null });
+  const act = new GeneralRelu({ leak: opts.leak, sub: opts.sub, maxv: opts.maxv });
+  const layers: Module[] = !norm ? [conv, act] : opts.normFirst ? [conv, norm, act] : [conv, act, norm];
   return new Sequential(...layers);
 }
 
