@@ -2,6 +2,7 @@
 import { tf } from '../../core/tf.js';
 import { Module } from '../module.js';
 import { ModuleError, fmtShape } from '../module-error.js';
+import { batchNormTrain } from './batch-norm-op.js';
 
 /** Options of `BatchNorm2d`. */
 export type BatchNorm2dOptions = { eps?: number; momentum?: number };
@@ -47,11 +48,7 @@ export class BatchNorm2d extends Module {
     }
     const n = x.size / this.nf;
     if (n < 2) throw new ModuleError(this, `${this.describe()} needs more than 1 value per channel in training, got input ${fmtShape(x.shape)}`);
-    return tf.tidy(() => {
-      const { mean, variance } = tf.moments(x4, [0, 1, 2]);
-      this.updateStats(mean, variance, n);
-      return tf.batchNorm(x4, mean, variance, this.bias, this.weight, this.eps);
-    });
+    return tf.tidy(() => batchNormTrain(x4, this.weight as tf.Tensor1D, this.bias as tf.Tensor1D, this.eps, ({ mean, variance }) => this.updateStats(mean, variance, n)));
   }
 
   private updateStats(mean: tf.Tensor, variance: tf.Tensor, n: number): void {

@@ -1,4 +1,5 @@
 /** The normalisation layers: PyTorch's `BatchNorm2d` and `GroupNorm`, and the course's from-scratch norms. */
+export { batchNormTrain, type BatchStats } from './batch-norm-op.js';
 export { BatchNorm2d, type BatchNorm2dOptions } from './batch-norm-2d.js';
 export { BatchNorm, type BatchNormOptions } from './batch-norm.js';
 export { LayerNorm, type LayerNormOptions } from './layer-norm.js';
