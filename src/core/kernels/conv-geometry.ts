@@ -173,3 +173,10 @@ export function asTensor(info: tf.TensorInfo): tf.Tensor {
   tf.backend().incRef(info.dataId); // the handle holds its own reference to the shared buffer
   return t;
 }
+
+/** Throw unless the upstream gradient `dy` has the conv output's shape `[N, outH, outW, outC]`. */
+export function checkDyShape(kernel: string, dy: readonly number[], g: ConvGeometry): void {
+  if (dy[0] !== g.batch || dy[1] !== g.outH || dy[2] !== g.outW || dy[3] !== g.outC) {
+    throw new Error(`${kernel} (tfai wasm kernel): dy shape [${dy.join(',')}] does not match the conv output [${g.batch},${g.outH},${g.outW},${g.outC}].`);
+  }
+}

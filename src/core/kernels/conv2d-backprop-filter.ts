@@ -9,7 +9,7 @@
  * but slower once the filter has more than ~200 taps*channels.
  */
 import { tf } from '../tf.js';
-import { asTensor, convGeometry, padOrCrop4D, type ConvGeometry, type ConvGradAttrs } from './conv-geometry.js';
+import { asTensor, checkDyShape, convGeometry, padOrCrop4D, type ConvGeometry, type ConvGradAttrs } from './conv-geometry.js';
 import { heapOffset, simdFor, wasmInternals, type WasmBackendInternals } from './wasm-internals.js';
 
 /**
@@ -86,12 +86,7 @@ export function conv2DBackpropFilterImpl(
   backend?: unknown,
 ): tf.Tensor4D {
   const g = convGeometry('Conv2DBackpropFilter', x.shape, attrs.filterShape, attrs);
-  if (dy.shape[1] !== g.outH || dy.shape[2] !== g.outW || dy.shape[3] !== g.outC) {
-    throw new Error(
-      `Conv2DBackpropFilter (tfai wasm kernel): dy shape [${dy.shape.join(',')}] does not match the ` +
-        `conv output [${g.batch},${g.outH},${g.outW},${g.outC}].`,
-    );
-  }
+  checkDyShape('Conv2DBackpropFilter', dy.shape, g);
   // XNNPACK's cost is dominated by packing dy (N*outH*outW*outC values) when the filter is small;
   // the outer-product kernel wins below ~200 multiply-adds per packed value (kH*kW*inC): measured
   // 2.5 vs 8.7 ms (25), 5.2 vs 7.4 (72), 5.9 vs 7.6 (144), 6.7 vs 6.3 (288), 3.6 vs 3.1 (576).

@@ -7,7 +7,7 @@
  * output phase + interleaving (tf.stack) 12-18 ms; sub-pixel 7-13 ms; matmul + col2im 5 ms.
  */
 import { tf } from '../tf.js';
-import { asTensor, convGeometry, padOrCrop4D, type ConvGeometry, type ConvGradAttrs } from './conv-geometry.js';
+import { asTensor, checkDyShape, convGeometry, padOrCrop4D, type ConvGeometry, type ConvGradAttrs } from './conv-geometry.js';
 import { heapOffset, simdFor, sizeOf, wasmInternals, type WasmBackendInternals } from './wasm-internals.js';
 
 /** One spatial axis of the sub-pixel plan: for each output phase, which filter taps hit it. */
@@ -181,12 +181,7 @@ export function conv2DBackpropInputImpl(
   backend?: unknown,
 ): tf.Tensor4D {
   const g = convGeometry('Conv2DBackpropInput', attrs.inputShape, filter.shape, attrs);
-  if (dy.shape[0] !== g.batch || dy.shape[1] !== g.outH || dy.shape[2] !== g.outW || dy.shape[3] !== g.outC) {
-    throw new Error(
-      `Conv2DBackpropInput (tfai wasm kernel): dy shape [${dy.shape.join(',')}] does not match the ` +
-        `conv output [${g.batch},${g.outH},${g.outW},${g.outC}].`,
-    );
-  }
+  checkDyShape('Conv2DBackpropInput', dy.shape, g);
   const s = strategy === 'auto' ? autoInputGradStrategy(g) : strategy;
   if (s === 'col2im') {
     const be = wasmInternals(backend ?? tf.backend());
