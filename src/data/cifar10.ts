@@ -6,7 +6,6 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeRng } from '../core/rng.js';
 import { compose, padCrop, randomFlip, TransformedDataset, type ImageTransform } from './augment.js';
 import { DataLoader } from './data-loader.js';
 import type { Dataset } from './dataset.js';
@@ -202,7 +201,10 @@ export interface LoadCifar10Options {
    * Default false.
    */
   augment?: boolean | ImageTransform;
-  /** Seed of the training loader's shuffling and (via `makeRng(seed + 1)`) of the augmentation. */
+  /**
+   * Seed of the training loader's shuffling. Augmentation draws from the global RNG, so `setSeed`
+   * makes it reproducible and checkpoints (which save the global RNG) resume it exactly.
+   */
   seed?: number;
   /** Keep only the first N images of each split, for quick runs. */
   subset?: number;
@@ -228,8 +230,7 @@ export async function loadCifar10(opts: LoadCifar10Options): Promise<ImageDataBu
   const validDs = new ByteImageDataset(arr.test.images, arr.test.labels, shape, norm);
   let trainDs: Dataset = trainBytes;
   if (opts.augment) {
-    const rand = opts.seed === undefined ? undefined : makeRng(opts.seed + 1);
-    const tfm = typeof opts.augment === 'function' ? opts.augment : compose(randomFlip({ rand }), padCrop({ pad: Math.floor(arr.height / 8), rand }));
+    const tfm = typeof opts.augment === 'function' ? opts.augment : compose(randomFlip(), padCrop({ pad: Math.floor(arr.height / 8) }));
     trainDs = new TransformedDataset(trainBytes, tfm);
   }
   const trainDl = new DataLoader(trainDs, { bs, shuffle: true, seed: opts.seed });
