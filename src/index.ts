@@ -54,6 +54,12 @@ export { TerminateOnNaNCallback, type TerminateOnNaNOptions, type NonFiniteLoss 
 export { ParamScheduler } from './callbacks/param-scheduler.js';
 export { BatchTransformXCallback, viewTfm, type BatchTfm } from './callbacks/batch-transform.js';
 export { CudaCallback, type CudaCallbackOptions } from './callbacks/cuda.js';
+export { Hook, Hooks, type HookFn } from './callbacks/hooks.js';
+export { ActivationStats, appendStats, appendStatsWith, histc, type AppendStatsOptions } from './callbacks/append-stats.js';
+export { saveStatsPlots, meanStdChart, histogramGrid, minFractionChart, type StatsSource, type StatsPlotOptions, type StatsPlotPaths } from './callbacks/stats-plots.js';
+
+// plots (SVG and PNG)
+export * from './plot/index.js';
 
 // reliability: safetensors weights, atomic writes, checkpoints and resume, interrupts
 export { encodeSafetensors, decodeSafetensors, readSafetensors, writeSafetensors, SafetensorsError, type SafetensorsDtype, type WritableDtype, type HostTensor, type TensorToWrite, type SafetensorsContents } from './core/safetensors.js';
@@ -67,6 +73,3 @@ export { watchInterrupts, INTERRUPT_EXIT_CODE, type InterruptWatch, type Interru
 export { CheckpointCallback, type CheckpointCallbackOptions, type StatefulCallback } from './callbacks/checkpoint.js';
 export { seededRand, type SamplerRngState, type StatefulRand } from './data/samplers.js';
 export type { DataLoaderState } from './data/data-loader.js';
-export { Hook, Hooks, type HookFn } from './callbacks/hooks.js';
-export { ActivationStats, appendStats, appendStatsWith, histc, type AppendStatsOptions } from './callbacks/append-stats.js';
-export { saveStatsPlots, meanStdChart, histogramGrid, minFractionChart, type StatsSource, type StatsPlotOptions, type StatsPlotPaths } from './callbacks/stats-plots.js';
