@@ -90,13 +90,20 @@ export class RunningBatchNorm extends Module {
     this.dbias = this.registerBuffer('dbias', tf.scalar(0));
   }
 
+  /** The `count` value last checked to be positive (its data id changes on every update). */
+  private countChecked: tf.DataId | null = null;
+
   forward(x: tf.Tensor): tf.Tensor {
     if (x.rank !== 4 || x.shape[3] !== this.nf) {
       throw new ModuleError(this, `${this.describe()} expected input [N, H, W, ${this.nf}] (NHWC), got ${fmtShape(x.shape)}`);
     }
     if (!this.training) {
-      if (!(this.count.dataSync()[0]! > 0)) {
-        throw new ModuleError(this, `${this.describe()} has no running statistics yet (count is 0): run at least one training batch before eval`);
+      // One read of `count` per new value (i.e. once per validation phase), not per batch.
+      if (this.countChecked !== this.count.dataId) {
+        if (!(this.count.dataSync()[0]! > 0)) {
+          throw new ModuleError(this, `${this.describe()} has no running statistics yet (count is 0): run at least one training batch before eval`);
+        }
+        this.countChecked = this.count.dataId;
       }
       return tf.tidy(() => this.normalise(x, this.sums, this.sqrs, this.count, this.dbias, this.batch, this.step));
     }
