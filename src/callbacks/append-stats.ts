@@ -4,6 +4,7 @@
  */
 import { tf } from '../core/tf.js';
 import type { HookFn } from './hooks.js';
+import { checkInt } from '../core/validate.js';
 
 /**
  * `torch.histc(x, bins, min, max)` on the device: counts of the elements of `x` in `bins` equal
@@ -24,7 +25,7 @@ export function histc(x: tf.Tensor, bins = 100, min = 0, max = 1): tf.Tensor1D {
 }
 
 function checkHistRange(who: string, bins: number, min: number, max: number): void {
-  if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`${who}: bins must be an integer >= 1, got ${bins}`);
+  checkInt(who, 'bins', bins);
   if (!Number.isFinite(min) || !Number.isFinite(max) || !(min < max)) {
     throw new RangeError(`${who}: need finite min < max, got min ${min}, max ${max}`);
   }
@@ -79,9 +80,7 @@ export class ActivationStats {
     this.max = opts.max ?? 10;
     this.flushEvery = opts.flushEvery ?? 64;
     checkHistRange('ActivationStats', this.bins, this.min, this.max);
-    if (!Number.isInteger(this.flushEvery) || this.flushEvery < 1) {
-      throw new RangeError(`ActivationStats: flushEvery must be an integer >= 1, got ${this.flushEvery}`);
-    }
+    checkInt('ActivationStats', 'flushEvery', this.flushEvery);
   }
 
   /** Add one batch's statistics of `output` (computed on the device, kept until copied). */

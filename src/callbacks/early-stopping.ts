@@ -2,6 +2,7 @@
 import { Callback } from '../core/callback.js';
 import { CancelTrainError } from '../core/cancel.js';
 import { AvgStatsCallback } from './avg-stats.js';
+import { checkInt } from '../core/validate.js';
 
 /** Options of `EarlyStoppingCallback`. */
 export type EarlyStoppingOptions = {
@@ -54,7 +55,7 @@ export class EarlyStoppingCallback extends Callback {
     const mode = opts.mode ?? 'auto';
     if (!['min', 'max', 'auto'].includes(mode)) throw new RangeError(`EarlyStoppingCallback: mode must be 'min', 'max' or 'auto', got '${mode}'`);
     this.mode = mode === 'auto' ? (this.monitor.includes('loss') ? 'min' : 'max') : mode;
-    if (!Number.isInteger(this.patience) || this.patience < 1) throw new RangeError(`EarlyStoppingCallback: patience must be an integer >= 1, got ${this.patience}`);
+    checkInt('EarlyStoppingCallback', 'patience', this.patience);
     this.log = opts.log ?? ((l) => console.log(l));
   }
 

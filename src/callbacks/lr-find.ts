@@ -13,6 +13,7 @@ import type { Optimizer } from '../core/optim/optimizer.js';
 import type { StateDict } from '../models/module.js';
 import type { SavedFigure } from '../plot/index.js';
 import { plotLrFind } from './recorder-plots.js';
+import { checkInt } from '../core/validate.js';
 
 /** Options of `LRFind` and `lrFind`. */
 export type LRFindOptions = {
@@ -78,7 +79,7 @@ export class LRFind extends Callback {
     this.beta = opts.beta ?? 0.98;
     if (!(this.minLr > 0 && Number.isFinite(this.minLr))) throw new RangeError(`LRFind: minLr must be a finite number > 0, got ${this.minLr}`);
     if (!(this.maxLr > this.minLr && Number.isFinite(this.maxLr))) throw new RangeError(`LRFind: maxLr must be finite and > minLr (${this.minLr}), got ${this.maxLr}`);
-    if (!Number.isInteger(this.maxIter) || this.maxIter < 1) throw new RangeError(`LRFind: maxIter must be an integer >= 1, got ${this.maxIter}`);
+    checkInt('LRFind', 'maxIter', this.maxIter);
     if (!(this.divThreshold > 1)) throw new RangeError(`LRFind: divThreshold must be > 1, got ${this.divThreshold}`);
     if (!(this.beta >= 0 && this.beta < 1)) throw new RangeError(`LRFind: beta must be in [0, 1), got ${this.beta}`);
   }

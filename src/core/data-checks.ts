@@ -1,6 +1,7 @@
 /** Checks run once per fit so bad data fails at the first batch with a clear message. */
 import { tf } from './tf.js';
 import type { DataSource } from './learner.js';
+import { checkInt } from './validate.js';
 
 type WithLabels = { dataset?: { y?: unknown } };
 
@@ -9,7 +10,7 @@ type WithLabels = { dataset?: { y?: unknown } };
  * label is in `[0, c)` — one read per fit, before the first batch.
  */
 export async function checkDatasetLabels(data: DataSource): Promise<void> {
-  if (!Number.isInteger(data.c) || data.c < 1) throw new RangeError(`DataBunch: c (number of classes) must be an integer >= 1, got ${data.c}`);
+  checkInt('DataBunch', 'c (number of classes)', data.c);
   for (const [name, dl] of [['train', data.trainDl], ['valid', data.validDl]] as const) {
     const y = (dl as unknown as WithLabels).dataset?.y;
     if (!(y instanceof tf.Tensor) || y.dtype !== 'int32' || y.size === 0) continue;

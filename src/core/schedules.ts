@@ -3,6 +3,7 @@
  * course's `sched_lin`, `sched_cos`, `sched_no`, `sched_exp` and `combine_scheds`. One-cycle and
  * SGDR are built from `combineScheds`, so there is one mechanism.
  */
+import { checkInt } from './validate.js';
 
 /** A schedule: position in training (0 … 1) to a hyperparameter value. */
 export type Sched = (pos: number) => number;
@@ -71,9 +72,9 @@ export type SgdrOptions = { nCycle: number; cycleLen?: number; cycleMult?: numbe
  */
 export function sgdr(opts: SgdrOptions): { sched: Sched; epochs: number } {
   const { nCycle, cycleLen = 1, cycleMult = 1, lrMax, lrMin = 0 } = opts;
-  if (!Number.isInteger(nCycle) || nCycle < 1) throw new RangeError(`sgdr: nCycle must be an integer >= 1, got ${nCycle}`);
-  if (!Number.isInteger(cycleLen) || cycleLen < 1) throw new RangeError(`sgdr: cycleLen must be an integer >= 1, got ${cycleLen}`);
-  if (!Number.isInteger(cycleMult) || cycleMult < 1) throw new RangeError(`sgdr: cycleMult must be an integer >= 1, got ${cycleMult}`);
+  checkInt('sgdr', 'nCycle', nCycle);
+  checkInt('sgdr', 'cycleLen', cycleLen);
+  checkInt('sgdr', 'cycleMult', cycleMult);
   const lens = Array.from({ length: nCycle }, (_, i) => cycleLen * cycleMult ** i);
   const epochs = lens.reduce((a, b) => a + b, 0);
   return { sched: combineScheds(lens.map((l) => l / epochs), lens.map(() => schedCos(lrMax, lrMin))), epochs };

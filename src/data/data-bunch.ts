@@ -4,6 +4,7 @@
  */
 import type { DataLoader } from './data-loader.js';
 import type { Dataset } from './dataset.js';
+import { checkInt } from '../core/validate.js';
 
 /**
  * Infer the number of input channels from one item's shape: the last axis of an `HWC` image
@@ -44,12 +45,8 @@ export class DataBunch {
    * @throws RangeError if `c` (or a given `cIn`) is not an integer >= 1.
    */
   constructor(trainDl: DataLoader, validDl: DataLoader, c: number, cIn?: number) {
-    if (!Number.isInteger(c) || c < 1) {
-      throw new RangeError(`DataBunch: c (number of classes) must be an integer >= 1, got ${c}`);
-    }
-    if (cIn !== undefined && (!Number.isInteger(cIn) || cIn < 1)) {
-      throw new RangeError(`DataBunch: cIn must be an integer >= 1, got ${cIn}`);
-    }
+    checkInt('DataBunch', 'c (number of classes)', c);
+    if (cIn !== undefined) checkInt('DataBunch', 'cIn', cIn);
     this.trainDl = trainDl;
     this.validDl = validDl;
     this.c = c;

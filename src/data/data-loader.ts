@@ -5,6 +5,7 @@
 import type { tf } from '../core/tf.js';
 import type { Dataset } from './dataset.js';
 import { BatchSampler, RandomSampler, SequentialSampler, numBatches, seededRand, type Sampler, type SamplerRngState } from './samplers.js';
+import { checkInt } from '../core/validate.js';
 
 /** What a checkpoint keeps of a loader to resume it exactly (JSON-safe). */
 export interface DataLoaderState {
@@ -55,9 +56,7 @@ export class DataLoader implements AsyncIterable<[tf.Tensor, tf.Tensor]>, Iterab
    */
   constructor(dataset: Dataset, opts: DataLoaderOptions = {}) {
     const bs = opts.bs ?? 64;
-    if (typeof bs !== 'number' || !Number.isInteger(bs) || bs < 1) {
-      throw new RangeError(`DataLoader: bs must be an integer >= 1, got ${String(bs)}`);
-    }
+    checkInt('DataLoader', 'bs', bs);
     const n = dataset.length;
     if (!Number.isInteger(n) || n < 0) {
       throw new RangeError(`DataLoader: dataset.length must be an integer >= 0, got ${n}`);

@@ -10,6 +10,7 @@ import { DataBunch } from './data-bunch.js';
 import { DataLoader } from './data-loader.js';
 import { readIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxData } from './idx.js';
 import { TensorDataset } from './tensor-dataset.js';
+import { checkInt } from '../core/validate.js';
 
 /** The standard MNIST file names (each may also be present with a `.gz` suffix). */
 export const MNIST_FILES = {
@@ -330,11 +331,8 @@ function normalizeInPlace(a: Float32Array, mean: number, std: number): void {
 export async function loadMnist(opts: LoadMnistOptions = {}): Promise<DataBunch> {
   const bs = opts.bs ?? 64;
   const validBs = opts.validBs ?? 2 * bs;
-  for (const [name, v] of [['bs', bs], ['validBs', validBs]] as const) {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-      throw new RangeError(`loadMnist: ${name} must be an integer >= 1, got ${String(v)}`);
-    }
-  }
+  checkInt('loadMnist', 'bs', bs);
+  checkInt('loadMnist', 'validBs', validBs);
   const arr = await loadMnistArrays(opts.source ?? 'embedded');
   const { mean, std } = arrayMeanStd(arr.trainX);
   if (!(std > 0)) throw new Error('loadMnist: the training images have zero standard deviation');

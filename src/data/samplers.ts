@@ -4,6 +4,7 @@
  */
 import seedrandom from 'seedrandom';
 import { permutation, random } from '../core/rng.js';
+import { checkInt } from '../core/validate.js';
 
 /** A sampler generator's saved state (seedrandom's alea state: plain numbers, JSON-safe). */
 export type SamplerRngState = { alea: Record<string, number> };
@@ -148,9 +149,7 @@ export class BatchSampler implements Iterable<Int32Array> {
    * @throws RangeError if `bs` is not an integer >= 1.
    */
   constructor(sampler: Sampler, opts: BatchSamplerOptions) {
-    if (!Number.isInteger(opts.bs) || opts.bs < 1) {
-      throw new RangeError(`BatchSampler: bs must be an integer >= 1, got ${opts.bs}`);
-    }
+    checkInt('BatchSampler', 'bs', opts.bs);
     this.sampler = sampler;
     this.bs = opts.bs;
     this.dropLast = opts.dropLast ?? false;

@@ -1,9 +1,10 @@
 /** 2-D convolution with PyTorch semantics on NHWC tensors. */
 import { tf } from '../../core/tf.js';
 import { Module } from '../module.js';
-import { ModuleError, fmtShape } from '../module-error.js';
+import { expectNHWC } from '../module-error.js';
 import { uniformTensor } from '../init.js';
 import type { LayoutKind } from '../../core/state-dict.js';
+import { checkInt } from '../../core/validate.js';
 
 /** Options of `Conv2d`. */
 export type Conv2dOptions = { stride?: number; padding?: number; bias?: boolean };
@@ -27,14 +28,14 @@ export class Conv2d extends Module {
   constructor(ni: number, nf: number, ks: number, opts: Conv2dOptions = {}) {
     super();
     for (const [n, v] of [['ni', ni], ['nf', nf], ['ks', ks]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new RangeError(`Conv2d: ${n} must be an integer >= 1, got ${v}`);
+      checkInt('Conv2d', n, v);
     }
     this.ni = ni;
     this.nf = nf;
     this.ks = ks;
     this.stride = opts.stride ?? 1;
     this.padding = opts.padding ?? 0;
-    if (!Number.isInteger(this.stride) || this.stride < 1) throw new RangeError(`Conv2d: stride must be an integer >= 1, got ${this.stride}`);
+    checkInt('Conv2d', 'stride', this.stride);
     if (!Number.isInteger(this.padding) || this.padding < 0) throw new RangeError(`Conv2d: padding must be an integer >= 0, got ${this.padding}`);
     const p = this.padding;
     this.pad = [[0, 0], [p, p], [p, p], [0, 0]];
@@ -44,9 +45,7 @@ export class Conv2d extends Module {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    if (x.rank !== 4 || x.shape[3] !== this.ni) {
-      throw new ModuleError(this, `${this.describe()} expected input [N, H, W, ${this.ni}] (NHWC), got ${fmtShape(x.shape)}`);
-    }
+    expectNHWC(this, x, this.ni);
     return tf.tidy(() => {
       const y = tf.conv2d(x as tf.Tensor4D, this.weight as tf.Tensor4D, this.stride, this.pad);
       return this.bias ? tf.add(y, this.bias) : y;

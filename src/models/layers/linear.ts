@@ -4,6 +4,7 @@ import { Module } from '../module.js';
 import { ModuleError, fmtShape } from '../module-error.js';
 import { uniformTensor } from '../init.js';
 import type { LayoutKind } from '../../core/state-dict.js';
+import { checkInt } from '../../core/validate.js';
 
 /**
  * `Linear(ni, nf, { bias = true })`: `y = x·W + b` with `W` stored `[ni, nf]` (TF.js layout;
@@ -17,9 +18,8 @@ export class Linear extends Module {
 
   constructor(ni: number, nf: number, opts: { bias?: boolean } = {}) {
     super();
-    for (const [n, v] of [['ni', ni], ['nf', nf]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new RangeError(`Linear: ${n} must be an integer >= 1, got ${v}`);
-    }
+    checkInt('Linear', 'ni', ni);
+    checkInt('Linear', 'nf', nf);
     this.ni = ni;
     this.nf = nf;
     const bound = 1 / Math.sqrt(ni);

@@ -1,12 +1,8 @@
 /** Pooling layers on NHWC tensors. */
 import { tf } from '../../core/tf.js';
 import { Module } from '../module.js';
-import { ModuleError, fmtShape } from '../module-error.js';
+import { expectNHWC } from '../module-error.js';
 
-function check4d(m: Module, x: tf.Tensor): tf.Tensor4D {
-  if (x.rank !== 4) throw new ModuleError(m, `${m.describe()} expected input [N, H, W, C] (NHWC), got ${fmtShape(x.shape)}`);
-  return x as tf.Tensor4D;
-}
 
 function checkOne(name: string, size: number): void {
   if (size !== 1) throw new RangeError(`${name}: only output size 1 is supported, got ${size}`);
@@ -19,7 +15,7 @@ export class AdaptiveAvgPool2d extends Module {
     checkOne('AdaptiveAvgPool2d', outputSize);
   }
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.mean(check4d(this, x), [1, 2], true);
+    return tf.mean(expectNHWC(this, x), [1, 2], true);
   }
   override extraRepr(): string {
     return `output_size=${this.outputSize}`;
@@ -33,7 +29,7 @@ export class AdaptiveMaxPool2d extends Module {
     checkOne('AdaptiveMaxPool2d', outputSize);
   }
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.max(check4d(this, x), [1, 2], true);
+    return tf.max(expectNHWC(this, x), [1, 2], true);
   }
   override extraRepr(): string {
     return `output_size=${this.outputSize}`;
@@ -52,7 +48,7 @@ export class MaxPool2d extends Module {
     this.padding = opts.padding ?? 0;
   }
   forward(x: tf.Tensor): tf.Tensor {
-    const x4 = check4d(this, x);
+    const x4 = expectNHWC(this, x);
     return tf.tidy(() => {
       const p = this.padding;
       const xp = p ? tf.pad(x4, [[0, 0], [p, p], [p, p], [0, 0]], -Infinity) : x4;

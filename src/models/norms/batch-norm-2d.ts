@@ -1,8 +1,9 @@
 /** PyTorch's `nn.BatchNorm2d` on NHWC tensors. */
 import { tf } from '../../core/tf.js';
 import { Module } from '../module.js';
-import { ModuleError, fmtShape } from '../module-error.js';
+import { ModuleError, expectNHWC, fmtShape } from '../module-error.js';
 import { batchNormTrain } from './batch-norm-op.js';
+import { checkInt } from '../../core/validate.js';
 
 /** Options of `BatchNorm2d`. */
 export type BatchNorm2dOptions = { eps?: number; momentum?: number };
@@ -25,7 +26,7 @@ export class BatchNorm2d extends Module {
 
   constructor(nf: number, opts: BatchNorm2dOptions = {}) {
     super();
-    if (!Number.isInteger(nf) || nf < 1) throw new RangeError(`BatchNorm2d: nf must be an integer >= 1, got ${nf}`);
+    checkInt('BatchNorm2d', 'nf', nf);
     this.nf = nf;
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.1;
@@ -39,9 +40,7 @@ export class BatchNorm2d extends Module {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    if (x.rank !== 4 || x.shape[3] !== this.nf) {
-      throw new ModuleError(this, `${this.describe()} expected input [N, H, W, ${this.nf}] (NHWC), got ${fmtShape(x.shape)}`);
-    }
+    expectNHWC(this, x, this.nf);
     const x4 = x as tf.Tensor4D;
     if (!this.training) {
       return tf.batchNorm(x4, this.runningMean, this.runningVar, this.bias, this.weight, this.eps);

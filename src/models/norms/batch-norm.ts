@@ -1,7 +1,8 @@
 /** The course's from-scratch `BatchNorm`, on NHWC tensors. */
 import { tf } from '../../core/tf.js';
 import { Module } from '../module.js';
-import { ModuleError, fmtShape } from '../module-error.js';
+import { ModuleError, expectNHWC, fmtShape } from '../module-error.js';
+import { checkInt } from '../../core/validate.js';
 
 /** Options of `BatchNorm`. */
 export type BatchNormOptions = {
@@ -57,7 +58,7 @@ export class BatchNorm extends Module {
 
   constructor(nf: number, opts: BatchNormOptions = {}) {
     super();
-    if (!Number.isInteger(nf) || nf < 1) throw new RangeError(`BatchNorm: nf must be an integer >= 1, got ${nf}`);
+    checkInt('BatchNorm', 'nf', nf);
     this.nf = nf;
     this.mom = opts.mom ?? 0.1;
     this.eps = opts.eps ?? 1e-5;
@@ -72,9 +73,7 @@ export class BatchNorm extends Module {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    if (x.rank !== 4 || x.shape[3] !== this.nf) {
-      throw new ModuleError(this, `${this.describe()} expected input [N, H, W, ${this.nf}] (NHWC), got ${fmtShape(x.shape)}`);
-    }
+    expectNHWC(this, x, this.nf);
     if (!this.training) return tf.tidy(() => this.normalise(x, this.means, this.vars));
     const n = x.size / this.nf;
     if (this.unbiased && n < 2) {

@@ -1,7 +1,8 @@
 /** PyTorch's `nn.GroupNorm` on NHWC tensors. */
 import { tf } from '../../core/tf.js';
 import { Module } from '../module.js';
-import { ModuleError, fmtShape } from '../module-error.js';
+import { expectNHWC } from '../module-error.js';
+import { checkInt } from '../../core/validate.js';
 
 /** Options of `GroupNorm`. */
 export type GroupNormOptions = {
@@ -37,8 +38,8 @@ export class GroupNorm extends Module {
 
   constructor(numGroups: number, nf: number, opts: GroupNormOptions = {}) {
     super();
-    if (!Number.isInteger(numGroups) || numGroups < 1) throw new RangeError(`GroupNorm: numGroups must be an integer >= 1, got ${numGroups}`);
-    if (!Number.isInteger(nf) || nf < 1) throw new RangeError(`GroupNorm: nf must be an integer >= 1, got ${nf}`);
+    checkInt('GroupNorm', 'numGroups', numGroups);
+    checkInt('GroupNorm', 'nf', nf);
     if (nf % numGroups !== 0) {
       throw new RangeError(`GroupNorm: nf (${nf}) must be divisible by numGroups (${numGroups}); divisors of ${nf} are ${divisors(nf).join(', ')}`);
     }
@@ -52,9 +53,7 @@ export class GroupNorm extends Module {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    if (x.rank !== 4 || x.shape[3] !== this.nf) {
-      throw new ModuleError(this, `${this.describe()} expected input [N, H, W, ${this.nf}] (NHWC), got ${fmtShape(x.shape)}`);
-    }
+    expectNHWC(this, x, this.nf);
     const [n, h, w] = x.shape as [number, number, number, number];
     const g = this.numGroups;
     return tf.tidy(() => {

@@ -1,7 +1,8 @@
 /** The course's from-scratch `InstanceNorm`, on NHWC tensors. */
 import { tf } from '../../core/tf.js';
 import { Module } from '../module.js';
-import { ModuleError, fmtShape } from '../module-error.js';
+import { ModuleError, expectNHWC, fmtShape } from '../module-error.js';
+import { checkInt } from '../../core/validate.js';
 
 /** Options of `InstanceNorm`. */
 export type InstanceNormOptions = {
@@ -39,7 +40,7 @@ export class InstanceNorm extends Module {
 
   constructor(nf: number, opts: InstanceNormOptions = {}) {
     super();
-    if (!Number.isInteger(nf) || nf < 1) throw new RangeError(`InstanceNorm: nf must be an integer >= 1, got ${nf}`);
+    checkInt('InstanceNorm', 'nf', nf);
     this.nf = nf;
     this.eps = opts.eps ?? 1e-5;
     this.unbiased = opts.unbiased ?? true;
@@ -49,9 +50,7 @@ export class InstanceNorm extends Module {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    if (x.rank !== 4 || x.shape[3] !== this.nf) {
-      throw new ModuleError(this, `${this.describe()} expected input [N, H, W, ${this.nf}] (NHWC), got ${fmtShape(x.shape)}`);
-    }
+    expectNHWC(this, x, this.nf);
     const [, h, w] = x.shape as [number, number, number, number];
     const n = h * w;
     if (this.unbiased && n < 2) {

@@ -1,7 +1,7 @@
 /** The course's from-scratch `LayerNorm`, on NHWC tensors. */
 import { tf } from '../../core/tf.js';
 import { Module } from '../module.js';
-import { ModuleError, fmtShape } from '../module-error.js';
+import { ModuleError, expectNHWC, fmtShape } from '../module-error.js';
 
 /** Options of `LayerNorm`. */
 export type LayerNormOptions = {
@@ -45,9 +45,7 @@ export class LayerNorm extends Module {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    if (x.rank !== 4) {
-      throw new ModuleError(this, `${this.describe()} expected input [N, H, W, C] (NHWC), got ${fmtShape(x.shape)}`);
-    }
+    expectNHWC(this, x);
     const [, h, w, c] = x.shape as [number, number, number, number];
     const n = h * w * c;
     if (this.unbiased && n < 2) {

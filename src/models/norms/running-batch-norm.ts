@@ -1,7 +1,8 @@
 /** The course's `RunningBatchNorm`, which trains with batches as small as 2, on NHWC tensors. */
 import { tf } from '../../core/tf.js';
 import { Module } from '../module.js';
-import { ModuleError, fmtShape } from '../module-error.js';
+import { ModuleError, expectNHWC, fmtShape } from '../module-error.js';
+import { checkInt } from '../../core/validate.js';
 
 /** Options of `RunningBatchNorm`. */
 export type RunningBatchNormOptions = {
@@ -74,7 +75,7 @@ export class RunningBatchNorm extends Module {
 
   constructor(nf: number, opts: RunningBatchNormOptions = {}) {
     super();
-    if (!Number.isInteger(nf) || nf < 1) throw new RangeError(`RunningBatchNorm: nf must be an integer >= 1, got ${nf}`);
+    checkInt('RunningBatchNorm', 'nf', nf);
     this.nf = nf;
     this.mom = opts.mom ?? 0.1;
     this.eps = opts.eps ?? 1e-5;
@@ -94,9 +95,7 @@ export class RunningBatchNorm extends Module {
   private countChecked: tf.DataId | null = null;
 
   forward(x: tf.Tensor): tf.Tensor {
-    if (x.rank !== 4 || x.shape[3] !== this.nf) {
-      throw new ModuleError(this, `${this.describe()} expected input [N, H, W, ${this.nf}] (NHWC), got ${fmtShape(x.shape)}`);
-    }
+    expectNHWC(this, x, this.nf);
     if (!this.training) {
       // One read of `count` per new value (i.e. once per validation phase), not per batch.
       if (this.countChecked !== this.count.dataId) {
