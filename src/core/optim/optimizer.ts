@@ -33,6 +33,7 @@ export abstract class Optimizer {
   stepCount = 0;
   private readonly state = new Map<tf.Variable, Record<string, tf.Variable>>();
   private readonly paramSteps = new Map<tf.Variable, number>();
+  private readonly scalars: Record<string, { value: number; tensor: tf.Scalar }>[] = [];
 
   constructor(groups: tf.Variable[][], defaults: Hypers) {
     if (groups.length === 0) throw new Error(`${this.constructor.name}: needs at least one parameter group`);
@@ -76,9 +77,8 @@ export abstract class Optimizer {
   step(grads: tf.NamedTensorMap): void {
     this.stepCount++;
     tf.tidy(() => {
-      for (const g of this.paramGroups) {
-        const h: Record<string, tf.Scalar> = {};
-        for (const [k, v] of Object.entries(g.hypers)) h[k] = tf.scalar(v);
+      this.paramGroups.forEach((g, gi) => {
+        const h = this.hyperScalars(gi, g.hypers);
         for (const p of g.params) {
           const grad = grads[p.name];
           if (!grad) continue;
@@ -86,8 +86,23 @@ export abstract class Optimizer {
           this.paramSteps.set(p, t);
           this.update(p, grad, this.stateOf(p), h, g.hypers, t);
         }
-      }
+      });
     });
+  }
+
+  /**
+   * Group `gi`'s hyperparameters as device scalars, kept between steps and remade only when a value
+   * changes (a scheduled `lr` changes every step; `mom`, `wd`, betas usually never).
+   */
+  private hyperScalars(gi: number, hypers: Hypers): Record<string, tf.Scalar> {
+    const cache = (this.scalars[gi] ??= {});
+    for (const [k, v] of Object.entries(hypers)) {
+      const c = cache[k];
+      if (c && c.value === v) continue;
+      c?.tensor.dispose();
+      cache[k] = { value: v, tensor: tf.keep(tf.scalar(v)) };
+    }
+    return Object.fromEntries(Object.entries(cache).map(([k, c]) => [k, c.tensor]));
   }
 
   private stateOf(p: tf.Variable): Record<string, tf.Variable> {
@@ -162,5 +177,7 @@ export abstract class Optimizer {
   /** Free the optimizer's state. */
   dispose(): void {
     this.resetState();
+    for (const cache of this.scalars) for (const c of Object.values(cache)) c.tensor.dispose();
+    this.scalars.length = 0;
   }
 }
