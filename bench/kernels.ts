@@ -5,10 +5,10 @@
  *   npx tsx bench/kernels.ts [--steps 10] [--batch 512] [--no-register | --conv-only] [--no-profile]
  *                            [--profile-steps 5] [--calls] [--backend wasm|cpu]
  */
-import { tf } from '../src/core/tf.js';
-import { registerWasmTrainingKernels } from '../src/core/kernels/register-wasm-kernels.js';
-import { conv2DBackpropFilterKernel } from '../src/core/kernels/conv2d-backprop-filter.js';
-import { conv2DBackpropInputKernel } from '../src/core/kernels/conv2d-backprop-input.js';
+import { tf } from '../src/backend/tf.js';
+import { registerWasmTrainingKernels } from '../src/backend/wasm/register-kernels.js';
+import { conv2DBackpropFilterKernel } from '../src/backend/wasm/conv2d-backprop-filter.js';
+import { conv2DBackpropInputKernel } from '../src/backend/wasm/conv2d-backprop-input.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): boolean => args.includes(name);

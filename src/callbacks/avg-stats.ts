@@ -1,5 +1,5 @@
 /** Per-epoch averages of the loss and metrics, as the course's `AvgStatsCallback`. */
-import { tf } from '../core/tf.js';
+import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
 import type { Metric } from '../core/metrics.js';
 

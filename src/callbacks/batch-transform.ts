@@ -1,5 +1,5 @@
 /** Per-batch input transforms, as the course's `BatchTransformXCallback`. */
-import { tf } from '../core/tf.js';
+import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
 
 /** A transform of an input batch. */

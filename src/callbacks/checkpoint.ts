@@ -6,11 +6,11 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { tf } from '../core/tf.js';
+import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
-import { captureRun } from '../core/checkpoint/run-state.js';
-import { freeName, listCheckpoints, readPointer, removeLeftovers, setPointer, writeCheckpointFolder } from '../core/checkpoint/folder.js';
-import type { CheckpointState, JsonValue, ResumeAware, RunPosition } from '../core/checkpoint/types.js';
+import { captureRun } from '../core/run-state.js';
+import { freeName, listCheckpoints, readPointer, removeLeftovers, setPointer, writeCheckpointFolder } from '../io/checkpoint-folder.js';
+import type { CheckpointState, JsonValue, ResumeAware, RunPosition } from '../io/checkpoint-types.js';
 import { checkInt } from '../core/validate.js';
 import { AvgStatsCallback } from './avg-stats.js';
 import { Recorder } from './recorder.js';

@@ -1,7 +1,7 @@
 /** The course's `CudaCallback`, for TF.js. */
-import { tf } from '../core/tf.js';
+import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
-import { chosenBackend, initBackend, onAccelerator } from '../core/backend.js';
+import { chosenBackend, initBackend, onAccelerator } from '../backend/init-backend.js';
 
 /** Options of `CudaCallback`. */
 export type CudaCallbackOptions = { log?: (line: string) => void };

@@ -1,6 +1,6 @@
 /** Hyperparameter scheduling, as the course's `ParamScheduler`. */
 import { Callback } from '../core/callback.js';
-import type { Sched } from '../core/schedules.js';
+import type { Sched } from '../core/optim/schedules.js';
 
 /**
  * `new ParamScheduler('lr', sched)` sets the optimizer's hyperparameter `pname` before every

@@ -1,9 +1,9 @@
 /** Learning rates and losses of every training batch, as the course's `Recorder`. */
-import { tf } from '../core/tf.js';
+import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
 import type { SavedFigure } from '../plot/index.js';
 import { AvgStatsCallback } from './avg-stats.js';
-import { minLossLr, suggestLr, smoothLosses } from './lr-find.js';
+import { minLossLr, suggestLr, smoothLosses } from './lr-finder.js';
 import { plotLoss, plotLr, plotLrFind, plotMetrics, type PlotLossOptions, type PlotOptions } from './recorder-plots.js';
 
 /**

@@ -1,9 +1,9 @@
 /** The learner: the state of a training job (model, data, loss, optimizer). */
-import { tf } from './tf.js';
+import { tf } from '../backend/tf.js';
 import type { LossFunc } from './losses.js';
 import { sgd } from './optim/sgd.js';
 import type { OptFunc, Optimizer } from './optim/optimizer.js';
-import { asModule, loadWeights, saveWeights } from './checkpoint/weights-file.js';
+import { asModule, loadWeights, saveWeights } from '../io/weights-file.js';
 import { predict, tta, type BatchSource, type Predictions, type TtaOptions } from './predict.js';
 
 /** What a learner needs of a model: a forward pass, modes and parameters (tfai's `Module` fits). */

@@ -1,5 +1,5 @@
 /** Loss functions. */
-import { tf } from './tf.js';
+import { tf } from '../backend/tf.js';
 
 /** A loss: predictions and targets to a scalar. */
 export type LossFunc = (pred: tf.Tensor, target: tf.Tensor) => tf.Scalar;

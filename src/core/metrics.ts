@@ -1,5 +1,5 @@
 /** Metrics: scalars kept on the device (read once per epoch by `AvgStatsCallback`). */
-import { tf } from './tf.js';
+import { tf } from '../backend/tf.js';
 
 /** A metric: predictions and targets to a scalar averaged over the batch. */
 export type Metric = (pred: tf.Tensor, target: tf.Tensor) => tf.Scalar;

@@ -1,5 +1,5 @@
 /** Inference over a loader, and test-time augmentation (TTA) for image models. */
-import { tf } from './tf.js';
+import { tf } from '../backend/tf.js';
 import type { Trainable } from './learner.js';
 
 /** A loader as `predict` needs it: batches of `[x, y]` it may dispose. */

@@ -3,17 +3,17 @@
  * the current batch state (`xb`, `yb`, `pred`, `loss`, `epoch`, `iter`, …) to callbacks.
  */
 import { Subject } from 'rxjs';
-import { tf } from './tf.js';
+import { tf } from '../backend/tf.js';
 import { Callback } from './callback.js';
 import { CancelBatchError, CancelEpochError, CancelTrainError } from './cancel.js';
 import type { EventName, RunnerEvent } from './events.js';
 import type { Learner } from './learner.js';
 import { TrainEvalCallback } from './train-eval.js';
 import { checkInt } from './validate.js';
-import { checkBatch, checkDatasetLabels } from './data-checks.js';
+import { checkBatch, checkDatasetLabels } from './batch-checks.js';
 import { watchInterrupts } from './interrupt.js';
-import { prepareResume } from './checkpoint/run-state.js';
-import type { CheckpointState, ResumeAware, RunPosition } from './checkpoint/types.js';
+import { prepareResume } from './run-state.js';
+import type { CheckpointState, ResumeAware, RunPosition } from '../io/checkpoint-types.js';
 
 type CancelClass = new (...args: never[]) => Error;
 type Loader = Learner['data']['trainDl'];

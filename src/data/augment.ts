@@ -3,7 +3,7 @@
  * sample from the project's seeded RNG (or a generator you pass), composable as plain functions
  * `(xb) => xb`, and a `Dataset` wrapper that applies them to every batch it hands out.
  */
-import { tf } from '../core/tf.js';
+import { tf } from '../backend/tf.js';
 import { random } from '../core/rng.js';
 import type { Dataset } from './dataset.js';
 

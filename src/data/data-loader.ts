@@ -2,7 +2,7 @@
  * `DataLoader`: iterates a `Dataset` in batches, optionally shuffled per epoch with a seeded
  * generator. Iterate with `for await (const [xb, yb] of dl)`; each batch belongs to the caller.
  */
-import type { tf } from '../core/tf.js';
+import type { tf } from '../backend/tf.js';
 import type { Dataset } from './dataset.js';
 import { BatchSampler, RandomSampler, SequentialSampler, numBatches, seededRand, type Sampler, type SamplerRngState } from './samplers.js';
 import { checkInt } from '../core/validate.js';

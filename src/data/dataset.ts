@@ -2,7 +2,7 @@
  * The dataset contract every loader in tfai consumes: something with a length that can hand out a
  * batch of `(x, y)` tensors for a list of item indices.
  */
-import type { tf } from '../core/tf.js';
+import type { tf } from '../backend/tf.js';
 
 /**
  * A random-access collection of `(x, y)` items that produces whole batches at once.

@@ -6,7 +6,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { tf } from '../core/tf.js';
+import { tf } from '../backend/tf.js';
 import { DataBunch } from './data-bunch.js';
 import type { DataLoader } from './data-loader.js';
 import type { Dataset } from './dataset.js';

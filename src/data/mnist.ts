@@ -5,7 +5,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { tf } from '../core/tf.js';
+import { tf } from '../backend/tf.js';
 import { DataBunch } from './data-bunch.js';
 import { DataLoader } from './data-loader.js';
 import { readIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxData } from './idx.js';

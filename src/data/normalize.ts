@@ -2,7 +2,7 @@
  * Input normalisation: subtract a mean and divide by a standard deviation, either one scalar for the
  * whole tensor or one value per channel (the last axis, as in NHWC images).
  */
-import { tf } from '../core/tf.js';
+import { tf } from '../backend/tf.js';
 
 /** A normalisation statistic: one scalar, or one value per channel of the last axis. */
 export type NormStat = number | ArrayLike<number>;

@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { tf } from '../core/tf.js';
+import type { tf } from '../backend/tf.js';
 import { encodePng } from './image-decode.js';
 
 /**

@@ -1,7 +1,7 @@
 /**
  * `TensorDataset`: whole `x` and `y` arrays kept on the device; a batch is a `tf.gather` of rows.
  */
-import { tf } from '../core/tf.js';
+import { tf } from '../backend/tf.js';
 import type { Dataset } from './dataset.js';
 
 /**

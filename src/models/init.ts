@@ -2,7 +2,7 @@
  * Weight initialisation drawn from the project's seeded RNG, with PyTorch's fan-in rules
  * (a conv weight `[kh, kw, in, out]` has fan-in `kh·kw·in`; a linear weight `[in, out]` has `in`).
  */
-import { tf } from '../core/tf.js';
+import { tf } from '../backend/tf.js';
 import { nextSeed } from '../core/rng.js';
 
 /** Fan-in of a weight in TF.js layout: product of every dimension but the last. */

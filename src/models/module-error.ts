@@ -2,7 +2,7 @@
  * Errors raised while running a module carry the module that failed, so a shape mistake reads
  * `Linear(64 → 10) got input [512, 256] from Flatten` instead of a bare TF.js stack.
  */
-import type { tf } from '../core/tf.js';
+import type { tf } from '../backend/tf.js';
 import type { Module } from './module.js';
 
 /** An error raised inside a module's `forward`, naming the module (and, once, its input's source). */

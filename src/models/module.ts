@@ -7,9 +7,9 @@
  * every call fires hooks and reports failures naming the module.
  */
 import mitt, { type Emitter } from 'mitt';
-import { tf } from '../core/tf.js';
+import { tf } from '../backend/tf.js';
 import { ModuleError, fmtShape } from './module-error.js';
-import type { LayoutKind, StateDict } from '../core/state-dict.js';
+import type { LayoutKind, StateDict } from '../io/persistable.js';
 
 /** What a forward hook receives: the module, its input and its output (valid only during the call). */
 export type ForwardHookEvent = { module: Module; input: tf.Tensor; output: tf.Tensor };

@@ -1,5 +1,5 @@
 /** A container that runs its children in order. */
-import type { tf } from '../core/tf.js';
+import type { tf } from '../backend/tf.js';
 import { Module } from './module.js';
 import { ModuleError } from './module-error.js';
 

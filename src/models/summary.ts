@@ -1,5 +1,5 @@
 /** `summary(model, inputShape)`: per-layer output shapes and parameter counts, as `learner.summary()`. */
-import { tf } from '../core/tf.js';
+import { tf } from '../backend/tf.js';
 import type { Module } from './module.js';
 import { Sequential } from './sequential.js';
 

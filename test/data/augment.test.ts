@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tf } from '../../src/core/tf.js';
+import { tf } from '../../src/backend/tf.js';
 import { makeRng, setSeed } from '../../src/core/rng.js';
 import { compose, cropBatch, padCrop, randomFlip, TransformedDataset } from '../../src/data/augment.js';
 import { TensorDataset } from '../../src/data/tensor-dataset.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tf } from '../../src/core/tf.js';
+import { tf } from '../../src/backend/tf.js';
 import {
   CIFAR10_CLASSES,
   CIFAR10_MEAN,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tf } from '../../src/core/tf.js';
+import { tf } from '../../src/backend/tf.js';
 import { DataLoader } from '../../src/data/data-loader.js';
 import { CIFAR10_MEAN, CIFAR10_STD } from '../../src/data/cifar10.js';
 import { decodeImage, encodePng } from '../../src/data/image-decode.js';

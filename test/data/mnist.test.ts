@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tf } from '../../src/core/tf.js';
+import { tf } from '../../src/backend/tf.js';
 import { encodeIdx, loadMnist, MNIST_FILES, meanStd, TensorDataset, type DataBunch } from '../../src/data/index.js';
 
 beforeAll(async () => {

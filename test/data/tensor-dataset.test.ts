@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tf } from '../../src/core/tf.js';
+import { tf } from '../../src/backend/tf.js';
 import { TensorDataset } from '../../src/data/index.js';
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { expect } from 'vitest';
-import { tf } from '../../src/core/tf.js';
+import { tf } from '../../src/backend/tf.js';
 
 export type RefTensor = { shape: number[]; data: number[] };
 

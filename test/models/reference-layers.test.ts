@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tf } from '../../src/core/tf.js';
+import { tf } from '../../src/backend/tf.js';
 import { BatchNorm2d } from '../../src/models/norms/batch-norm-2d.js';
 import { Conv2d } from '../../src/models/layers/conv2d.js';
 import { GeneralRelu } from '../../src/models/layers/activations.js';

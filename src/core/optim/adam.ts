@@ -1,5 +1,5 @@
 /** Adam with decoupled weight decay (AdamW). */
-import { tf } from '../tf.js';
+import { tf } from '../../backend/tf.js';
 import { Optimizer, type OptFunc } from './optimizer.js';
 
 /** Options of `adam`: PyTorch's defaults (β1 0.9, β2 0.999, eps 1e-8), decoupled weight decay. */

@@ -3,7 +3,7 @@
  * readable and settable between steps, per-parameter state kept as non-trainable variables, and a
  * serialisable state for checkpoints. Subclasses write one parameter's update.
  */
-import { tf } from '../tf.js';
+import { tf } from '../../backend/tf.js';
 
 /** Hyperparameters of one parameter group. */
 export type Hypers = Record<string, number>;

@@ -1,5 +1,5 @@
 /** Stochastic gradient descent with momentum and decoupled weight decay. */
-import { tf } from '../tf.js';
+import { tf } from '../../backend/tf.js';
 import { Optimizer, type OptFunc } from './optimizer.js';
 
 /** Options of `sgd`: momentum (PyTorch semantics, no dampening) and decoupled weight decay. */

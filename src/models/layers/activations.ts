@@ -1,5 +1,5 @@
 /** Activation layers. */
-import { tf } from '../../core/tf.js';
+import { tf } from '../../backend/tf.js';
 import { Module } from '../module.js';
 
 /** `ReLU()`: max(x, 0). */

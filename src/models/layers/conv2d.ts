@@ -1,9 +1,9 @@
 /** 2-D convolution with PyTorch semantics on NHWC tensors. */
-import { tf } from '../../core/tf.js';
+import { tf } from '../../backend/tf.js';
 import { Module } from '../module.js';
 import { expectNHWC } from '../module-error.js';
 import { uniformTensor } from '../init.js';
-import type { LayoutKind } from '../../core/state-dict.js';
+import type { LayoutKind } from '../../io/persistable.js';
 import { checkInt } from '../../core/validate.js';
 
 /** Options of `Conv2d`. */

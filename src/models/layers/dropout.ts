@@ -1,5 +1,5 @@
 /** Dropout drawn from the project's seeded RNG. */
-import { tf } from '../../core/tf.js';
+import { tf } from '../../backend/tf.js';
 import { nextSeed } from '../../core/rng.js';
 import { Module } from '../module.js';
 

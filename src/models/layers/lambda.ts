@@ -1,5 +1,5 @@
 /** Function-wrapping layers. */
-import { tf } from '../../core/tf.js';
+import { tf } from '../../backend/tf.js';
 import { Module } from '../module.js';
 
 /** `Lambda(fn, name?)`: a module that applies `fn` (the course's `Lambda`). */

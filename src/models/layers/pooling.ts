@@ -1,5 +1,5 @@
 /** Pooling layers on NHWC tensors. */
-import { tf } from '../../core/tf.js';
+import { tf } from '../../backend/tf.js';
 import { Module } from '../module.js';
 import { expectNHWC } from '../module-error.js';
 

@@ -1,5 +1,5 @@
 /** PyTorch's `nn.BatchNorm2d` on NHWC tensors. */
-import { tf } from '../../core/tf.js';
+import { tf } from '../../backend/tf.js';
 import { Module } from '../module.js';
 import { ModuleError, expectNHWC, fmtShape } from '../module-error.js';
 import { batchNormTrain } from './batch-norm-op.js';

@@ -9,7 +9,7 @@
  *
  * Gradients flow through the batch statistics, as in PyTorch's `BatchNorm2d`.
  */
-import { tf } from '../../core/tf.js';
+import { tf } from '../../backend/tf.js';
 
 /** The batch statistics of the last call: per-channel mean and biased variance. */
 export type BatchStats = { mean: tf.Tensor1D; variance: tf.Tensor1D };

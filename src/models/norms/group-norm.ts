@@ -1,5 +1,5 @@
 /** PyTorch's `nn.GroupNorm` on NHWC tensors. */
-import { tf } from '../../core/tf.js';
+import { tf } from '../../backend/tf.js';
 import { Module } from '../module.js';
 import { expectNHWC } from '../module-error.js';
 import { checkInt } from '../../core/validate.js';

@@ -1,5 +1,5 @@
 /** The course's from-scratch `InstanceNorm`, on NHWC tensors. */
-import { tf } from '../../core/tf.js';
+import { tf } from '../../backend/tf.js';
 import { Module } from '../module.js';
 import { ModuleError, expectNHWC, fmtShape } from '../module-error.js';
 import { checkInt } from '../../core/validate.js';

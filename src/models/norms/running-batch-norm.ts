@@ -1,5 +1,5 @@
 /** The course's `RunningBatchNorm`, which trains with batches as small as 2, on NHWC tensors. */
-import { tf } from '../../core/tf.js';
+import { tf } from '../../backend/tf.js';
 import { Module } from '../module.js';
 import { ModuleError, expectNHWC, fmtShape } from '../module-error.js';
 import { checkInt } from '../../core/validate.js';

@@ -3,10 +3,10 @@
  * `learn.load` and checkpoints use). Loading validates the whole file, then the keys and shapes
  * against the model, before a single value is written.
  */
-import { tf } from '../tf.js';
-import { isPersistable, type Persistable, type StateDict } from '../state-dict.js';
-import { decodeSafetensors, encodeSafetensors } from '../safetensors.js';
-import { writeFileAtomic } from '../atomic-write.js';
+import { tf } from '../backend/tf.js';
+import { isPersistable, type Persistable, type StateDict } from './persistable.js';
+import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { writeFileAtomic } from './atomic-write.js';
 import { fromTorchTensors, toTorchTensors } from './torch-layout.js';
 import { promises as fs } from 'node:fs';
 

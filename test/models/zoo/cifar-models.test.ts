@@ -11,11 +11,11 @@ import {
   tf,
   TensorDataset,
   type Module,
-} from '../../src/index.js';
-import { CNN } from '../../src/models/cifar-cnn.js';
-import { BasicBlock, PlainBlock, ResNet } from '../../src/models/resnet.js';
-import { BnLayer, ConvBnNet, ConvBnNet2, ConvNet, ConvNet2, ResNetLadder, ResNetLadder2, ResnetLayer, SimpleNet } from '../../src/models/ladder.js';
-import { summary } from '../../src/models/summary.js';
+} from '../../../src/index.js';
+import { CNN } from '../../../src/models/zoo/cifar-cnn.js';
+import { BasicBlock, PlainBlock, ResNet } from '../../../src/models/zoo/resnet.js';
+import { BnLayer, ConvBnNet, ConvBnNet2, ConvNet, ConvNet2, ResNetLadder, ResNetLadder2, ResnetLayer, SimpleNet } from '../../../src/models/zoo/ladder.js';
+import { summary } from '../../../src/models/summary.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -8,7 +8,7 @@
  */
 import { tf } from '../tf.js';
 import { asTensor, checkDyShape, convGeometry, padOrCrop4D, type ConvGeometry, type ConvGradAttrs } from './conv-geometry.js';
-import { heapOffset, simdFor, sizeOf, wasmInternals, type WasmBackendInternals } from './wasm-internals.js';
+import { heapOffset, simdFor, sizeOf, wasmInternals, type WasmBackendInternals } from './internals.js';
 
 /** One spatial axis of the sub-pixel plan: for each output phase, which filter taps hit it. */
 interface AxisPlan {

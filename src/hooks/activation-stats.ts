@@ -2,7 +2,7 @@
  * The course's `append_stats` hook: per training batch, each hooked module's output mean, std and
  * histogram (`histc(40, 0, 10)`), computed on the device and copied to the host in batches.
  */
-import { tf } from '../core/tf.js';
+import { tf } from '../backend/tf.js';
 import type { HookFn } from './hooks.js';
 import { checkInt } from '../core/validate.js';
 

@@ -1,5 +1,5 @@
 /** Checks run once per fit so bad data fails at the first batch with a clear message. */
-import { tf } from './tf.js';
+import { tf } from '../backend/tf.js';
 import type { DataSource } from './learner.js';
 import { checkInt } from './validate.js';
 

@@ -2,7 +2,7 @@
  * What checkpoint and weights-file code needs of a model, as a structural type, so that the core
  * does not import the model classes (`src/models` depends on the core, not the other way round).
  */
-import type { tf } from './tf.js';
+import type { tf } from '../backend/tf.js';
 
 /** A state dict: PyTorch-named keys to tensors (in the module's own TF.js layout). */
 export type StateDict = Record<string, tf.Tensor>;

@@ -4,12 +4,12 @@
  * linear head — with `PlainBlock` (the lab's `WrongBlock`, no skip) or `BasicBlock` (its
  * `CorrectBlock`, with the skip connection).
  */
-import { tf } from '../core/tf.js';
-import { Module } from './module.js';
-import { Sequential } from './sequential.js';
-import { Conv2d } from './layers/conv2d.js';
-import { Linear } from './layers/linear.js';
-import { BatchNorm2d } from './norms/batch-norm-2d.js';
+import { tf } from '../../backend/tf.js';
+import { Module } from '../module.js';
+import { Sequential } from '../sequential.js';
+import { Conv2d } from '../layers/conv2d.js';
+import { Linear } from '../layers/linear.js';
+import { BatchNorm2d } from '../norms/batch-norm-2d.js';
 
 const conv3 = (ni: number, nf: number, stride: number): Conv2d => new Conv2d(ni, nf, 3, { stride, padding: 1, bias: false });
 

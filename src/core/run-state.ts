@@ -3,15 +3,15 @@
  * model weights, optimizer state (moments, step counts, hyperparameters), the global RNG, the
  * loaders' shuffle generators and mid-epoch order, and the runner's position and counters.
  */
-import { tf } from '../tf.js';
-import { getRngState, setRngState } from '../rng.js';
-import { encodeSafetensors, decodeSafetensors, type TensorToWrite } from '../safetensors.js';
-import type { Learner } from '../learner.js';
-import type { OptimizerState } from '../optim/optimizer.js';
-import type { StateDict } from '../state-dict.js';
-import { asModule, decodeWeights, encodeWeights } from './weights-file.js';
-import { CHECKPOINT_FILES, readCheckpointFiles } from './folder.js';
-import type { CheckpointState, LoaderState, OptimizerMeta, ResumableLoader, RunPosition } from './types.js';
+import { tf } from '../backend/tf.js';
+import { getRngState, setRngState } from './rng.js';
+import { encodeSafetensors, decodeSafetensors, type TensorToWrite } from '../io/safetensors.js';
+import type { Learner } from './learner.js';
+import type { OptimizerState } from './optim/optimizer.js';
+import type { StateDict } from '../io/persistable.js';
+import { asModule, decodeWeights, encodeWeights } from '../io/weights-file.js';
+import { CHECKPOINT_FILES, readCheckpointFiles } from '../io/checkpoint-folder.js';
+import type { CheckpointState, LoaderState, OptimizerMeta, ResumableLoader, RunPosition } from '../io/checkpoint-types.js';
 import * as path from 'node:path';
 
 /** The part of a checkpoint the runner and learner provide (callbacks add theirs). */

@@ -6,13 +6,13 @@
  * keys match; every model returns log-probabilities (`log_softmax`), as the notebook's — feeding
  * them to `crossEntropy` is exact, since log-softmax of log-probabilities is the identity.
  */
-import { tf } from '../core/tf.js';
-import { Module } from './module.js';
-import { ModuleError, fmtShape } from './module-error.js';
-import { Conv2d } from './layers/conv2d.js';
-import { Linear } from './layers/linear.js';
-import { AdaptiveMaxPool2d } from './layers/pooling.js';
-import { Dropout } from './layers/dropout.js';
+import { tf } from '../../backend/tf.js';
+import { Module } from '../module.js';
+import { ModuleError, fmtShape } from '../module-error.js';
+import { Conv2d } from '../layers/conv2d.js';
+import { Linear } from '../layers/linear.js';
+import { AdaptiveMaxPool2d } from '../layers/pooling.js';
+import { Dropout } from '../layers/dropout.js';
 
 /** PyTorch's `nn.ModuleList`: holds children `0`, `1`, … for a parent's `forward` to call; not callable itself. */
 export class ModuleList<M extends Module = Module> extends Module {

@@ -1,12 +1,12 @@
 /** The CIFAR-10 lab's small CNN, with or without BatchNorm. */
-import { tf } from '../core/tf.js';
-import { Module } from './module.js';
-import { Sequential } from './sequential.js';
-import { Conv2d } from './layers/conv2d.js';
-import { ReLU } from './layers/activations.js';
-import { MaxPool2d } from './layers/pooling.js';
-import { Linear } from './layers/linear.js';
-import { BatchNorm2d } from './norms/batch-norm-2d.js';
+import { tf } from '../../backend/tf.js';
+import { Module } from '../module.js';
+import { Sequential } from '../sequential.js';
+import { Conv2d } from '../layers/conv2d.js';
+import { ReLU } from '../layers/activations.js';
+import { MaxPool2d } from '../layers/pooling.js';
+import { Linear } from '../layers/linear.js';
+import { BatchNorm2d } from '../norms/batch-norm-2d.js';
 
 /** Options of `CNN`. */
 export interface CnnOptions {

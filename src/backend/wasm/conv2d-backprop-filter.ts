@@ -10,7 +10,7 @@
  */
 import { tf } from '../tf.js';
 import { asTensor, checkDyShape, convGeometry, padOrCrop4D, type ConvGeometry, type ConvGradAttrs } from './conv-geometry.js';
-import { heapOffset, simdFor, wasmInternals, type WasmBackendInternals } from './wasm-internals.js';
+import { heapOffset, simdFor, wasmInternals, type WasmBackendInternals } from './internals.js';
 
 /**
  * Filter gradient as one convolution: the input with batch and channel swapped

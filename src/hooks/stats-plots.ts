@@ -8,7 +8,7 @@ import { heatmapGrid } from '../plot/heatmap.js';
 import { lineChart } from '../plot/line-chart.js';
 import { saveFigure, type SavedFigure } from '../plot/save-figure.js';
 import type { Series } from '../plot/types.js';
-import { ActivationStats } from './append-stats.js';
+import { ActivationStats } from './activation-stats.js';
 import type { Hook } from './hooks.js';
 
 /** What the plots take: hooks whose state is `ActivationStats` (e.g. `Hooks` built with `appendStats`). */

@@ -13,9 +13,9 @@
  * Node 20. Where it is not available, write
  * `const hooks = new Hooks(...); try { … } finally { hooks.remove(); }`.
  */
-import { tf } from '../core/tf.js';
+import { tf } from '../backend/tf.js';
 import { Module, type ForwardHookEvent } from '../models/module.js';
-import { ActivationStats } from './append-stats.js';
+import { ActivationStats } from './activation-stats.js';
 
 // `using` calls `obj[Symbol.dispose]()`. Node >= 20.4 defines the symbol; on older runtimes fall back
 // to `Symbol.for('Symbol.dispose')`, the key that TypeScript's and esbuild's `using` helpers look up

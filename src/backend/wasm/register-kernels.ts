@@ -11,7 +11,7 @@
 import { tf } from '../tf.js';
 import { conv2DBackpropFilterKernel } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputKernel } from './conv2d-backprop-input.js';
-import { FAST_PATHS, fastKernelConfig } from './fast-wasm-kernels.js';
+import { FAST_PATHS, fastKernelConfig } from './fast-kernels.js';
 
 const BACKEND = 'wasm';
 

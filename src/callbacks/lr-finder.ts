@@ -3,7 +3,7 @@
  * learning-rate sweep over training batches, stopped when the loss diverges, on a copy of the
  * training state that is put back exactly afterwards.
  */
-import { tf } from '../core/tf.js';
+import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
 import { CancelEpochError, CancelTrainError } from '../core/cancel.js';
 import { Runner } from '../core/runner.js';

@@ -14,8 +14,8 @@
 import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { TEMP_PREFIX, exists, writeDirAtomic, writeFileAtomic } from '../atomic-write.js';
-import type { CheckpointState } from './types.js';
+import { TEMP_PREFIX, exists, writeDirAtomic, writeFileAtomic } from './atomic-write.js';
+import type { CheckpointState } from './checkpoint-types.js';
 
 /** File names inside a checkpoint folder. */
 export const CHECKPOINT_FILES = { model: 'model.safetensors', optimizer: 'optimizer.safetensors', state: 'state.json' } as const;

@@ -1,6 +1,6 @@
 /** The shapes of what a checkpoint holds (`state.json`), shared by the runner and the callback. */
-import type { RngState } from '../rng.js';
-import type { Hypers } from '../optim/optimizer.js';
+import type { RngState } from '../core/rng.js';
+import type { Hypers } from '../core/optim/optimizer.js';
 
 /** A JSON value (what callback states are saved as). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };

@@ -4,7 +4,7 @@
  * their install could not download libtensorflow they are simply absent and wasm is used.
  */
 import { tf } from './tf.js';
-import { registerWasmTrainingKernels } from './kernels/register-wasm-kernels.js';
+import { registerWasmTrainingKernels } from './wasm/register-kernels.js';
 
 /** A backend tfai can run on. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';

@@ -6,9 +6,9 @@
  * Which tensors to transpose is decided by the layers themselves (`Conv2d` and `Linear` declare
  * `torchLayouts()`), not by guessing from ranks — and without the core importing layer classes.
  */
-import { tf } from '../tf.js';
-import type { LayoutKind, Persistable, StateDict } from '../state-dict.js';
-import type { SafetensorsContents, TensorToWrite } from '../safetensors.js';
+import { tf } from '../backend/tf.js';
+import type { LayoutKind, Persistable, StateDict } from './persistable.js';
+import type { SafetensorsContents, TensorToWrite } from './safetensors.js';
 
 export type { LayoutKind };
 

@@ -1,14 +1,14 @@
 /** The course's CNN builders: `convLayer`, `getCnnLayers`, `getCnnModel`, `initCnn`. */
-import { tf } from '../core/tf.js';
-import { Module } from './module.js';
-import { Sequential } from './sequential.js';
-import { Conv2d } from './layers/conv2d.js';
-import { GeneralRelu, type GeneralReluOptions } from './layers/activations.js';
-import { AdaptiveAvgPool2d } from './layers/pooling.js';
-import { Flatten } from './layers/lambda.js';
-import { Linear } from './layers/linear.js';
-import { makeNorm, type NormKind } from './norms/norm-factory.js';
-import { kaimingNormal, kaimingUniform } from './init.js';
+import { tf } from '../../backend/tf.js';
+import { Module } from '../module.js';
+import { Sequential } from '../sequential.js';
+import { Conv2d } from '../layers/conv2d.js';
+import { GeneralRelu, type GeneralReluOptions } from '../layers/activations.js';
+import { AdaptiveAvgPool2d } from '../layers/pooling.js';
+import { Flatten } from '../layers/lambda.js';
+import { Linear } from '../layers/linear.js';
+import { makeNorm, type NormKind } from '../norms/norm-factory.js';
+import { kaimingNormal, kaimingUniform } from '../init.js';
 
 /**
  * Options of `convLayer`: the `GeneralRelu` settings, which norm follows the convolution and where.

@@ -8,7 +8,7 @@
  */
 import { tf } from '../tf.js';
 import { binaryOpReturnsBool } from './simd-module.js';
-import { heapOffset, simdFor, sizeOf, wasmInternals, type WasmBackendInternals } from './wasm-internals.js';
+import { heapOffset, simdFor, sizeOf, wasmInternals, type WasmBackendInternals } from './internals.js';
 
 /** The argument object tfjs passes to a kernel function. */
 export type KernelArgs = Parameters<tf.KernelFunc>[0];

@@ -3,7 +3,7 @@
  * course's `sched_lin`, `sched_cos`, `sched_no`, `sched_exp` and `combine_scheds`. One-cycle and
  * SGDR are built from `combineScheds`, so there is one mechanism.
  */
-import { checkInt } from './validate.js';
+import { checkInt } from '../validate.js';
 
 /** A schedule: position in training (0 … 1) to a hyperparameter value. */
 export type Sched = (pos: number) => number;

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   tf, convLayer, getCnnModel, getCnnLayers, initCnn, setSeed, Conv2d, GeneralRelu, BatchNorm2d, BatchNorm, LayerNorm,
   InstanceNorm, GroupNorm, RunningBatchNorm, Linear, AdaptiveAvgPool2d, Flatten, NORM_KINDS, type NormKind, type Module,
-} from '../../src/index.js';
+} from '../../../src/index.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

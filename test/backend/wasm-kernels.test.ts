@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tf } from '../../src/core/tf.js';
-import { registerWasmTrainingKernels } from '../../src/core/kernels/register-wasm-kernels.js';
-import { setFilterGradStrategy, type FilterGradStrategy } from '../../src/core/kernels/conv2d-backprop-filter.js';
-import { setInputGradStrategy, type InputGradStrategy } from '../../src/core/kernels/conv2d-backprop-input.js';
+import { tf } from '../../src/backend/tf.js';
+import { registerWasmTrainingKernels } from '../../src/backend/wasm/register-kernels.js';
+import { setFilterGradStrategy, type FilterGradStrategy } from '../../src/backend/wasm/conv2d-backprop-filter.js';
+import { setInputGradStrategy, type InputGradStrategy } from '../../src/backend/wasm/conv2d-backprop-input.js';
 
 type Pad = 'same' | 'valid' | number;
 type Shape4 = [number, number, number, number];
