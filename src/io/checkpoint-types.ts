@@ -1,6 +1,10 @@
-/** The shapes of what a checkpoint holds (`state.json`), shared by the runner and the callback. */
-import type { RngState } from '../core/rng.js';
-import type { Hypers } from '../core/optim/optimizer.js';
+/**
+ * The on-disk format of a checkpoint's `state.json`, shared by the runner (capture and resume) and
+ * the checkpoint callback. Written structurally so that `io/` imports nothing of the core.
+ */
+
+/** The global RNG's saved state (the core's `RngState`). */
+export type SavedRngState = { seed: number; alea: object };
 
 /** A JSON value (what callback states are saved as). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -29,7 +33,7 @@ export type OptimizerMeta = {
   /** Class name (`SGD`, `Adam`): resuming into another optimizer is refused. */
   type: string;
   /** Each group's hyperparameters. */
-  hypers: Hypers[];
+  hypers: Record<string, number>[];
   /** Steps taken. */
   step: number;
   /** Per-parameter step counts keyed `"<group>.<index>"` (Adam's bias corrections). */
@@ -54,7 +58,7 @@ export type CheckpointState = {
   nEpochs: number;
   nIter: number;
   /** The global RNG (`getRngState`). */
-  rng: RngState;
+  rng: SavedRngState;
   loaders: { train: LoaderState | null; valid: LoaderState | null };
   optimizer: OptimizerMeta;
   /** The monitored value when a `monitor` was given. */

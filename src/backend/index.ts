@@ -1,0 +1,8 @@
+/**
+ * `tfai/backend`: the TensorFlow.js engine tfai runs on — `tf` itself, backend selection, and the
+ * wasm training kernels, which any TF.js program (tfjs-layers' `model.fit` included) can register
+ * to train convnets on the wasm backend.
+ */
+export { tf } from './tf.js';
+export { initBackend, onAccelerator, chosenBackend, type BackendName, type BackendPreference, type InitBackendOptions } from './init-backend.js';
+export { registerWasmTrainingKernels } from './wasm/register-kernels.js';

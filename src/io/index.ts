@@ -1,0 +1,13 @@
+/**
+ * `tfai/io`: files on disk — safetensors (PyTorch-compatible weights), atomic writes, weights files
+ * in PyTorch names and layouts, and checkpoint folders. The notebook-level calls (`learn.save`,
+ * `learn.load`, `CheckpointCallback`, `fit(…, { resume })`) are on the main entry; this sub-path is
+ * for tools that read or write those files themselves.
+ */
+export { encodeSafetensors, decodeSafetensors, readSafetensors, writeSafetensors, SafetensorsError, type SafetensorsDtype, type WritableDtype, type HostTensor, type TensorToWrite, type SafetensorsContents } from './safetensors.js';
+export { writeFileAtomic, writeDirAtomic, fsyncDir, type FileContents } from './atomic-write.js';
+export { saveWeights, loadWeights, encodeWeights, decodeWeights } from './weights-file.js';
+export { layoutKinds, torchShape, type LayoutKind } from './torch-layout.js';
+export type { StateDict, Persistable, LayoutAware } from './persistable.js';
+export { readCheckpointFiles, resolveCheckpoint, listCheckpoints, CHECKPOINT_FILES, type CheckpointFiles } from './checkpoint-folder.js';
+export type { CheckpointState, RunPosition, JsonValue, LoaderState, ResumableLoader, OptimizerMeta, SavedRngState } from './checkpoint-types.js';
