@@ -5,7 +5,8 @@
  * runner, callbacks, loader — not a different BatchNorm formulation); `--naive-bn` uses TF.js's
  * `moments` + `batchNorm` instead, what a plain TF.js user would write.
  */
-import { tf, batchNormTrain } from '../src/index.js';
+import { tf } from '../src/index.js';
+import { batchNormTrain } from '../src/models/norms/batch-norm-op.js';
 
 const SPECS = [
   { ni: 1, nf: 8, ks: 5 },

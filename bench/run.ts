@@ -9,12 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import {
-  tf, initBackend, CancelTrainError, setSeed, loadMnist, getCnnModel, convLayer, initCnn, Learner, Runner, Callback,
-  AvgStatsCallback, Recorder, CudaCallback, ParamScheduler, combineScheds, schedLin, accuracy, crossEntropy, sgd,
-  type BackendName,
-} from '../src/index.js';
+import { tf, initBackend, CancelTrainError, setSeed, loadMnist, getCnnModel, convLayer, initCnn, Learner, Runner, Callback, AvgStatsCallback, Recorder, CudaCallback, ParamScheduler, combineScheds, schedLin, accuracy, crossEntropy, sgd } from '../src/index.js';
 import { makeBareModel } from './bare-step.js';
+import { BackendName } from '../src/backend/init-backend.js';
 
 const { values: argv } = parseArgs({ options: { quick: { type: 'boolean' }, backends: { type: 'string' } } });
 const quick = argv.quick ?? false;

@@ -24,11 +24,11 @@ async function example(file: string, args: string[]): Promise<{ code: number; ou
 }
 
 describe('examples', () => {
-  it('import only the public API (src/index.ts) and their local helpers', () => {
+  it('import only the public API (src/index.ts and the tfai/data, io, backend, plot sub-path entries) and their local helpers', () => {
     for (const f of readdirSync(join(root, 'examples')).filter((n) => n.endsWith('.ts'))) {
       const src = readFileSync(join(root, 'examples', f), 'utf8');
       for (const [, spec] of src.matchAll(/from '([^']+)'/g)) {
-        expect(spec, `${f} imports ${spec}`).toMatch(/^(\.\.\/src\/index\.js|\.\/[a-z-]+\.js|node:.+)$/);
+        expect(spec, `${f} imports ${spec}`).toMatch(/^(\.\.\/src\/(index|data\/index|io\/index|backend\/index|plot\/index)\.js|\.\/[a-z-]+\.js|node:.+)$/);
       }
     }
   });

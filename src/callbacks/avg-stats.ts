@@ -2,6 +2,7 @@
 import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
 import type { Metric } from '../core/metrics.js';
+import type { JsonValue } from '../io/checkpoint-types.js';
 
 /**
  * Running sums of `[loss, ...metrics]` weighted by batch size, kept on the device and read once
@@ -39,6 +40,20 @@ export class AvgStats {
     this.count += bs;
   }
 
+  /** The running sums as `{ avg, count }` (one device read), for a checkpoint taken mid-epoch. */
+  async getState(): Promise<{ avg: number[]; count: number }> {
+    return { avg: this.count ? await this.read() : [], count: this.count };
+  }
+
+  /** Continue from sums saved by `getState`. */
+  setState(s: { avg: number[]; count: number }): void {
+    this.reset();
+    if (s.count > 0 && s.avg.length) {
+      this.tot = tf.tensor1d(s.avg.map((a) => a * s.count));
+      this.count = s.count;
+    }
+  }
+
   /** Read the averages from the device (one read). */
   async read(): Promise<number[]> {
     if (!this.tot || this.count === 0) return (this.avgStats = []);
@@ -59,20 +74,37 @@ export class AvgStats {
 export type EpochStats = { epoch: number; train: number[]; valid: number[]; seconds: number };
 
 /** Options of `AvgStatsCallback`. */
-export type AvgStatsOptions = { print?: boolean; log?: (line: string) => void };
+export type AvgStatsOptions = {
+  /**
+   * Print the course's `train: [...]` / `valid: [...]` lines after each epoch. Default: yes, unless
+   * another callback of the runner displays the epoch metrics itself (`displaysMetrics`, e.g.
+   * `ProgressCallback`).
+   */
+  print?: boolean;
+  log?: (line: string) => void;
+};
+
+type SavedPartial = { avg: number[]; count: number };
+type SavedState = { history: EpochStats[]; partial: { train: SavedPartial; valid: SavedPartial } | null };
 
 /**
  * `new AvgStatsCallback([accuracy])`: averages the loss and each metric over every epoch's
- * training and validation batches, prints `train: [loss, acc]` / `valid: [loss, acc]` lines (unless
- * `print: false`), and keeps them in `trainStats`, `validStats` and `history`.
+ * training and validation batches, publishes them in `run.epochMetrics` as `train_loss`,
+ * `valid_loss`, `train_<metric>`, `valid_<metric>`, prints `train: [loss, acc]` / `valid: [loss, acc]`
+ * lines (see `print`), and keeps them in `trainStats`, `validStats` and `history`.
+ *
+ * `history` holds one entry per epoch that ran (completely or not): `train` and `valid` are
+ * `[loss, ...metrics]` over the batches that ran, and `[]` for a phase with no batch (an epoch
+ * stopped during training has `valid: []`).
  */
 export class AvgStatsCallback extends Callback {
   readonly trainStats: AvgStats;
   readonly validStats: AvgStats;
-  /** Every finished epoch's averages. */
+  /** Every epoch's averages. */
   readonly history: EpochStats[] = [];
-  /** Whether `afterEpoch` prints the `train:` / `valid:` lines (a `ProgressCallback` turns it off). */
-  print: boolean;
+  /** The `print` option (undefined: decided at `beginFit`). */
+  readonly print: boolean | undefined;
+  private printing = true;
   private readonly log: (line: string) => void;
   private started = 0;
 
@@ -81,13 +113,21 @@ export class AvgStatsCallback extends Callback {
     const ms = Array.isArray(metrics) ? metrics : [metrics];
     this.trainStats = new AvgStats(ms, true);
     this.validStats = new AvgStats(ms, false);
-    this.print = opts.print ?? true;
+    this.print = opts.print;
     this.log = opts.log ?? ((l) => console.log(l));
   }
 
   /** Metric names, for tables: `['loss', 'accuracy']`. */
   get names(): string[] {
     return ['loss', ...this.trainStats.metrics.map((m) => m.name || 'metric')];
+  }
+
+  override epochMetricNames(): string[] {
+    return ['train', 'valid'].flatMap((phase) => this.names.map((n) => `${phase}_${n}`));
+  }
+
+  override beginFit(): void {
+    this.printing = this.print ?? !this.run.cbs.some((cb) => cb.displaysMetrics);
   }
 
   override beginEpoch(): void {
@@ -105,7 +145,12 @@ export class AvgStatsCallback extends Callback {
   override async afterEpoch(): Promise<void> {
     const [train, valid] = await Promise.all([this.trainStats.read(), this.validStats.read()]);
     this.history.push({ epoch: this.run.epoch, train, valid, seconds: (performance.now() - this.started) / 1000 });
-    if (this.print) {
+    const metrics = this.run.epochMetrics;
+    this.names.forEach((n, k) => {
+      if (train[k] !== undefined) metrics[`train_${n}`] = train[k];
+      if (valid[k] !== undefined) metrics[`valid_${n}`] = valid[k];
+    });
+    if (this.printing) {
       this.log(this.trainStats.toString());
       this.log(this.validStats.toString());
     }
@@ -114,5 +159,24 @@ export class AvgStatsCallback extends Callback {
   override afterFit(): void {
     this.trainStats.reset();
     this.validStats.reset();
+  }
+
+  /** The finished epochs' history and, mid-epoch, the running sums. */
+  override async getState(): Promise<JsonValue> {
+    const pos = this.run.control.position;
+    const history = this.history.filter((h) => h.epoch < pos.epoch);
+    const mid = pos.phase !== 'train' || pos.iter > 0;
+    const partial = mid ? { train: await this.trainStats.getState(), valid: await this.validStats.getState() } : null;
+    const state: SavedState = { history, partial };
+    return state as JsonValue;
+  }
+
+  override setState(saved: JsonValue): void {
+    const s = saved as SavedState;
+    this.history.splice(0, this.history.length, ...s.history);
+    const pos = this.run.control.position;
+    if ((pos.phase === 'train' && pos.iter === 0) || !s.partial) return;
+    this.trainStats.setState(s.partial.train);
+    this.validStats.setState(s.partial.valid);
   }
 }

@@ -2,7 +2,7 @@
 import cliProgress from 'cli-progress';
 import type { MultiBar, SingleBar } from 'cli-progress';
 import { Callback } from '../core/callback.js';
-import { AvgStatsCallback } from './avg-stats.js';
+import { availableMetrics } from './monitor.js';
 
 /** Where `ProgressCallback` writes: `process.stdout`, a file stream, or any object with `write`. */
 export type ProgressStream = {
@@ -40,16 +40,19 @@ export function formatTime(seconds: number): string {
  *   `valid_loss`, one column per metric (validation values), `time` — under a header printed once,
  *   plain text without control characters.
  *
- * The numbers come from the runner's `AvgStatsCallback` (without one the table has only epoch and
- * time). The progress display replaces that callback's own `train: [...]` lines: at `beginFit`
- * it switches their printing off.
+ * The numbers are the epoch's named metrics (`run.epochMetrics`, published by `AvgStatsCallback`;
+ * without one the table has only epoch and time): `train_loss`, `valid_loss`, then each validation
+ * metric under its plain name, as fastai's table. The progress display declares that it shows the
+ * metrics (`displaysMetrics`), so `AvgStatsCallback` does not print its own lines by default.
  */
 export class ProgressCallback extends Callback {
-  /** After `AvgStatsCallback` (0), so its epoch averages are ready in `afterEpoch`. */
+  /** After the callbacks that publish epoch metrics (`AvgStatsCallback` is 0). */
   override order = 50;
+  /** The table shows the epoch metrics. */
+  override readonly displaysMetrics = true;
   private readonly stream: ProgressStream;
   private readonly throttleMs: number;
-  private stats: AvgStatsCallback | undefined;
+  private metricNames: string[] = [];
   private bars: { multi: MultiBar; epoch: SingleBar; batch: SingleBar } | null = null;
   private headerDone = false;
   private epochStart = 0;
@@ -69,18 +72,16 @@ export class ProgressCallback extends Callback {
 
   /** Column names of the table. */
   get columns(): string[] {
-    const metrics = this.stats?.names.slice(1) ?? [];
-    return ['epoch', ...(this.stats ? ['train_loss', 'valid_loss', ...metrics] : []), 'time'];
+    return ['epoch', ...this.metricNames.map(columnName), 'time'];
   }
 
   override beginFit(): void {
-    this.stats = this.run.cbs.find((c): c is AvgStatsCallback => c instanceof AvgStatsCallback);
-    if (this.stats) this.stats.print = false;
+    this.metricNames = tableMetrics(availableMetrics(this.run));
     this.headerDone = false;
     this.loss = '-';
     if (!this.tty) return;
     const multi = new cliProgress.MultiBar({
-      stream: this.stream as unknown as NodeJS.WritableStream,
+      stream: this.stream as NodeJS.WritableStream,
       hideCursor: true,
       clearOnComplete: false,
       autopadding: true,
@@ -158,17 +159,22 @@ export class ProgressCallback extends Callback {
   }
 
   private row(): string {
-    const h = this.stats?.history.at(-1);
-    const mine = h && h.epoch === this.run.epoch ? h : undefined;
+    const m = this.run.epochMetrics;
     const fmt = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(6));
-    const cells = [String(this.run.epoch)];
-    if (this.stats) {
-      const metricCount = this.stats.names.length - 1;
-      cells.push(fmt(mine?.train[0]), fmt(mine?.valid[0]));
-      for (let k = 1; k <= metricCount; k++) cells.push(fmt(mine?.valid[k]));
-    }
-    cells.push(formatTime(mine?.seconds ?? (performance.now() - this.epochStart) / 1000));
+    const cells = [String(this.run.epoch), ...this.metricNames.map((n) => fmt(m[n]))];
+    cells.push(formatTime(m.time ?? (performance.now() - this.epochStart) / 1000));
     const w = this.widths();
     return cells.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd();
   }
+}
+
+/** The table's metrics, as fastai's: `train_loss`, `valid_loss`, then the other validation metrics. */
+function tableMetrics(names: string[]): string[] {
+  const losses = ['train_loss', 'valid_loss'].filter((n) => names.includes(n));
+  return [...losses, ...names.filter((n) => n.startsWith('valid_') && !losses.includes(n))];
+}
+
+/** A validation metric's column is its plain name (`valid_accuracy` → `accuracy`); losses keep theirs. */
+function columnName(metric: string): string {
+  return metric.endsWith('_loss') ? metric : metric.replace(/^valid_/, '');
 }

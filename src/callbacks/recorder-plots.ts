@@ -3,7 +3,7 @@
  * `lr_find` plot: each function draws with `src/plot` and writes `<dir>/<name>.svg` and `.png`.
  */
 import { lineChart, multiPanelLineChart, saveFigure, type LinePanel, type SavedFigure, type Series } from '../plot/index.js';
-import type { AvgStatsCallback } from './avg-stats.js';
+import type { EpochMetrics } from '../core/epoch-metrics.js';
 
 /** What the lr / loss plots read: `Recorder` fits. */
 export type RecordedRun = {
@@ -14,7 +14,7 @@ export type RecordedRun = {
 };
 
 /** An lr sweep to draw: `lrFind`'s result fits. */
-export type LrCurve = {
+export type LRCurve = {
   lrs: number[];
   losses: number[];
   /** Drawn as the main line when given. */
@@ -62,7 +62,7 @@ export async function plotLoss(rec: RecordedRun, dir: string, opts: PlotLossOpti
  * loss, and a vertical line at the suggested lr. Raw losses far above the smoothed curve (a
  * diverging last batch) are left out so that the useful part keeps the height: `<dir>/lr-find.svg|png`.
  */
-export async function plotLrFind(curve: LrCurve, dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
+export async function plotLrFind(curve: LRCurve, dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
   const finite = (curve.smoothLosses ?? curve.losses).filter(Number.isFinite);
   const lo = Math.min(...finite);
   const hi = Math.max(...finite);
@@ -80,19 +80,20 @@ export async function plotLrFind(curve: LrCurve, dir: string, opts: PlotOptions 
 }
 
 /**
- * Per-epoch averages from an `AvgStatsCallback`: one panel with the train and valid loss, then one
- * panel per metric (train and valid), x = epoch: `<dir>/metrics.svg|png`.
+ * Per-epoch metrics (`Recorder.metrics`, i.e. each epoch's `run.epochMetrics`): one panel per
+ * quantity — the loss first, then each metric — with its `train_` and `valid_` series, x = epoch:
+ * `<dir>/metrics.svg|png`.
  */
-export async function plotMetrics(stats: Pick<AvgStatsCallback, 'history' | 'names'>, dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
-  const epochs = stats.history.map((h) => h.epoch);
-  const panels: LinePanel[] = stats.names.map((name, k) => ({
-    title: k === 0 ? 'loss' : name,
+export async function plotMetrics(history: readonly EpochMetrics[], dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
+  if (!history.length) throw new Error('plotMetrics: no epoch metrics recorded (fit first, with an AvgStatsCallback)');
+  const epochs = history.map((h) => h.epoch);
+  const quantities = [...new Set(history.flatMap((h) => Object.keys(h)).map((k) => /^(train|valid)_(.+)$/.exec(k)?.[2]).filter((q): q is string => !!q))];
+  quantities.sort((a, b) => Number(b === 'loss') - Number(a === 'loss'));
+  const panels: LinePanel[] = quantities.map((q) => ({
+    title: q,
     xLabel: 'epoch',
-    yLabel: name,
-    series: [
-      { name: `train ${name}`, x: epochs, y: stats.history.map((h) => h.train[k] ?? NaN) },
-      { name: `valid ${name}`, x: epochs, y: stats.history.map((h) => h.valid[k] ?? NaN) },
-    ],
+    yLabel: q,
+    series: (['train', 'valid'] as const).map((phase) => ({ name: `${phase} ${q}`, x: epochs, y: history.map((h) => h[`${phase}_${q}`] ?? NaN) })),
   }));
   const svg = multiPanelLineChart({ title: opts.title ?? 'Per-epoch loss and metrics', panels });
   return saveFigure(svg, dir, opts.name ?? 'metrics');

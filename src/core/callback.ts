@@ -1,5 +1,6 @@
 /** The base class of every callback. */
 import type { Runner } from './runner.js';
+import type { JsonValue } from '../io/checkpoint-types.js';
 
 /** A handler's result: nothing, or a promise the runner awaits. */
 export type HandlerResult = void | Promise<void>;
@@ -35,6 +36,30 @@ export abstract class Callback {
   afterEpoch?(): HandlerResult;
   afterCancelTrain?(): HandlerResult;
   afterFit?(): HandlerResult;
+
+  /**
+   * The names this callback writes into `run.epochMetrics` after each epoch (e.g. `valid_loss`),
+   * declared up front so that a monitor naming an unknown metric fails at `beginFit`.
+   */
+  epochMetricNames?(): string[];
+
+  /**
+   * True for a callback that displays the epoch's metrics itself (a progress table): callbacks that
+   * print the course's `train: [...]` lines by default then stay quiet.
+   */
+  readonly displaysMetrics?: boolean;
+
+  /**
+   * The state checkpoints keep (JSON; may be async, e.g. to read device sums). A callback that
+   * implements `getState` and `setState` is saved by `CheckpointCallback` and restored on resume.
+   */
+  getState?(): JsonValue | Promise<JsonValue>;
+
+  /**
+   * Restore what `getState` returned. Called when a fit resumes, after the resumed epoch's
+   * `beginFit` and `beginEpoch` ran (so their resets are done); `run.position` is the resumed position.
+   */
+  setState?(state: JsonValue): void;
 
   /** Name used in logs: the class name. */
   get name(): string {

@@ -25,8 +25,8 @@ describe('EarlyStoppingCallback', () => {
 
   it("'auto' maximises metrics; minDelta decides what counts as better", async () => {
     const acc = new EarlyStoppingCallback({ monitor: 'valid_accuracy', ...noLog });
-    expect(acc.mode).toBe('max');
-    expect(new EarlyStoppingCallback({ monitor: 'train_loss' }).mode).toBe('min');
+    expect(acc.monitor.mode).toBe('max');
+    expect(new EarlyStoppingCallback({ monitor: 'train_loss' }).monitor.mode).toBe('min');
 
     // Training improves the loss every epoch, but never by 10.
     const stats = new AvgStatsCallback([], quiet);
@@ -48,9 +48,9 @@ describe('EarlyStoppingCallback', () => {
   it('names the valid monitors when given an unknown one', async () => {
     const run = new Runner({ cbs: [new AvgStatsCallback([accuracy], quiet), new EarlyStoppingCallback({ monitor: 'val_acc' })] });
     await expect(run.fit(1, tinyLearner())).rejects.toThrow(
-      "unknown monitor 'val_acc'; valid names: valid_loss, train_loss, valid_accuracy, train_accuracy",
+      "EarlyStoppingCallback: cannot monitor 'val_acc' (available: train_loss, train_accuracy, valid_loss, valid_accuracy)",
     );
-    await expect(new Runner({ cbs: [new EarlyStoppingCallback()] }).fit(1, tinyLearner())).rejects.toThrow(/needs an AvgStatsCallback/);
+    await expect(new Runner({ cbs: [new EarlyStoppingCallback()] }).fit(1, tinyLearner())).rejects.toThrow(/no callback of this runner publishes epoch metrics \(add an AvgStatsCallback\)/);
   });
 
   it('lets the progress table show the last epoch before stopping', async () => {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tf, Runner, AvgStatsCallback, ProgressCallback, accuracy, formatTime, type ProgressStream } from '../../src/index.js';
+import { tf, Runner, AvgStatsCallback, ProgressCallback, accuracy } from '../../src/index.js';
 import { tinyLearner } from '../helpers/tiny.js';
+import { ProgressStream, formatTime } from '../../src/callbacks/progress.js';
 
 /** A stream that collects what is written. */
 function fakeStream(isTTY: boolean): ProgressStream & { text: string } {

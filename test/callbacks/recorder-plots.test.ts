@@ -2,10 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  tf, Runner, Recorder, AvgStatsCallback, ParamScheduler, LRFind, accuracy, schedLin, plotLr, plotLoss, plotLrFind, plotMetrics,
-} from '../../src/index.js';
+import { tf, Runner, Recorder, AvgStatsCallback, ParamScheduler, LRFinder, accuracy, schedLin } from '../../src/index.js';
 import { tinyLearner } from '../helpers/tiny.js';
+import { plotLoss, plotLr, plotLrFind, plotMetrics } from '../../src/callbacks/recorder-plots.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -48,9 +47,9 @@ describe('Recorder plots', () => {
     expect(t).toEqual(expect.arrayContaining(['epoch', 'loss', 'accuracy', 'train loss', 'valid loss', 'train accuracy', 'valid accuracy']));
   });
 
-  it('plotLrFind draws loss against lr on a log axis with the suggestion; Recorder.plotLrFind after an LRFind run', async () => {
+  it('plotLrFind draws loss against lr on a log axis with the suggestion; Recorder.plotLrFind after an LRFinder run', async () => {
     const rec = new Recorder();
-    await new Runner({ cbs: [new LRFind({ minLr: 1e-4, maxLr: 10, maxIter: 30 }), rec] }).fit(10, tinyLearner());
+    await new Runner({ cbs: [new LRFinder({ minLr: 1e-4, maxLr: 10, maxIter: 30 }), rec] }).fit(10, tinyLearner());
     const f = await rec.plotLrFind(dir, { name: 'sweep' });
     expect(path.basename(f.png)).toBe('sweep.png');
     const t = await texts(f.svg);
@@ -64,7 +63,7 @@ describe('Recorder plots', () => {
       await plotLr({ lrs: [[1, 2, 3], [0.1, 0.2, 0.3]], losses: [] }, dir, { name: 'lr2' }),
       await plotLoss({ lrs: [], losses: [3, 2, 1] }, dir, { name: 'loss2' }),
       await plotLrFind({ lrs, losses: [2, 1.5, 1, 9] }, dir, { name: 'lrf2' }),
-      await plotMetrics({ names: ['loss'], history: [{ epoch: 0, train: [1], valid: [1.2], seconds: 1 }] }, dir, { name: 'm2' }),
+      await plotMetrics([{ epoch: 0, train_loss: 1, valid_loss: 1.2, valid_accuracy: 0.5, time: 1 }], dir, { name: 'm2' }),
     ];
     for (const f of figs) expect(await isPng(f.png)).toBe(true);
     expect(await texts(figs[0].svg)).toEqual(expect.arrayContaining(['group 0', 'group 1']));

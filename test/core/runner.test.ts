@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_NAMES } from '../../src/core/events.js';
 import {
   tf, Runner, Callback, CancelBatchError, CancelEpochError, CancelTrainError, AvgStatsCallback, Recorder,
-  ParamScheduler, schedLin, accuracy, type EventName, type RunnerEvent, EVENT_NAMES,
-} from '../../src/index.js';
+  ParamScheduler, schedLin, accuracy, type EventName, type RunnerEvent, } from '../../src/index.js';
 import { tinyData, tinyLearner } from '../helpers/tiny.js';
 
 /** Records every event a callback sees, with the batch position. */

@@ -2,10 +2,8 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  tf, Hook, Hooks, ActivationStats, appendStats, appendStatsWith, histc, saveStatsPlots, getCnnModel, initCnn,
-  Learner, Runner, Callback, TensorDataset, DataLoader, DataBunch, crossEntropy, sgd, setSeed, type Module,
-} from '../../src/index.js';
+import { tf, Hook, Hooks, ActivationStats, appendStats, appendStatsWith, saveStatsPlots, getCnnModel, initCnn, Learner, Runner, Callback, TensorDataset, DataLoader, DataBunch, crossEntropy, sgd, setSeed, type Module } from '../../src/index.js';
+import { histc } from '../../src/hooks/activation-stats.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -78,14 +76,14 @@ describe('Hook and Hooks', () => {
     const out = tf.tidy(() => layer.forward(x));
     const vals = out.dataSync();
     const { mean, std } = jsMeanStd(vals);
-    expect(hook.means).toHaveLength(1);
-    expect(hook.means[0]).toBeCloseTo(mean, 5);
-    expect(hook.stds[0]).toBeCloseTo(std, 4);
+    expect(hook.stats!.means).toHaveLength(1);
+    expect(hook.stats!.means[0]).toBeCloseTo(mean, 5);
+    expect(hook.stats!.stds[0]).toBeCloseTo(std, 4);
     const inRange = Array.from(vals).filter((v) => v >= -1 && v <= 1).length;
-    expect(hook.hists[0].reduce((a, b) => a + b, 0)).toBe(inRange);
-    expect(hook.hists[0]).toEqual(jsHistc(vals, 8, -1, 1));
+    expect(hook.stats!.hists[0].reduce((a, b) => a + b, 0)).toBe(inRange);
+    expect(hook.stats!.hists[0]).toEqual(jsHistc(vals, 8, -1, 1));
     expect(hook.stats).toBeInstanceOf(ActivationStats);
-    expect(hook.stats?.histMatrix().map((r) => r[0])).toEqual(hook.hists[0]);
+    expect(hook.stats?.histMatrix().map((r) => r[0])).toEqual(hook.stats!.hists[0]);
     tf.dispose([x, out]);
   });
 
@@ -95,11 +93,11 @@ describe('Hook and Hooks', () => {
     await new Runner().fit(2, learn);
     const sizes = [6 * 4 * 4 * 4, 6 * 2 * 2 * 8]; // block outputs [6, 4, 4, 4] and [6, 2, 2, 8]
     for (const [i, h] of [...hooks].entries()) {
-      expect(h.means).toHaveLength(8);
-      expect(h.stds).toHaveLength(8);
-      expect(h.hists).toHaveLength(8);
-      expect(h.hists[0]).toHaveLength(40);
-      h.hists.forEach((row) => expect(row.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(sizes[i]));
+      expect(h.stats!.means).toHaveLength(8);
+      expect(h.stats!.stds).toHaveLength(8);
+      expect(h.stats!.hists).toHaveLength(8);
+      expect(h.stats!.hists[0]).toHaveLength(40);
+      h.stats!.hists.forEach((row) => expect(row.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(sizes[i]));
     }
     hooks.remove();
   });
@@ -122,8 +120,8 @@ describe('Hook and Hooks', () => {
     hooks.remove();
     expect(tf.memory().numTensors).toBe(before);
     // The statistics were copied to the host before the tensors were freed.
-    expect(hooks[0].means).toHaveLength(16);
-    expect(hooks[1].means.every(Number.isFinite)).toBe(true);
+    expect(hooks[0].stats!.means).toHaveLength(16);
+    expect(hooks[1].stats!.means.every(Number.isFinite)).toBe(true);
   });
 
   it('a removed hook never fires again and disposes the tensors it kept', () => {
