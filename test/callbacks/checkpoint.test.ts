@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { tf, Runner, Callback, CheckpointCallback, Learner, Sequential, Linear, crossEntropy, adam, setSeed } from '../../src/index.js';
 import { convData, convLearner, trackingCbs } from '../fixtures/tiny-conv.js';
-import { CheckpointState } from '../../src/io/checkpoint-types.js';
+import type { CheckpointState } from '../../src/io/checkpoint-types.js';
 import { readCheckpointFiles } from '../../src/io/checkpoint-folder.js';
 
 let root: string;

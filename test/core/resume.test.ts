@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { tf, Runner, Callback, CheckpointCallback, setSeed, sgd, adam, type OptFunc, type Learner } from '../../src/index.js';
 import { convLearner, trackingCbs } from '../fixtures/tiny-conv.js';
-import { RunPosition } from '../../src/io/checkpoint-types.js';
+import type { RunPosition } from '../../src/io/checkpoint-types.js';
 
 const EPOCHS = 4;
 let root: string;

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tf, Hook, Hooks, ActivationStats, appendStats, appendStatsWith, saveStatsPlots, getCnnModel, initCnn, Learner, Runner, Callback, TensorDataset, DataLoader, DataBunch, crossEntropy, sgd, setSeed, type Module } from '../../src/index.js';
+import { tf, Hook, Hooks, ActivationStats, appendStats, appendStatsWith, saveStatsPlots, getCnnModel, initCnn, Learner, Runner, Callback, TensorDataset, DataLoader, DataBunch, crossEntropy, sgd, setSeed, type Module, type HookFn } from '../../src/index.js';
 import { histc } from '../../src/hooks/activation-stats.js';
 
 beforeAll(async () => {
@@ -201,5 +201,30 @@ describe('saveStatsPlots', () => {
       expect(statSync(f.png).size).toBeGreaterThan(1000);
     }
     expect(paths.meanStdFirst.png).toMatch(/tiny-means-stds-first3\.png$/);
+  });
+});
+
+describe('generic hooks', () => {
+  it('a hook function with initStats gets its state at construction; Hooks.flush and remove use any state’s flush/dispose', async () => {
+    const calls: string[] = [];
+    class Shapes {
+      seen: number[][] = [];
+      async flush(): Promise<void> {
+        calls.push('flush');
+      }
+      dispose(): void {
+        calls.push('dispose');
+      }
+    }
+    const record: HookFn<Shapes> = Object.assign((hook: Hook<Shapes>, { output }: { output: tf.Tensor }) => hook.stats?.seen.push(output.shape), { initStats: () => new Shapes() });
+    const learn = tinyConvLearner();
+    const hooks = new Hooks(convBlocks(learn.model), record);
+    expect([...hooks].every((h) => h.stats instanceof Shapes && h.stats.seen.length === 0)).toBe(true);
+    await new Runner({ cbs: [] }).fit(1, learn);
+    expect(hooks[0].stats?.seen[0]).toEqual([6, 4, 4, 4]);
+    expect(hooks[1].stats?.seen).toHaveLength(6); // 4 training + 2 validation batches
+    await hooks.flush();
+    hooks.remove();
+    expect(calls).toEqual(['flush', 'flush', 'dispose', 'dispose']);
   });
 });
