@@ -24,9 +24,9 @@ export type { EventName, RunnerEvent } from './core/events.js';
 export type { EpochMetrics } from './core/epoch-metrics.js';
 export { crossEntropy, type LossFunc } from './core/losses.js';
 export { accuracy, type Metric } from './core/metrics.js';
-export { schedLin, schedCos, schedNo, schedExp, combineScheds, cosOneCycle, sgdr, type Sched } from './core/optim/schedules.js';
+export { schedLin, schedCos, schedNo, schedExp, combineScheds, cosOneCycle, sgdr, type Sched, type SGDROptions } from './core/optim/schedules.js';
 export { Optimizer, type OptFunc } from './core/optim/optimizer.js';
-export { SGD, sgd, type SgdOptions } from './core/optim/sgd.js';
+export { SGD, sgd, type SGDOptions } from './core/optim/sgd.js';
 export { Adam, adam, type AdamOptions } from './core/optim/adam.js';
 
 // models
@@ -34,7 +34,7 @@ export { Module, type ForwardHookEvent, type StateDict } from './models/module.j
 export { ModuleError } from './models/module-error.js';
 export { Sequential } from './models/sequential.js';
 export { ModuleList } from './models/module-list.js';
-export { Conv2d } from './models/layers/conv2d.js';
+export { Conv2d, type Conv2dOptions } from './models/layers/conv2d.js';
 export { Linear } from './models/layers/linear.js';
 export { ReLU, GeneralRelu } from './models/layers/activations.js';
 export { Lambda, Flatten } from './models/layers/lambda.js';
@@ -49,7 +49,7 @@ export { RunningBatchNorm } from './models/norms/running-batch-norm.js';
 export { makeNorm, type NormKind } from './models/norms/norm-factory.js';
 export { kaimingNormal, kaimingUniform } from './models/init.js';
 export { convLayer, getCnnLayers, getCnnModel, initCnn, type ConvLayerOptions, type LayerFactory } from './models/zoo/cnn.js';
-export { CNN, type CnnOptions } from './models/zoo/cifar-cnn.js';
+export { CNN, type CNNOptions } from './models/zoo/cifar-cnn.js';
 export { ResNet, PlainBlock, BasicBlock, type ResNetOptions } from './models/zoo/resnet.js';
 export * as ladder from './models/zoo/ladder.js';
 export { summary } from './models/summary.js';
@@ -65,24 +65,24 @@ export { imageFolder, type ImageDataBunch, type ImageFolderOptions } from './dat
 export { loadCifar10, CIFAR10_CLASSES, type LoadCifar10Options } from './data/cifar10.js';
 export { downloadCifar10 } from './data/download.js';
 export { randomFlip, padCrop, compose, type ImageTransform } from './data/augment.js';
-export { showBatch } from './data/show-batch.js';
+export { showBatch, type ShowBatchOptions } from './data/show-batch.js';
 
 // callbacks
-export { AvgStatsCallback } from './callbacks/avg-stats.js';
+export { AvgStatsCallback, type AvgStatsCallbackOptions, type EpochStats } from './callbacks/avg-stats.js';
 export { Recorder } from './callbacks/recorder.js';
-export { LRFinder, lrFind, type LRFindOptions, type LRFindResult } from './callbacks/lr-finder.js';
-export { ProgressCallback } from './callbacks/progress.js';
-export { EarlyStoppingCallback } from './callbacks/early-stopping.js';
-export { TerminateOnNaNCallback } from './callbacks/terminate-on-nan.js';
+export { LRFinder, lrFind, type LRFinderOptions, type LRFindOptions, type LRFindResult } from './callbacks/lr-finder.js';
+export { ProgressCallback, type ProgressCallbackOptions } from './callbacks/progress.js';
+export { EarlyStoppingCallback, type EarlyStoppingCallbackOptions } from './callbacks/early-stopping.js';
+export { TerminateOnNaNCallback, type TerminateOnNaNCallbackOptions } from './callbacks/terminate-on-nan.js';
 export { ParamScheduler } from './callbacks/param-scheduler.js';
 export { BatchTransformXCallback, viewTfm } from './callbacks/batch-transform.js';
-export { CudaCallback } from './callbacks/cuda.js';
+export { CudaCallback, type CudaCallbackOptions } from './callbacks/cuda.js';
 export { CheckpointCallback, type CheckpointCallbackOptions } from './callbacks/checkpoint.js';
 export { Monitor, type MonitorMode } from './callbacks/monitor.js';
 
 // hooks
 export { Hook, Hooks, type HookFn } from './hooks/hooks.js';
-export { ActivationStats, appendStats, appendStatsWith } from './hooks/activation-stats.js';
+export { ActivationStats, appendStats, appendStatsWith, type AppendStatsOptions } from './hooks/activation-stats.js';
 export { saveStatsPlots } from './hooks/stats-plots.js';
 
 // files

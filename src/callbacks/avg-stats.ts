@@ -74,7 +74,7 @@ export class AvgStats {
 export type EpochStats = { epoch: number; train: number[]; valid: number[]; seconds: number };
 
 /** Options of `AvgStatsCallback`. */
-export type AvgStatsOptions = {
+export type AvgStatsCallbackOptions = {
   /**
    * Print the course's `train: [...]` / `valid: [...]` lines after each epoch. Default: yes, unless
    * another callback of the runner displays the epoch metrics itself (`displaysMetrics`, e.g.
@@ -108,7 +108,7 @@ export class AvgStatsCallback extends Callback {
   private readonly log: (line: string) => void;
   private started = 0;
 
-  constructor(metrics: Metric | Metric[] = [], opts: AvgStatsOptions = {}) {
+  constructor(metrics: Metric | Metric[] = [], opts: AvgStatsCallbackOptions = {}) {
     super();
     const ms = Array.isArray(metrics) ? metrics : [metrics];
     this.trainStats = new AvgStats(ms, true);

@@ -5,7 +5,7 @@ import { checkInt } from '../core/validate.js';
 import { Monitor, type MonitorMode } from './monitor.js';
 
 /** Options of `EarlyStoppingCallback`. */
-export type EarlyStoppingOptions = {
+export type EarlyStoppingCallbackOptions = {
   /** The epoch metric to watch: `valid_loss` (default), `train_loss`, `valid_<metric>`, … (`run.epochMetrics` names). */
   monitor?: string;
   /** Epochs without improvement tolerated before stopping (default 1). */
@@ -41,7 +41,7 @@ export class EarlyStoppingCallback extends Callback {
   private wait = 0;
   private readonly log: (line: string) => void;
 
-  constructor(opts: EarlyStoppingOptions = {}) {
+  constructor(opts: EarlyStoppingCallbackOptions = {}) {
     super();
     this.monitor = new Monitor('EarlyStoppingCallback', opts.monitor ?? 'valid_loss', opts.mode ?? 'auto', opts.minDelta ?? 0);
     this.patience = opts.patience ?? 1;

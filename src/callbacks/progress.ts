@@ -14,7 +14,7 @@ export type ProgressStream = {
 };
 
 /** Options of `ProgressCallback`. */
-export type ProgressOptions = {
+export type ProgressCallbackOptions = {
   /** Output (default `process.stdout`). */
   stream?: ProgressStream;
   /** Least time between two reads of the loss for the batch bar, in ms (default 250). */
@@ -59,7 +59,7 @@ export class ProgressCallback extends Callback {
   private lastDraw = 0;
   private loss = '-';
 
-  constructor(opts: ProgressOptions = {}) {
+  constructor(opts: ProgressCallbackOptions = {}) {
     super();
     this.stream = opts.stream ?? process.stdout;
     this.throttleMs = opts.throttleMs ?? 250;

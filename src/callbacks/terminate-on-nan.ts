@@ -3,7 +3,7 @@ import { Callback } from '../core/callback.js';
 import { CancelTrainError } from '../core/cancel.js';
 
 /** Options of `TerminateOnNaNCallback`. */
-export type TerminateOnNaNOptions = {
+export type TerminateOnNaNCallbackOptions = {
   /** Where the message goes (default `console.error`). */
   log?: (line: string) => void;
 };
@@ -26,7 +26,7 @@ export class TerminateOnNaNCallback extends Callback {
   terminatedAt: NonFiniteLoss | null = null;
   private readonly log: (line: string) => void;
 
-  constructor(opts: TerminateOnNaNOptions = {}) {
+  constructor(opts: TerminateOnNaNCallbackOptions = {}) {
     super();
     this.log = opts.log ?? ((l) => console.error(l));
   }
