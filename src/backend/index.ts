@@ -4,5 +4,6 @@
  * to train convnets on the wasm backend.
  */
 export { tf } from './tf.js';
-export { initBackend, onAccelerator, chosenBackend, type BackendName, type BackendPreference, type InitBackendOptions } from './init-backend.js';
+export { initBackend, onAccelerator, chosenBackend, gpuStatus, type BackendName, type BackendPreference, type InitBackendOptions } from './init-backend.js';
 export { registerWasmTrainingKernels } from './wasm/register-kernels.js';
+export { probeWebGPU, webgpuAdapter, describeAdapter, isSoftwareAdapter, type WebGPUAdapterSummary, type WebGPUProbe } from './webgpu.js';

@@ -1,13 +1,16 @@
 /**
- * Backend selection: `tensorflow` (native, from `@tensorflow/tfjs-node-gpu`, then
- * `@tensorflow/tfjs-node`) > `wasm` > `cpu`. The native packages are optional dependencies: where
- * their install could not download libtensorflow they are simply absent and wasm is used.
+ * Backend selection. With `'auto'`: `tensorflow` on the GPU (`@tensorflow/tfjs-node-gpu`) >
+ * `webgpu` on a hardware adapter (Dawn: Vulkan, Metal, D3D12 — no CUDA) > `tensorflow` on the CPU
+ * (`@tensorflow/tfjs-node`) > `wasm` > `cpu`. The native and WebGPU packages are optional
+ * dependencies: where they could not be installed they are simply absent, and the log line says so.
+ * A software WebGPU adapter (lavapipe, SwiftShader) is used only when asked for by name.
  */
 import { tf } from './tf.js';
 import { registerWasmTrainingKernels } from './wasm/register-kernels.js';
+import { activateWebGPU, describeAdapter, webgpuAdapter } from './webgpu.js';
 
 /** A backend tfai can run on. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 /** What `initBackend` accepts: a backend, or `'auto'` for the best available. */
 export type BackendPreference = BackendName | 'auto';
 
@@ -17,16 +20,22 @@ export type InitBackendOptions = {
   log?: (line: string) => void;
 };
 
-const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
-let chosen: string | null = null;
-let nativeDevice: 'gpu' | 'cpu' | null = null;
+type NativeDevice = 'gpu' | 'cpu';
+const NATIVE_PACKAGES: Record<NativeDevice, string> = { gpu: '@tensorflow/tfjs-node-gpu', cpu: '@tensorflow/tfjs-node' };
+/** One step of the search: a backend, and for `tensorflow` which package, for `webgpu` whether a software adapter will do. */
+type Step = { name: BackendName; native?: NativeDevice[]; allowSoftware?: boolean };
 
-async function tryNative(): Promise<string | null> {
+let chosen: string | null = null;
+let nativeDevice: NativeDevice | null = null;
+let gpuNote = 'initBackend was not called';
+
+async function tryNative(devices: NativeDevice[]): Promise<string | null> {
   const reasons: string[] = [];
-  for (const pkg of NATIVE_PACKAGES) {
+  for (const d of devices) {
+    const pkg = NATIVE_PACKAGES[d];
     try {
       await import(/* @vite-ignore */ pkg);
-      nativeDevice = pkg.endsWith('-gpu') ? 'gpu' : 'cpu';
+      nativeDevice = d;
       return null;
     } catch (e) {
       const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
@@ -36,50 +45,90 @@ async function tryNative(): Promise<string | null> {
   return reasons.join('; ');
 }
 
-async function activate(name: BackendName): Promise<boolean> {
-  if (name === 'wasm') registerWasmTrainingKernels();
-  try {
-    return await tf.setBackend(name);
-  } catch {
-    return false;
+/** Activate `step`; null on success, else why not. */
+async function activate(step: Step): Promise<string | null> {
+  if (step.name === 'webgpu') {
+    const r = await activateWebGPU({ allowSoftware: step.allowSoftware ?? false });
+    return r.ok ? null : `webgpu: ${r.reason}`;
   }
+  if (step.native) {
+    const why = await tryNative(step.native);
+    if (why !== null) return `tensorflow unavailable (${why})`;
+  }
+  if (step.name === 'wasm') registerWasmTrainingKernels();
+  try {
+    if (await tf.setBackend(step.name)) return null;
+  } catch {
+    // reported below
+  }
+  return `${step.name} failed to initialise`;
+}
+
+function plan(want: BackendPreference): Step[] {
+  const fallbacks: Step[] = [{ name: 'wasm' }, { name: 'cpu' }];
+  switch (want) {
+    case 'auto':
+      return [{ name: 'tensorflow', native: ['gpu'] }, { name: 'webgpu' }, { name: 'tensorflow', native: ['cpu'] }, ...fallbacks];
+    case 'tensorflow':
+      return [{ name: 'tensorflow', native: ['gpu', 'cpu'] }, ...fallbacks];
+    case 'webgpu':
+      return [{ name: 'webgpu', allowSoftware: true }, ...fallbacks];
+    default:
+      return [{ name: want }, ...fallbacks.filter((s) => s.name !== want)];
+  }
+}
+
+/** `backend (detail)`: the active backend and what it runs on. */
+function describeActive(name: BackendName): string {
+  if (name === 'tensorflow') return `tensorflow (${nativeDevice})`;
+  const a = name === 'webgpu' ? webgpuAdapter() : null;
+  return a ? `webgpu on ${describeAdapter(a)}` : name;
 }
 
 /**
  * Choose and activate the backend: `pref` (default: env `TFAI_BACKEND`, else `'auto'`). With
- * `'auto'` the order is tensorflow (GPU, then CPU) > wasm > cpu. Logs its choice once, saying why a
- * preferred backend was unavailable. Returns the active backend's name.
+ * `'auto'` the order is tensorflow on the GPU > webgpu on a hardware adapter > tensorflow on the
+ * CPU > wasm > cpu; `'webgpu'` also accepts a software adapter. A backend that cannot start falls
+ * back to wasm, then cpu. Logs its choice once, naming the GPU adapter or why each preferred
+ * backend was skipped. Returns the active backend's name.
  */
 export async function initBackend(pref?: BackendPreference, opts: InitBackendOptions = {}): Promise<string> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const want = (pref ?? (process.env.TFAI_BACKEND as BackendPreference | undefined) ?? 'auto') as string;
-  const allowed = ['auto', 'tensorflow', 'wasm', 'cpu'];
+  const allowed = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
   if (!allowed.includes(want)) throw new RangeError(`initBackend: backend must be one of ${allowed.join(', ')}, got '${want}'`);
-  const order: BackendName[] = want === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [want as BackendName, ...(['wasm', 'cpu'] as BackendName[]).filter((b) => b !== want)];
   const skipped: string[] = [];
-  for (const name of order) {
-    if (name === 'tensorflow') {
-      const why = await tryNative();
-      if (why !== null) {
-        skipped.push(`tensorflow unavailable (${why})`);
-        continue;
-      }
+  for (const step of plan(want as BackendPreference)) {
+    const why = await activate(step);
+    if (why !== null) {
+      skipped.push(why);
+      continue;
     }
-    if (await activate(name)) {
-      const line = `tfai: backend ${name}${name === 'tensorflow' ? ` (${nativeDevice})` : ''}${skipped.length ? ` — ${skipped.join('; ')}` : ''}`;
-      if (chosen !== name) log(line);
-      chosen = name;
-      return name;
-    }
-    skipped.push(`${name} failed to initialise`);
+    const name = step.name;
+    gpuNote = onAccelerator() ? `GPU: ${describeActive(name)}`
+      : name === 'webgpu' ? `no GPU: ${describeActive(name)}, as asked`
+      : `no GPU: ${skipped.length ? skipped.join('; ') : `${name} was asked for`}`;
+    const line = `tfai: backend ${describeActive(name)}${skipped.length ? ` — ${skipped.join('; ')}` : ''}`;
+    if (chosen !== name) log(line);
+    chosen = name;
+    return name;
   }
   throw new Error(`initBackend: no backend could be initialised (${skipped.join('; ')})`);
 }
 
-/** Whether the active backend runs on a GPU (native TensorFlow built with CUDA, or WebGL). */
+/** Whether the active backend runs on a GPU (native TensorFlow built with CUDA, WebGL, or WebGPU on a hardware adapter). */
 export function onAccelerator(): boolean {
   const b = tf.getBackend();
-  return (b === 'tensorflow' && nativeDevice === 'gpu') || b === 'webgl' || b === 'webgpu';
+  return (b === 'tensorflow' && nativeDevice === 'gpu') || b === 'webgl' || (b === 'webgpu' && webgpuAdapter()?.software !== true);
+}
+
+/**
+ * One phrase on the GPU as of the last `initBackend`: `GPU: webgpu on nvidia ampere (…)`, or
+ * `no GPU (…)` with the reason each GPU backend was skipped (package missing, no adapter, software
+ * adapter only, driver error).
+ */
+export function gpuStatus(): string {
+  return gpuNote;
 }
 
 /** The backend chosen by `initBackend`, or null if it was never called. */

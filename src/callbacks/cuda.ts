@@ -1,7 +1,7 @@
 /** The course's `CudaCallback`, for TF.js. */
 import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
-import { chosenBackend, initBackend, onAccelerator } from '../backend/init-backend.js';
+import { chosenBackend, gpuStatus, initBackend, onAccelerator } from '../backend/init-backend.js';
 
 /** Options of `CudaCallback`. */
 export type CudaCallbackOptions = { log?: (line: string) => void };
@@ -9,7 +9,8 @@ export type CudaCallbackOptions = { log?: (line: string) => void };
 /**
  * In PyTorch this moves the model and each batch to the GPU. In TF.js a tensor lives on the active
  * backend, so this callback makes sure the fastest backend is active (`initBackend('auto')` when
- * none was chosen yet), says once whether training runs on an accelerator or falls back to the CPU,
+ * none was chosen yet), says once whether training runs on a GPU (naming the adapter) or on the CPU
+ * (saying why no GPU was used),
  * and brings each batch onto the device as float32 inputs / int32 class targets (host-side
  * integer images, e.g. uint8-like int32 pixels, are cast there).
  */
@@ -27,7 +28,7 @@ export class CudaCallback extends Callback {
     if (chosenBackend() === null) await initBackend('auto', { log: this.log });
     if (!this.said) {
       this.said = true;
-      this.log(onAccelerator() ? `CudaCallback: training on the GPU (${tf.getBackend()})` : `CudaCallback: no GPU backend available, training on the CPU with ${tf.getBackend()}`);
+      this.log(onAccelerator() ? `CudaCallback: training on the ${gpuStatus()}` : `CudaCallback: training on the CPU with ${tf.getBackend()} — ${gpuStatus()}`);
     }
   }
 

@@ -1,0 +1,212 @@
+/**
+ * The `webgpu` backend in Node: Dawn (the optional `webgpu` npm package, which ships `dawn.node`
+ * prebuilt) gives a WebGPU adapter on any GPU with a Vulkan, Metal or D3D12 driver — no CUDA — and
+ * `@tensorflow/tfjs-backend-webgpu` (optional, same version as the other `@tensorflow/*`) runs
+ * TF.js on it.
+ *
+ * tfai registers the backend itself rather than letting the package do it on import (it does so
+ * only where `navigator.gpu` exists, and then picks its own adapter): it asks Dawn for the
+ * high-performance adapter, reads what the adapter is, refuses a software one (lavapipe,
+ * SwiftShader) unless asked, creates the device with the adapter's limits, and says exactly what
+ * went wrong otherwise. WebGPU in Node has no synchronous read: `dataSync()` on a tensor that
+ * lives on the device throws a clear error here instead of `OffscreenCanvas is not defined`.
+ */
+import { tf } from './tf.js';
+
+/** What an adapter is, as Dawn describes it (`GPUAdapter.info`), plus tfai's verdict. */
+export type WebGPUAdapterSummary = {
+  /** e.g. `nvidia`, `amd`, `intel`, `apple`, `mesa`. */
+  vendor: string;
+  /** e.g. `ampere`, `rdna-3`, `gen-12lp`, `software`. */
+  architecture: string;
+  /** The device's name as the driver gives it. */
+  device: string;
+  /** The driver's description (for Mesa's lavapipe: `llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)`). */
+  description: string;
+  /** A CPU implementation (lavapipe, SwiftShader, WARP): correct but slow. */
+  software: boolean;
+};
+
+/** The outcome of looking for (or activating) a WebGPU adapter. */
+export type WebGPUProbe =
+  | { ok: true; adapter: WebGPUAdapterSummary }
+  | { ok: false; reason: string; adapter?: WebGPUAdapterSummary };
+
+// The optional packages are imported by name at run time, so that tfai builds, installs and runs
+// without them (and a bundler leaves them alone).
+const DAWN_PACKAGE = 'webgpu';
+const BACKEND_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
+
+/** The few members of Dawn's WebGPU objects that tfai touches (the full types are `@webgpu/types`). */
+type GpuAdapterInfo = { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+type GpuDevice = { lost: Promise<{ reason?: string; message?: string }>; destroy(): void };
+type GpuAdapter = {
+  info?: GpuAdapterInfo;
+  isFallbackAdapter?: boolean;
+  features: { has(name: string): boolean };
+  limits: Record<string, number>;
+  requestDevice(desc: { requiredFeatures?: string[]; requiredLimits?: Record<string, number> }): Promise<GpuDevice>;
+};
+type Gpu = { requestAdapter(opts?: { powerPreference?: string }): Promise<GpuAdapter | null> };
+type DawnModule = { create(flags: string[]): Gpu; globals: Record<string, unknown> };
+type BackendModule = { WebGPUBackend: new (device: GpuDevice, info?: GpuAdapterInfo) => tf.KernelBackend };
+
+type Found = { gpu: Gpu; adapter: GpuAdapter; summary: WebGPUAdapterSummary; backendModule: BackendModule };
+
+let found: Promise<{ ok: true; found: Found } | { ok: false; reason: string }> | null = null;
+let active: WebGPUAdapterSummary | null = null;
+
+/** Whether an adapter is a CPU implementation (Dawn's `isFallbackAdapter`, or a known software driver). */
+export function isSoftwareAdapter(info: GpuAdapterInfo, isFallback = false): boolean {
+  if (isFallback || info.isFallbackAdapter === true || info.architecture === 'software') return true;
+  return /llvmpipe|lavapipe|softpipe|swiftshader|\bwarp\b|microsoft basic render/i.test(`${info.device ?? ''} ${info.description ?? ''}`);
+}
+
+/** `mesa software (llvmpipe: Mesa 25.0.7 …)`: the adapter in one phrase, for log lines. */
+export function describeAdapter(a: WebGPUAdapterSummary): string {
+  const name = [a.vendor, a.architecture].filter(Boolean).join(' ') || 'unknown vendor';
+  const detail = a.description || a.device;
+  return `${name}${detail ? ` (${detail})` : ''}${a.software && a.architecture !== 'software' ? ', a software adapter' : ''}`;
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+}
+
+async function importOptional<T>(pkg: string): Promise<{ ok: true; mod: T } | { ok: false; reason: string }> {
+  try {
+    return { ok: true, mod: (await import(/* @vite-ignore */ pkg)) as T };
+  } catch (e) {
+    const msg = firstLine(e);
+    const missing = /Cannot find (module|package)/.test(msg) && msg.includes(pkg);
+    return { ok: false, reason: missing ? `package ${pkg} is not installed (it is an optional dependency: npm install ${pkg})` : `package ${pkg} failed to load: ${msg}` };
+  }
+}
+
+async function findAdapter(): Promise<{ ok: true; found: Found } | { ok: false; reason: string }> {
+  const dawn = await importOptional<DawnModule>(DAWN_PACKAGE);
+  if (!dawn.ok) return dawn;
+  const backendModule = await importOptional<BackendModule>(BACKEND_PACKAGE);
+  if (!backendModule.ok) return backendModule;
+  // WebGPU's constants (GPUBufferUsage, GPUMapMode, …) are globals in a browser; the backend uses them.
+  for (const [k, v] of Object.entries(dawn.mod.globals)) if (!(k in globalThis)) Object.defineProperty(globalThis, k, { value: v, configurable: true, writable: true });
+  let gpu: Gpu;
+  let adapter: GpuAdapter | null;
+  try {
+    gpu = dawn.mod.create([]);
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (e) {
+    return { ok: false, reason: `Dawn could not start (driver error): ${firstLine(e)}` };
+  }
+  if (!adapter) {
+    return { ok: false, reason: 'no adapter: Dawn found no usable GPU driver (Vulkan on Linux, Metal on macOS, D3D12 on Windows; its messages above say why)' };
+  }
+  const info = adapter.info ?? {};
+  const summary: WebGPUAdapterSummary = {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    device: info.device ?? '',
+    description: info.description ?? '',
+    software: isSoftwareAdapter(info, adapter.isFallbackAdapter === true),
+  };
+  return { ok: true, found: { gpu, adapter, summary, backendModule: backendModule.mod } };
+}
+
+/**
+ * Look for a WebGPU adapter (once per process: the answer is cached) without creating a device.
+ * `ok` is false, with the reason, when a package is missing or Dawn finds no adapter; a software
+ * adapter is reported with `software: true`.
+ */
+export async function probeWebGPU(): Promise<WebGPUProbe> {
+  found ??= findAdapter();
+  const f = await found;
+  return f.ok ? { ok: true, adapter: f.found.summary } : f;
+}
+
+/** Run `fn` with `navigator.gpu` set (the backend's constructor checks it), then restore `navigator`. */
+function withNavigatorGpu<T>(gpu: Gpu, fn: () => T): T {
+  const g = globalThis as unknown as { navigator?: Record<string, unknown> };
+  const had = 'navigator' in globalThis;
+  const nav = g.navigator;
+  if (nav && typeof nav === 'object') {
+    const prev = Object.getOwnPropertyDescriptor(nav, 'gpu');
+    Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+    try {
+      return fn();
+    } finally {
+      if (prev) Object.defineProperty(nav, 'gpu', prev);
+      else delete nav.gpu;
+    }
+  }
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  try {
+    return fn();
+  } finally {
+    if (had) Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true, writable: true });
+    else delete g.navigator;
+  }
+}
+
+/** A synchronous read of device data cannot work in Node: say so, instead of `OffscreenCanvas is not defined`. */
+function explainSyncReads(backend: tf.KernelBackend): void {
+  const b = backend as tf.KernelBackend & { hasReadSyncWarned?: boolean };
+  const readSync = b.readSync.bind(b);
+  b.hasReadSyncWarned = true; // its warning would precede our error
+  b.readSync = (dataId: object) => {
+    try {
+      return readSync(dataId);
+    } catch (e) {
+      if (e instanceof ReferenceError && /OffscreenCanvas/.test(e.message)) {
+        throw new Error('webgpu backend: a synchronous read of device data (dataSync / arraySync / bufferSync, or moving a tensor to another backend) is impossible in Node; read with `await tensor.data()` instead');
+      }
+      throw e;
+    }
+  };
+}
+
+/**
+ * Create the device on the adapter `probeWebGPU` found, register TF.js's `webgpu` backend on it
+ * and make it the active backend. A software adapter is used only with `allowSoftware`. Returns
+ * the adapter, or the reason it could not be used (nothing is changed then).
+ */
+export async function activateWebGPU(opts: { allowSoftware: boolean }): Promise<WebGPUProbe> {
+  found ??= findAdapter();
+  const f = await found;
+  if (!f.ok) return f;
+  const { gpu, adapter, summary, backendModule } = f.found;
+  if (summary.software && !opts.allowSoftware) {
+    return { ok: false, adapter: summary, reason: `only a software adapter: ${describeAdapter(summary)} — slow; use it anyway with initBackend('webgpu') / TFAI_BACKEND=webgpu / --backend webgpu` };
+  }
+  if (active === null) {
+    let backend: tf.KernelBackend;
+    try {
+      const lim = adapter.limits;
+      const requiredLimits: Record<string, number> = {};
+      for (const k of ['maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension', 'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup']) {
+        if (typeof lim[k] === 'number') requiredLimits[k] = lim[k];
+      }
+      const requiredFeatures = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+      const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
+      device.lost.then(
+        (l) => {
+          if (active) console.error(`tfai: the WebGPU device was lost (${l.reason ?? 'unknown'}: ${l.message ?? ''})`);
+        },
+        () => {},
+      );
+      backend = withNavigatorGpu(gpu, () => new backendModule.WebGPUBackend(device, adapter.info));
+    } catch (e) {
+      return { ok: false, adapter: summary, reason: `driver error on ${describeAdapter(summary)}: ${firstLine(e)}` };
+    }
+    explainSyncReads(backend);
+    if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+    tf.registerBackend('webgpu', () => backend, 0);
+    active = summary;
+  }
+  if (!(await tf.setBackend('webgpu'))) return { ok: false, adapter: summary, reason: `TF.js could not initialise webgpu on ${describeAdapter(summary)}` };
+  return { ok: true, adapter: summary };
+}
+
+/** The adapter the `webgpu` backend runs on, or null if it was never activated. */
+export function webgpuAdapter(): WebGPUAdapterSummary | null {
+  return active;
+}
