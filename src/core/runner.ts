@@ -12,6 +12,7 @@ import { TrainEvalCallback } from './train-eval.js';
 import { checkInt } from './validate.js';
 import { checkBatch, checkDatasetLabels } from './batch-checks.js';
 import { FitControl } from './fit-control.js';
+import { settleHostCopies } from './host-copies.js';
 import type { EpochMetrics } from './epoch-metrics.js';
 import type { RunPosition } from '../io/checkpoint-types.js';
 
@@ -158,6 +159,7 @@ export class Runner {
           if (epoch < epochs - 1) this.control.stopIfRequested();
         }
       });
+      await settleHostCopies(); // statistics recorded on the device during the fit are on the host when it returns
     } finally {
       this.control.end();
     }

@@ -5,6 +5,7 @@
 import { tf } from '../backend/tf.js';
 import type { HookFn } from './hooks.js';
 import { checkInt } from '../core/validate.js';
+import { hostCopyDone, hostCopyPending } from '../core/host-copies.js';
 
 /**
  * `torch.histc(x, bins, min, max)` on the device: counts of the elements of `x` in `bins` equal
@@ -41,23 +42,28 @@ export type AppendStatsOptions = {
   max?: number;
   /**
    * Start copying the device-side statistics to the host after this many training batches
-   * (default 64). They are also copied when the module next runs in eval mode (validation) and
-   * whenever they are read.
+   * (default 64). They are also copied when the module next runs in eval mode (validation), at
+   * the end of a fit, and by `flush()`.
    */
   flushEvery?: number;
 };
 
-/** A block of per-batch rows `[mean, std, ...hist]` on its way to the host. */
-type Chunk = { tensor: tf.Tensor2D; vals: Float32Array | null };
+/**
+ * A block of per-batch rows `[mean, std, ...hist]` on its way to the host. Its one read is shared
+ * (`reading`): the tensor is freed when the values arrive, so a second read of it could fail.
+ */
+type Chunk = { tensor: tf.Tensor2D; vals: Float32Array | null; reading: Promise<void> | null };
 
 /**
  * Per-batch statistics of one module's output: `means[i]`, `stds[i]` (unbiased, as PyTorch's
  * `Tensor.std()`) and `hists[i]` (counts per bin) for the i-th recorded batch.
  *
  * `record(output)` computes them on the device and keeps one small tensor per batch; these are
- * stacked and read with one asynchronous read every `flushEvery` batches or at the first
- * eval-mode call (`flushAsync()`), and synchronously, once, when a getter needs them. There is
- * never a device read per batch. `dispose()` copies what is left to the host and frees the tensors.
+ * stacked and read with one asynchronous read every `flushEvery` batches, at the first eval-mode
+ * call (`flushAsync()`), and when a fit ends (`Runner.fit` awaits every pending copy). There is
+ * never a device read per batch, and never a synchronous one: the getters return what is on the
+ * host, and throw, saying to `await flush()`, while recorded batches are still on the device
+ * (outside a fit: after recording by hand).
  */
 export class ActivationStats {
   /** Number of histogram bins. */
@@ -93,29 +99,41 @@ export class ActivationStats {
       return tf.concat([tf.stack([mean, std]), histc(x, this.bins, this.min, this.max)]) as tf.Tensor1D;
     });
     this.pending.push(tf.keep(row));
+    hostCopyPending(this);
     if (this.pending.length >= this.flushEvery) this.flushAsync();
   }
 
   /** Start copying the pending statistics to the host (one asynchronous read); returns at once. */
   flushAsync(): void {
     const chunk = this.stackPending();
-    if (!chunk) return;
-    chunk.tensor.data().then(
-      (v) => {
-        chunk.vals ??= v as Float32Array;
-        this.settle();
-      },
-      () => {
-        // The next synchronous read retries (or finds the tensor gone and records NaNs).
-      },
-    );
+    if (chunk) this.read(chunk).catch(() => {}); // `flush()` retries
   }
 
   /** Copy every pending statistic to the host, asynchronously. */
   async flush(): Promise<void> {
     this.stackPending();
-    for (const c of this.chunks) if (!c.vals && !c.tensor.isDisposed) c.vals = (await c.tensor.data()) as Float32Array;
+    for (const c of [...this.chunks]) await this.read(c);
     this.settle();
+  }
+
+  /** The chunk's one read (NaNs if its tensor was freed elsewhere); the chunks that arrived move to the host. */
+  private read(c: Chunk): Promise<void> {
+    if (c.vals) return Promise.resolve();
+    if (c.tensor.isDisposed) {
+      c.vals = new Float32Array(c.tensor.size).fill(NaN);
+      return Promise.resolve();
+    }
+    c.reading ??= c.tensor.data().then(
+      (v) => {
+        c.vals = v as Float32Array;
+        this.settle();
+      },
+      (e: unknown) => {
+        c.reading = null;
+        throw e;
+      },
+    );
+    return c.reading;
   }
 
   /** Number of batches recorded (on the host or not yet). */
@@ -125,25 +143,25 @@ export class ActivationStats {
 
   /** Output mean per recorded batch. */
   get means(): number[] {
-    this.sync();
+    this.onHost('means');
     return this.m.slice();
   }
 
   /** Output standard deviation (unbiased) per recorded batch. */
   get stds(): number[] {
-    this.sync();
+    this.onHost('stds');
     return this.s.slice();
   }
 
   /** Histogram counts per recorded batch: `hists[iter][bin]`. */
   get hists(): number[][] {
-    this.sync();
+    this.onHost('hists');
     return this.h.map((r) => r.slice());
   }
 
   /** The histograms as `[bin][iter]` (row 0 = lowest bin), the layout `heatmapImage` draws. */
   histMatrix(): number[][] {
-    this.sync();
+    this.onHost('histMatrix()');
     return Array.from({ length: this.bins }, (_, b) => this.h.map((r) => r[b]));
   }
 
@@ -152,26 +170,24 @@ export class ActivationStats {
    * the course's `get_min`, `h[:2].sum(0) / h.sum(0)`); NaN for a batch with no counted element.
    */
   minFraction(lowBins = 2): number[] {
-    this.sync();
+    this.onHost('minFraction()');
     return this.h.map((r) => {
       const tot = r.reduce((a, b) => a + b, 0);
       return tot > 0 ? r.slice(0, lowBins).reduce((a, b) => a + b, 0) / tot : NaN;
     });
   }
 
-  /** Bring everything to the host now (one synchronous read per outstanding block). */
-  sync(): void {
-    this.stackPending();
-    for (const c of this.chunks) {
-      if (c.vals) continue;
-      c.vals = c.tensor.isDisposed ? new Float32Array(c.tensor.size).fill(NaN) : (c.tensor.dataSync() as Float32Array);
-    }
-    this.settle();
+  /** Number of recorded batches whose statistics are still on the device. */
+  get onDevice(): number {
+    return this.length - this.m.length;
   }
 
-  /** Copy what is left to the host, then free every tensor. The numbers stay readable. */
+  /**
+   * Free the device tensors: at once when every number is on the host, else once the copies
+   * started here have arrived (the numbers then stay readable, after `await flush()`).
+   */
   dispose(): void {
-    this.sync();
+    if (this.onDevice) this.flush().catch(() => {});
   }
 
   /** Forget every statistic (host and device). */
@@ -181,6 +197,7 @@ export class ActivationStats {
     this.pending = [];
     this.chunks = [];
     this.m.length = this.s.length = this.h.length = 0;
+    hostCopyDone(this);
   }
 
   /** Stack the pending rows into one kept tensor (a new chunk); null when nothing is pending. */
@@ -189,9 +206,16 @@ export class ActivationStats {
     const tensor = tf.keep(tf.stack(this.pending) as tf.Tensor2D);
     for (const t of this.pending) t.dispose();
     this.pending = [];
-    const chunk: Chunk = { tensor, vals: null };
+    const chunk: Chunk = { tensor, vals: null, reading: null };
     this.chunks.push(chunk);
     return chunk;
+  }
+
+  /** Throw, naming `what`, while recorded batches are still on the device. */
+  private onHost(what: string): void {
+    this.settle();
+    const n = this.onDevice;
+    if (n) throw new Error(`ActivationStats.${what}: the statistics of ${n} recorded batch${n > 1 ? 'es are' : ' is'} still on the device: \`await stats.flush()\` (or \`await hooks.flush()\`) first (a fit does this before it returns)`);
   }
 
   /** Move the leading chunks whose values arrived to the host arrays, in order, freeing them. */
@@ -207,6 +231,7 @@ export class ActivationStats {
       }
       if (!tensor.isDisposed) tensor.dispose();
     }
+    if (!this.chunks.length && !this.pending.length) hostCopyDone(this);
   }
 }
 

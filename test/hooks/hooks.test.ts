@@ -64,7 +64,7 @@ describe('histc', () => {
 });
 
 describe('Hook and Hooks', () => {
-  it('appendStats records the output mean, std and histogram as computed independently', () => {
+  it('appendStats records the output mean, std and histogram as computed independently', async () => {
     const learn = tinyConvLearner();
     const layer = learn.model.children()[0];
     const opts = { bins: 8, min: -1, max: 1 };
@@ -72,6 +72,9 @@ describe('Hook and Hooks', () => {
     const x = tf.randomNormal([5, 8, 8, 1], 0, 1, 'float32', 9);
     tf.tidy(() => learn.model.forward(x));
     hook.remove(); // the statistics stay readable; the manual run below must not record
+    // Recorded by hand, outside a fit: the numbers are still on the device until flushed (never read synchronously).
+    expect(() => hook.stats!.means).toThrow(/1 recorded batch is still on the device: `await stats.flush\(\)`/);
+    await hook.stats!.flush();
     // Run the layer by hand (training mode: batch statistics, so the same output).
     const out = tf.tidy(() => layer.forward(x));
     const vals = out.dataSync();

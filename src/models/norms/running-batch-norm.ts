@@ -89,20 +89,21 @@ export class RunningBatchNorm extends Module {
     this.count = this.registerBuffer('count', tf.scalar(0));
     this.step = this.registerBuffer('step', tf.scalar(0));
     this.dbias = this.registerBuffer('dbias', tf.scalar(0));
+    this.untrainedCount = this.count.dataId;
   }
 
-  /** The `count` value last checked to be positive (its data id changes on every update). */
-  private countChecked: tf.DataId | null = null;
+  /**
+   * The data of `count` as constructed (0). Eval mode with this `count` is an error. The check is
+   * made on the host, without reading the device: `count` gets new data on every training step
+   * and on `loadStateDict` (a loaded `count` is trusted).
+   */
+  private readonly untrainedCount: tf.DataId;
 
   forward(x: tf.Tensor): tf.Tensor {
     expectNHWC(this, x, this.nf);
     if (!this.training) {
-      // One read of `count` per new value (i.e. once per validation phase), not per batch.
-      if (this.countChecked !== this.count.dataId) {
-        if (!(this.count.dataSync()[0]! > 0)) {
-          throw new ModuleError(this, `${this.describe()} has no running statistics yet (count is 0): run at least one training batch before eval`);
-        }
-        this.countChecked = this.count.dataId;
+      if (this.count.dataId === this.untrainedCount) {
+        throw new ModuleError(this, `${this.describe()} has no running statistics yet (count is 0): run at least one training batch before eval`);
       }
       return tf.tidy(() => this.normalise(x, this.sums, this.sqrs, this.count, this.dbias, this.batch, this.step));
     }
