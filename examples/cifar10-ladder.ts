@@ -68,8 +68,13 @@ printTable(rows);
 if (last) {
   const plain = await last.predict();
   const augmented = await last.tta({ nAug: args.nAug });
-  const acc = (p: tf.Tensor, y: tf.Tensor): number => tf.tidy(() => accuracy(p, y).dataSync()[0]);
-  console.log(`\n${rows.at(-1)!.model} on the test set: accuracy ${acc(plain.preds, plain.targets).toFixed(4)} without TTA, ${acc(augmented.preds, augmented.targets).toFixed(4)} with TTA (${args.nAug} flipped/shifted views)`);
+  const acc = async (p: tf.Tensor, y: tf.Tensor): Promise<number> => {
+    const a = accuracy(p, y);
+    const v = (await a.data())[0];
+    a.dispose();
+    return v;
+  };
+  console.log(`\n${rows.at(-1)!.model} on the test set: accuracy ${(await acc(plain.preds, plain.targets)).toFixed(4)} without TTA, ${(await acc(augmented.preds, augmented.targets)).toFixed(4)} with TTA (${args.nAug} flipped/shifted views)`);
   tf.dispose([plain.preds, plain.targets, augmented.preds, augmented.targets]);
 }
 data.dispose();

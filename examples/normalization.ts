@@ -32,7 +32,7 @@ const epochsOr = (n: number): number => args.epochs || n;
 // its own DataBunch (any batch size, optionally a random subset of the training images).
 
 const arr = await loadMnistArrays();
-const [xTrain, xValid] = normalizeTo(
+const [xTrain, xValid] = await normalizeTo(
   tf.tensor4d(arr.trainX, [arr.trainY.length, 28, 28, 1]),
   tf.tensor4d(arr.validX, [arr.validY.length, 28, 28, 1]),
 );

@@ -50,32 +50,29 @@ export function normalize(x: tf.Tensor, mean: NormStat, std: NormStat): tf.Tenso
   });
 }
 
-/** Scalar mean and population std over every element of `x`. */
-export function meanStd(x: tf.Tensor): MeanStd<number> {
-  const [m, v] = tf.tidy(() => {
+/** Scalar mean and population std over every element of `x` (one asynchronous read). */
+export async function meanStd(x: tf.Tensor): Promise<MeanStd<number>> {
+  const mv = tf.tidy(() => {
     const { mean, variance } = tf.moments(x.toFloat());
-    return [mean, variance];
+    return tf.stack([mean, variance]);
   });
-  const mean = m.dataSync()[0];
-  const std = Math.sqrt(v.dataSync()[0]);
-  m.dispose();
-  v.dispose();
-  return { mean, std };
+  const [mean, variance] = await mv.data();
+  mv.dispose();
+  return { mean, std: Math.sqrt(variance) };
 }
 
-/** Per-channel mean and population std over every axis but the last (NHWC: over n, h, w). */
-export function channelMeanStd(x: tf.Tensor): MeanStd<number[]> {
+/** Per-channel mean and population std over every axis but the last (NHWC: over n, h, w), with one asynchronous read. */
+export async function channelMeanStd(x: tf.Tensor): Promise<MeanStd<number[]>> {
   if (x.rank < 1) throw new RangeError('channelMeanStd: x must have at least one axis, got a scalar');
   const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
-  const [m, v] = tf.tidy(() => {
+  const mv = tf.tidy(() => {
     const { mean, variance } = tf.moments(x.toFloat(), axes);
-    return [mean, variance];
+    return tf.stack([mean, variance]);
   });
-  const mean = Array.from(m.dataSync());
-  const std = Array.from(v.dataSync(), (a) => Math.sqrt(a));
-  m.dispose();
-  v.dispose();
-  return { mean, std };
+  const vals = await mv.data();
+  mv.dispose();
+  const c = vals.length / 2;
+  return { mean: Array.from(vals.subarray(0, c)), std: Array.from(vals.subarray(c), (a) => Math.sqrt(a)) };
 }
 
 /** Options for `normalizeTo`. */
@@ -86,16 +83,16 @@ export interface NormalizeToOptions {
 
 /**
  * Normalise `train` and `valid` with the statistics of `train` (as in the course's
- * `normalize_to`), so both live on the same scale. Returns new tensors `[trainN, validN]`; the
- * inputs are left alone.
+ * `normalize_to`), so both live on the same scale. Resolves to new tensors `[trainN, validN]`; the
+ * inputs are left alone. The statistics are read from the device asynchronously.
  * @throws RangeError if the training data has zero standard deviation (in some channel).
  */
-export function normalizeTo(
+export async function normalizeTo(
   train: tf.Tensor,
   valid: tf.Tensor,
   opts: NormalizeToOptions = {},
-): [tf.Tensor, tf.Tensor] {
-  const { mean, std } = opts.perChannel ? channelMeanStd(train) : meanStd(train);
+): Promise<[tf.Tensor, tf.Tensor]> {
+  const { mean, std } = opts.perChannel ? await channelMeanStd(train) : await meanStd(train);
   const zero = Array.isArray(std) ? std.some((s) => s === 0) : std === 0;
   if (zero) {
     throw new RangeError('normalizeTo: the training data has zero standard deviation; cannot normalise');

@@ -70,7 +70,7 @@ export async function showBatch(dl: Iterable<[tf.Tensor, tf.Tensor]>, path: stri
   let ys: Float32Array | Int32Array | Uint8Array;
   try {
     if (xb.rank !== 4 || (xb.shape[3] !== 1 && xb.shape[3] !== 3)) throw new Error(`showBatch: expected NHWC images with 1 or 3 channels, got a batch of shape [${xb.shape.join(', ')}]`);
-    [xs, ys] = [xb.dataSync() as Float32Array, yb.dataSync() as Int32Array];
+    [xs, ys] = [(await xb.data()) as Float32Array, (await yb.data()) as Int32Array];
   } finally {
     xb.dispose();
     yb.dispose();

@@ -168,7 +168,7 @@ describe('loadMnist (directory of IDX files)', () => {
     expect(xv.shape).toEqual([12, 28, 28, 1]);
     expect(Array.from(yt.dataSync())).toEqual(Array.from(mk(30, 28, 28, 1).lbl));
     expect(Array.from(yv.dataSync())).toEqual(Array.from(mk(12, 28, 28, 2).lbl));
-    const t = meanStd(xt);
+    const t = await meanStd(xt);
     expect(Math.abs(t.mean)).toBeLessThan(1e-4);
     expect(Math.abs(t.std - 1)).toBeLessThan(1e-4);
     // the normalisation is affine in pixel/255 with the train stats

@@ -24,16 +24,16 @@ describe('normalize', () => {
     tf.dispose([x, y]);
   });
 
-  it('normalizeTo uses the TRAIN statistics for both tensors and leaks nothing', () => {
+  it('normalizeTo uses the TRAIN statistics for both tensors and leaks nothing', async () => {
     const train = tf.tensor1d([0, 2, 4, 6]);
     const valid = tf.tensor1d([3, 9]);
     const before = tf.memory().numTensors;
-    const [t, v] = normalizeTo(train, valid);
+    const [t, v] = await normalizeTo(train, valid);
     expect(tf.memory().numTensors).toBe(before + 2);
-    const { mean, std } = meanStd(train);
+    const { mean, std } = await meanStd(train);
     expect(mean).toBeCloseTo(3);
     expect(std).toBeCloseTo(Math.sqrt(5));
-    const tStats = meanStd(t);
+    const tStats = await meanStd(t);
     expect(tStats.mean).toBeCloseTo(0, 6);
     expect(tStats.std).toBeCloseTo(1, 6);
     const vs = Array.from(v.dataSync());
@@ -42,11 +42,11 @@ describe('normalize', () => {
     tf.dispose([train, valid, t, v]);
   });
 
-  it('normalizeTo per channel gives each train channel mean 0, std 1', () => {
+  it('normalizeTo per channel gives each train channel mean 0, std 1', async () => {
     const train = tf.tensor4d([0, 100, 2, 300, 4, 500, 6, 700], [2, 2, 1, 2]);
     const valid = tf.tensor4d([3, 400], [1, 1, 1, 2]);
-    const [t, v] = normalizeTo(train, valid, { perChannel: true });
-    const s = channelMeanStd(t);
+    const [t, v] = await normalizeTo(train, valid, { perChannel: true });
+    const s = await channelMeanStd(t);
     s.mean.forEach((m) => expect(m).toBeCloseTo(0, 5));
     s.std.forEach((d) => expect(d).toBeCloseTo(1, 5));
     expect(Array.from(v.dataSync()).map((a) => Math.round(a * 1e5) / 1e5)).toEqual([0, 0]);
