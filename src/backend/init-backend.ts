@@ -109,7 +109,7 @@ export async function initBackend(pref?: BackendPreference, opts: InitBackendOpt
       : name === 'webgpu' ? `no GPU: ${describeActive(name)}, as asked`
       : `no GPU: ${skipped.length ? skipped.join('; ') : `${name} was asked for`}`;
     const line = `tfai: backend ${describeActive(name)}${skipped.length ? ` — ${skipped.join('; ')}` : ''}`;
-    if (chosen !== name) log(line);
+    if (chosen !== name || (want !== 'auto' && want !== name)) log(line); // once per change, and whenever a request was not met
     chosen = name;
     return name;
   }

@@ -73,20 +73,20 @@ function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }
 
-async function importOptional<T>(pkg: string): Promise<{ ok: true; mod: T } | { ok: false; reason: string }> {
+async function importOptional<T>(pkg: string, version?: string): Promise<{ ok: true; mod: T } | { ok: false; reason: string }> {
   try {
     return { ok: true, mod: (await import(/* @vite-ignore */ pkg)) as T };
   } catch (e) {
     const msg = firstLine(e);
     const missing = /Cannot find (module|package)/.test(msg) && msg.includes(pkg);
-    return { ok: false, reason: missing ? `package ${pkg} is not installed (it is an optional dependency: npm install ${pkg})` : `package ${pkg} failed to load: ${msg}` };
+    return { ok: false, reason: missing ? `package ${pkg} is not installed (it is an optional dependency: npm install ${pkg}${version ? `@${version}` : ''})` : `package ${pkg} failed to load: ${msg}` };
   }
 }
 
 async function findAdapter(): Promise<{ ok: true; found: Found } | { ok: false; reason: string }> {
   const dawn = await importOptional<DawnModule>(DAWN_PACKAGE);
   if (!dawn.ok) return dawn;
-  const backendModule = await importOptional<BackendModule>(BACKEND_PACKAGE);
+  const backendModule = await importOptional<BackendModule>(BACKEND_PACKAGE, tf.version_core); // one version for every @tensorflow package
   if (!backendModule.ok) return backendModule;
   // WebGPU's constants (GPUBufferUsage, GPUMapMode, …) are globals in a browser; the backend uses them.
   for (const [k, v] of Object.entries(dawn.mod.globals)) if (!(k in globalThis)) Object.defineProperty(globalThis, k, { value: v, configurable: true, writable: true });
