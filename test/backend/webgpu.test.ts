@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   tf, initBackend, setSeed, TensorDataset, DataLoader, DataBunch, getCnnModel, convLayer, initCnn, Learner, Runner,
-  Callback, AvgStatsCallback, CudaCallback, crossEntropy, sgd, accuracy, type Sequential,
+  Callback, AvgStatsCallback, CudaCallback, Hooks, appendStats, crossEntropy, sgd, accuracy, type Sequential, type ActivationStats,
 } from '../../src/index.js';
 import { loadMnistArrays } from '../../src/data/index.js';
 import { gpuStatus, webgpuAdapter, describeAdapter } from '../../src/backend/index.js';
@@ -114,10 +114,11 @@ describe('webgpu (Dawn) against wasm', () => {
     for (const r of rel) expect(r).toBeLessThanOrEqual(1e-4);
   });
 
-  it('tf.memory().numTensors is flat over two epochs after a warm-up epoch, with CudaCallback and AvgStatsCallback', async () => {
+  it('tf.memory().numTensors is flat over two epochs after a warm-up epoch, with CudaCallback, AvgStatsCallback and stats hooks', async () => {
     await initBackend('webgpu', { log: () => {} });
     const data = bunch();
     const model = courseCnn(data);
+    const hooks = new Hooks<ActivationStats>(model.children().slice(0, 2), appendStats);
     const learn = new Learner({ model, data, lossFunc: crossEntropy, optFunc: sgd({ mom: 0.9 }), lr: 0.1 });
     const probe = new Probe();
     const lines: string[] = [];
@@ -128,6 +129,10 @@ describe('webgpu (Dawn) against wasm', () => {
     expect(probe.counts[2]).toBe(probe.counts[1]);
     expect(probe.counts[1]).toBe(probe.counts[0]);
     expect(lines.join('\n')).toMatch(/webgpu/);
+    // The hooks' statistics came to the host with asynchronous reads, and are there when fit returns.
+    expect(hooks[1].stats!.means).toHaveLength(3 * STEPS);
+    expect(hooks[1].stats!.hists.every((h) => h.length === 40)).toBe(true);
+    hooks.remove();
     model.dispose();
     learn.opt.dispose();
     data.dispose();
