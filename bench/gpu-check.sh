@@ -7,7 +7,7 @@
 #   bench/gpu-check.sh                 full sizes
 #   bench/gpu-check.sh --small         small batches (a software adapter such as Mesa's lavapipe)
 #   bench/gpu-check.sh --no-install    skip `npm ci` (node_modules already installed)
-#   other flags go to bench/gpu-check.ts (--budget SECONDS for the wasm runs, --only convnet|resnet18)
+#   other flags go to bench/gpu-check.ts (--budget SECONDS, default 200; --only convnet|resnet18)
 #
 # `npm ci --ignore-scripts`: no install script is needed here, and it keeps the optional
 # @tensorflow/tfjs-node-gpu from downloading libtensorflow (CUDA 11) for minutes.

@@ -11,8 +11,9 @@
  *
  *   npx tsx bench/gpu-check.ts [--small] [--budget 200] [--only convnet|resnet18]
  *
- * `--small` uses small batches (for a software adapter, e.g. Mesa's lavapipe); `--budget` is the
- * seconds the wasm runs may take (webgpu runs first; wasm then runs as many steps as fit).
+ * `--small` uses small batches (taken anyway on a software adapter such as Mesa's lavapipe);
+ * `--budget` (default 200) is the seconds the check may take: webgpu runs first, then wasm runs as
+ * many of the same steps as fit.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -20,9 +21,23 @@ import { tf, initBackend, setSeed, getCnnModel, convLayer, initCnn, ResNet, Basi
 import { gpuStatus, webgpuAdapter, describeAdapter } from '../src/backend/index.js';
 
 const { values: argv } = parseArgs({ options: { small: { type: 'boolean' }, budget: { type: 'string' }, only: { type: 'string' } } });
-const small = argv.small ?? false;
 const budgetS = Number(argv.budget ?? 200);
 if (!(budgetS > 0)) throw new RangeError(`--budget must be a number of seconds > 0, got '${argv.budget}'`);
+const t0 = performance.now();
+const deadline = t0 + budgetS * 1000;
+const quiet = { log: (): void => {} };
+
+console.log(`gpu-check: Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, TF.js ${tf.version_core}`);
+if ((await initBackend('webgpu', quiet)) !== 'webgpu') {
+  console.error(`gpu-check: no WebGPU backend — ${gpuStatus()}`);
+  console.error("  Linux: the GPU's Vulkan driver must be installed (NVIDIA: the driver's Vulkan ICD, /usr/share/vulkan/icd.d/nvidia_icd.json, and libvulkan1;");
+  console.error('  AMD/Intel: mesa-vulkan-drivers); in a container NVIDIA_DRIVER_CAPABILITIES must include "graphics" (or be "all"). `vulkaninfo --summary` lists what Vulkan sees.');
+  process.exit(1);
+}
+const adapter = webgpuAdapter()!;
+console.log(`adapter: ${describeAdapter(adapter)} — vendor '${adapter.vendor}', architecture '${adapter.architecture}', device '${adapter.device}', driver '${adapter.description}'`);
+if (adapter.software) console.log(`  (a software adapter: its figures are a sanity check, not a GPU's${argv.small ? '' : '; using the --small sizes'})`);
+const small = (argv.small ?? false) || adapter.software;
 
 type Spec = { key: string; name: string; bs: number; hwc: [number, number, number]; steps: number; warmup: number; lr: number; make: () => Module };
 const ALL: Spec[] = [
@@ -55,12 +70,11 @@ const SPECS = ALL.filter((s) => !argv.only || argv.only.split(',').includes(s.ke
 if (!SPECS.length) throw new RangeError(`--only must name convnet and/or resnet18, got '${argv.only}'`);
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const quiet = { log: (): void => {} };
 
 /** Seeded host batches (normal inputs, labels 0-9): the same numbers on every backend. */
 function batches(s: Spec): { x: Float32Array; y: Int32Array }[] {
   let state = 12345;
-  const rand = (): number => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rand = (): number => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const gauss = (): number => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
   const n = s.bs * s.hwc[0] * s.hwc[1] * s.hwc[2];
   return Array.from({ length: s.steps }, () => ({ x: Float32Array.from({ length: n }, gauss), y: Int32Array.from({ length: s.bs }, () => Math.floor(rand() * 10)) }));
@@ -68,8 +82,11 @@ function batches(s: Spec): { x: Float32Array; y: Int32Array }[] {
 
 type Run = { losses: number[]; ms: number[]; weights: Record<string, Float32Array> };
 
-/** Train `maxSteps` steps of `s` on the active backend from `init` (or the seeded init). */
-async function train(s: Spec, data: { x: Float32Array; y: Int32Array }[], maxSteps: number, init?: Record<string, Float32Array>): Promise<Run> {
+/**
+ * Train the steps of `s` on the active backend from `init` (or the seeded init); with `until`
+ * (a `performance.now()` time), stop after 2 steps or more once the next one would end after it.
+ */
+async function train(s: Spec, data: { x: Float32Array; y: Int32Array }[], init?: Record<string, Float32Array>, until = Infinity): Promise<Run> {
   setSeed(0);
   const model = s.make();
   if (init) {
@@ -85,16 +102,16 @@ async function train(s: Spec, data: { x: Float32Array; y: Int32Array }[], maxSte
   const opt = sgd({ mom: 0.9 })([vars], s.lr);
   const losses: number[] = [];
   const ms: number[] = [];
-  for (let i = 0; i < Math.min(maxSteps, data.length); i++) {
-    const t0 = performance.now();
-const deadline = t0 + budgetS * 1000;
+  for (let i = 0; i < data.length; i++) {
+    if (i >= 2 && performance.now() + ms[i - 1] > until) break;
+    const start = performance.now();
     const x = tf.tensor4d(data[i].x, [s.bs, ...s.hwc]);
     const y = tf.tensor1d(data[i].y, 'int32');
     const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x), y), vars);
     opt.step(grads);
     const loss = (await value.data())[0];
     tf.dispose([x, y, value, ...Object.values(grads)]);
-    ms.push(performance.now() - t0);
+    ms.push(performance.now() - start);
     losses.push(loss);
   }
   opt.dispose();
@@ -102,34 +119,19 @@ const deadline = t0 + budgetS * 1000;
   return { losses, ms, weights };
 }
 
-const fmtMs = (ms: number[], warmup: number): string => (ms.length > warmup ? `${median(ms.slice(warmup)).toFixed(0)}` : `(${ms.at(-1)?.toFixed(0)}, untimed)`);
-
-const t0 = performance.now();
-const deadline = t0 + budgetS * 1000;
-console.log(`gpu-check: Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, TF.js ${tf.version_core}${small ? ', --small' : ''}`);
-if ((await initBackend('webgpu', quiet)) !== 'webgpu') {
-  console.error(`gpu-check: no WebGPU backend — ${gpuStatus()}`);
-  console.error('  Linux: the GPU\'s Vulkan driver must be installed (NVIDIA: the driver\'s Vulkan ICD, /usr/share/vulkan/icd.d/nvidia_icd.json, and libvulkan1;');
-  console.error('  AMD/Intel: mesa-vulkan-drivers); in a container NVIDIA_DRIVER_CAPABILITIES must include "graphics" (or be "all"). `vulkaninfo --summary` lists what Vulkan sees.');
-  process.exit(1);
-}
-const adapter = webgpuAdapter()!;
-console.log(`adapter: ${describeAdapter(adapter)} — vendor '${adapter.vendor}', architecture '${adapter.architecture}', device '${adapter.device}', driver '${adapter.description}'`);
-if (adapter.software) console.log('  (a software adapter: its figures are a sanity check, not a GPU\'s)');
+/** Median ms of the steps after `warmup` (the last step's, marked, when none is left). */
+const fmtMs = (ms: number[], warmup: number): string => (ms.length > warmup ? median(ms.slice(warmup)).toFixed(0) : `(${ms.at(-1)?.toFixed(0)}, untimed)`);
 
 const rows: string[][] = [['model', 'bs', 'webgpu ms/step', 'wasm ms/step', 'speed-up', 'steps compared', 'max |Δloss|/loss']];
 for (const s of SPECS) {
   const data = batches(s);
   await initBackend('webgpu', quiet);
-  const gpu = await train(s, data, s.steps);
+  const gpu = await train(s, data);
   console.log(`${s.name}, bs ${s.bs}: webgpu ${gpu.ms.map((m) => m.toFixed(0)).join(' ')} ms (first ${s.warmup} untimed), losses ${gpu.losses.map((l) => l.toFixed(5)).join(' ')}`);
   await initBackend('wasm', quiet);
-  // wasm runs the same steps while they fit the budget (its first step tells how long one takes).
-  const first = await train(s, data, 1, gpu.weights);
-  const share = s === SPECS.at(-1) ? 1 : 0.3; // ResNet-18's wasm steps are the slow ones: keep most of the budget for them
-  const left = (deadline - performance.now()) * share;
-  const wasmSteps = Math.max(2, Math.min(s.steps, Math.floor(left / Math.max(first.ms[0], 1))));
-  const cpu = wasmSteps > 1 ? await train(s, data, wasmSteps, gpu.weights) : first;
+  // wasm runs the same steps while they fit the budget: ResNet-18's are the slow ones, so the convnet gets a third of what is left.
+  const share = s === SPECS.at(-1) ? 1 : 0.3;
+  const cpu = await train(s, data, gpu.weights, performance.now() + (deadline - performance.now()) * share);
   console.log(`${s.name}, bs ${s.bs}: wasm ${cpu.ms.map((m) => m.toFixed(0)).join(' ')} ms, losses ${cpu.losses.map((l) => l.toFixed(5)).join(' ')}`);
   const n = Math.min(gpu.losses.length, cpu.losses.length);
   const rel = Math.max(...gpu.losses.slice(0, n).map((l, i) => Math.abs(l - cpu.losses[i]) / Math.abs(cpu.losses[i])));
@@ -139,4 +141,5 @@ for (const s of SPECS) {
 }
 const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
 console.log(`\n${rows.map((r) => r.map((cell, c) => cell.padEnd(w[c])).join('  ')).join('\n')}`);
-console.log(`\nloss agreement: ${rows.slice(1).every((r) => Number(r[6]) <= 1e-4) ? 'within 1e-4 relative on every step compared' : 'OUTSIDE 1e-4 relative — see the losses above'}; ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+const agree = rows.slice(1).every((r) => Number(r[6]) <= 1e-4);
+console.log(`\nloss agreement: ${agree ? 'within 1e-4 relative on every step compared' : 'OUTSIDE 1e-4 relative — see the losses above'}; ${((performance.now() - t0) / 1000).toFixed(0)} s`);
