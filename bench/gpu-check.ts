@@ -9,9 +9,10 @@
  * the time). The batch is uploaded from host memory in every step, as a loader's would be. The
  * first steps of each backend (shader compilation, buffer pools) are not timed.
  *
- *   npx tsx bench/gpu-check.ts [--small] [--budget 200] [--only convnet|resnet18]
+ *   npx tsx bench/gpu-check.ts [--small | --full] [--budget 200] [--only convnet|resnet18]
  *
- * `--small` uses small batches (taken anyway on a software adapter such as Mesa's lavapipe);
+ * `--small` uses small batches (taken anyway on a software adapter such as Mesa's lavapipe, unless
+ * `--full`);
  * `--budget` (default 200) is the seconds the check may take: webgpu runs first, then wasm runs as
  * many of the same steps as fit.
  */
@@ -20,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { tf, initBackend, setSeed, getCnnModel, convLayer, initCnn, ResNet, BasicBlock, crossEntropy, sgd, type Module } from '../src/index.js';
 import { gpuStatus, webgpuAdapter, describeAdapter } from '../src/backend/index.js';
 
-const { values: argv } = parseArgs({ options: { small: { type: 'boolean' }, budget: { type: 'string' }, only: { type: 'string' } } });
+const { values: argv } = parseArgs({ options: { small: { type: 'boolean' }, full: { type: 'boolean' }, budget: { type: 'string' }, only: { type: 'string' } } });
 const budgetS = Number(argv.budget ?? 200);
 if (!(budgetS > 0)) throw new RangeError(`--budget must be a number of seconds > 0, got '${argv.budget}'`);
 const t0 = performance.now();
@@ -36,8 +37,8 @@ if ((await initBackend('webgpu', quiet)) !== 'webgpu') {
 }
 const adapter = webgpuAdapter()!;
 console.log(`adapter: ${describeAdapter(adapter)} — vendor '${adapter.vendor}', architecture '${adapter.architecture}', device '${adapter.device}', driver '${adapter.description}'`);
-if (adapter.software) console.log(`  (a software adapter: its figures are a sanity check, not a GPU's${argv.small ? '' : '; using the --small sizes'})`);
-const small = (argv.small ?? false) || adapter.software;
+if (adapter.software) console.log(`  (a software adapter: its figures are a sanity check, not a GPU's${argv.small || argv.full ? '' : '; using the --small sizes'})`);
+const small = (argv.small ?? false) || (adapter.software && !argv.full);
 
 type Spec = { key: string; name: string; bs: number; hwc: [number, number, number]; steps: number; warmup: number; lr: number; make: () => Module };
 const ALL: Spec[] = [

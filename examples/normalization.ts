@@ -13,7 +13,7 @@
  * Prints one summary table at the end.
  *
  *   npx tsx examples/normalization.ts --part 1,3 --backend wasm --out out/normalization
- *   flags: --part all|1,2,… --subset 2000 --epochs N (overrides every part) --seed 1 --backend auto|wasm|cpu|tensorflow --out dir
+ *   flags: --part all|1,2,… --subset 2000 --epochs N (overrides every part) --seed 1 --backend auto|webgpu|wasm|cpu|tensorflow --out dir
  */
 import {
   tf, initBackend, setSeed, TensorDataset, DataLoader, DataBunch, Module, Sequential, Conv2d, ReLU, AdaptiveAvgPool2d, Flatten, Linear, InstanceNorm, makeNorm, getCnnModel, convLayer, initCnn, Learner, Runner, Callback, CancelTrainError, AvgStatsCallback, ParamScheduler, combineScheds, schedCos, schedLin, accuracy, crossEntropy, sgd,
