@@ -1,9 +1,9 @@
 /**
- * `tfai/backend`: the TensorFlow.js engine tfai runs on — `tf` itself, backend selection, and the
- * wasm training kernels, which any TF.js program (tfjs-layers' `model.fit` included) can register
- * to train convnets on the wasm backend.
+ * `tfai/backend`: the TensorFlow.js engine tfai runs on — `tf` itself, backend selection (and what
+ * the WebGPU adapter is, or why there is none), and the wasm training kernels, which any TF.js
+ * program (tfjs-layers' `model.fit` included) can register to train convnets on the wasm backend.
  */
 export { tf } from './tf.js';
 export { initBackend, onAccelerator, chosenBackend, gpuStatus, type BackendName, type BackendPreference, type InitBackendOptions } from './init-backend.js';
 export { registerWasmTrainingKernels } from './wasm/register-kernels.js';
-export { probeWebGPU, webgpuAdapter, describeAdapter, isSoftwareAdapter, type WebGPUAdapterSummary, type WebGPUProbe } from './webgpu.js';
+export { probeWebGPU, webgpuAdapter, describeAdapter, isSoftwareAdapter, type WebGPUAdapterSummary, type WebGPUProbe, type GpuAdapterInfo } from './webgpu.js';

@@ -37,8 +37,10 @@ export type WebGPUProbe =
 const DAWN_PACKAGE = 'webgpu';
 const BACKEND_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
 
-/** The few members of Dawn's WebGPU objects that tfai touches (the full types are `@webgpu/types`). */
-type GpuAdapterInfo = { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+/** What Dawn says about an adapter (`GPUAdapter.info`); every field may be missing or empty. */
+export type GpuAdapterInfo = { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+
+// The few members of Dawn's WebGPU objects that tfai touches (the full types are `@webgpu/types`).
 type GpuDevice = { lost: Promise<{ reason?: string; message?: string }>; destroy(): void };
 type GpuAdapter = {
   info?: GpuAdapterInfo;
