@@ -87,3 +87,6 @@ export { saveStatsPlots } from './hooks/stats-plots.js';
 
 // files
 export type { JsonValue } from './io/checkpoint-types.js';
+
+// ---- training features (issue #14): interpretation, logs, training control, freezing, metrics, one-cycle
+export { CancelStepError } from './core/cancel.js';
