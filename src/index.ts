@@ -90,3 +90,5 @@ export type { JsonValue } from './io/checkpoint-types.js';
 
 // ---- training features (issue #14): interpretation, logs, training control, freezing, metrics, one-cycle
 export { CancelStepError } from './core/cancel.js';
+export { errorRate, topKAccuracy, mse, mae, rmse, isAccumMetric, type MetricFn, type AccumMetric } from './core/metrics.js';
+export { precision, recall, f1Score, type ClassScoreOptions, type ScoreAverage } from './core/class-scores.js';
