@@ -92,3 +92,5 @@ export type { JsonValue } from './io/checkpoint-types.js';
 export { CancelStepError } from './core/cancel.js';
 export { errorRate, topKAccuracy, mse, mae, rmse, isAccumMetric, type MetricFn, type AccumMetric } from './core/metrics.js';
 export { precision, recall, f1Score, type ClassScoreOptions, type ScoreAverage } from './core/class-scores.js';
+export { GradientClipping, clipGradNorm, clipGradValue, type GradientClippingOptions } from './callbacks/gradient-clipping.js';
+export { GradientAccumulation, type GradientAccumulationOptions } from './callbacks/gradient-accumulation.js';
