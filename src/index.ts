@@ -94,3 +94,4 @@ export { errorRate, topKAccuracy, mse, mae, rmse, isAccumMetric, type MetricFn, 
 export { precision, recall, f1Score, type ClassScoreOptions, type ScoreAverage } from './core/class-scores.js';
 export { GradientClipping, clipGradNorm, clipGradValue, type GradientClippingOptions } from './callbacks/gradient-clipping.js';
 export { GradientAccumulation, type GradientAccumulationOptions } from './callbacks/gradient-accumulation.js';
+export { fitOneCycle, type FitOneCycleOptions } from './callbacks/fit-one-cycle.js';
