@@ -95,3 +95,4 @@ export { precision, recall, f1Score, type ClassScoreOptions, type ScoreAverage }
 export { GradientClipping, clipGradNorm, clipGradValue, type GradientClippingOptions } from './callbacks/gradient-clipping.js';
 export { GradientAccumulation, type GradientAccumulationOptions } from './callbacks/gradient-accumulation.js';
 export { fitOneCycle, type FitOneCycleOptions } from './callbacks/fit-one-cycle.js';
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './callbacks/reduce-lr-on-plateau.js';
