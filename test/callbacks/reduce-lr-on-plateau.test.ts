@@ -99,11 +99,11 @@ describe('ReduceLROnPlateau', () => {
     const dir = path.join(root, 'resume');
     const full = new LrLog();
     await new Runner({ cbs: [...make(), full, new CheckpointCallback({ dir, keep: 20 })], handleInterrupts: false, log: () => {} }).fit(10, twoGroups());
-    const state = JSON.parse(await fs.readFile(path.join(dir, 'epoch-0004', 'state.json'), 'utf8')) as { callbacks: Record<string, unknown> };
-    expect(state.callbacks.ReduceLROnPlateau).toMatchObject({ best: 0.9, wait: 0, cooldownCounter: 1, reductions: 1 });
+    const state = JSON.parse(await fs.readFile(path.join(dir, 'epoch-0003', 'state.json'), 'utf8')) as { callbacks: Record<string, unknown> };
+    expect(state.callbacks.ReduceLROnPlateau).toMatchObject({ best: 0.9, wait: 1, cooldownCounter: 0, reductions: 0 });
     const resumed = new LrLog();
-    await new Runner({ cbs: [...make(), resumed], handleInterrupts: false, log: () => {} }).fit(10, twoGroups(), { resume: path.join(dir, 'epoch-0004') });
-    expect(resumed.epochs).toEqual(full.epochs.slice(4));
+    await new Runner({ cbs: [...make(), resumed], handleInterrupts: false, log: () => {} }).fit(10, twoGroups(), { resume: path.join(dir, 'epoch-0003') });
+    expect(resumed.epochs).toEqual(full.epochs.slice(3));
   });
 
   it('rejects bad options and unknown metrics', async () => {
