@@ -96,3 +96,5 @@ export { GradientClipping, clipGradNorm, clipGradValue, type GradientClippingOpt
 export { GradientAccumulation, type GradientAccumulationOptions } from './callbacks/gradient-accumulation.js';
 export { fitOneCycle, type FitOneCycleOptions } from './callbacks/fit-one-cycle.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './callbacks/reduce-lr-on-plateau.js';
+export { CSVLogger, type CSVLoggerOptions } from './callbacks/csv-logger.js';
+export { TensorBoardCallback, type TensorBoardCallbackOptions } from './callbacks/tensorboard.js';
