@@ -98,3 +98,6 @@ export { fitOneCycle, type FitOneCycleOptions } from './callbacks/fit-one-cycle.
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './callbacks/reduce-lr-on-plateau.js';
 export { CSVLogger, type CSVLoggerOptions } from './callbacks/csv-logger.js';
 export { TensorBoardCallback, type TensorBoardCallbackOptions } from './callbacks/tensorboard.js';
+export { ClassificationInterpretation, type InterpretationOptions, type TopLosses, type Confusion, type ImagePictureOptions } from './interpret/classification-interpretation.js';
+export { showResults, type ShowResultsOptions } from './interpret/show-results.js';
+export type { Denormalize } from './interpret/picture.js';
