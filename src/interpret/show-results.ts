@@ -10,7 +10,7 @@ import { imageGrid, toRgb, writePicture, type Denormalize } from './picture.js';
 export type ShowResultsOptions = {
   /** How many images (default 9). */
   n?: number;
-  /** The loader (default the validation loader): its first `n` items are shown. */
+  /** The loader (default the validation loader). */
   dl?: BatchSource | (BatchSource & IndexedSource);
   /** Class names (default the numbers). */
   classes?: readonly string[];
@@ -21,15 +21,17 @@ export type ShowResultsOptions = {
 };
 
 /**
- * Save the first `n` images of the validation loader to `path` (PNG, or SVG for a `.svg` name),
- * each captioned with the model's prediction — green when right, red when wrong — and the target.
+ * Save `n` images of the validation loader to `path` (PNG, or SVG for a `.svg` name), each
+ * captioned with the model's prediction — green when right, red when wrong — and the target. The
+ * images are spread evenly over the loader's dataset when it iterates in order (a validation set
+ * sorted by class then shows every class), else they are the first batch's first `n`.
  * One forward pass in eval mode and one device read.
  */
 export async function showResults(learn: Learner, path: string, opts: ShowResultsOptions = {}): Promise<string> {
   const n = opts.n ?? 9;
   checkInt('showResults', 'n', n);
   const dl = opts.dl ?? learn.data.validDl;
-  const [x, y] = await firstItems(dl, n);
+  const [x, y] = await pickItems(dl, n);
   const model = learn.model as Learner['model'] & { training?: boolean };
   const wasTraining = model.training ?? false;
   model.eval();
@@ -51,10 +53,13 @@ export async function showResults(learn: Learner, path: string, opts: ShowResult
   }
 }
 
-/** The first `n` items of `dl` (from its dataset when it iterates in order, else from its first batch). */
-async function firstItems(dl: BatchSource, n: number): Promise<[tf.Tensor, tf.Tensor]> {
+/** `n` items of `dl`: spread evenly over its dataset when it iterates in order, else the first batch's first `n`. */
+async function pickItems(dl: BatchSource, n: number): Promise<[tf.Tensor, tf.Tensor]> {
   const ds = orderedDataset(dl);
-  if (ds) return ds.getBatch(Int32Array.from({ length: Math.min(n, ds.length) }, (_, i) => i));
+  if (ds) {
+    const m = Math.min(n, ds.length);
+    return ds.getBatch(Int32Array.from({ length: m }, (_, i) => Math.floor((i * ds.length) / m)));
+  }
   for await (const [xb, yb] of dl) {
     const m = Math.min(n, xb.shape[0] ?? 0);
     const out: [tf.Tensor, tf.Tensor] = [tf.slice(xb, 0, m), tf.slice(yb, 0, m)];

@@ -102,15 +102,19 @@ describe('ClassificationInterpretation', () => {
 });
 
 describe('showResults', () => {
-  it('draws the first n validation images with prediction (coloured) and target', async () => {
+  it('draws n validation images with prediction (coloured) and target', async () => {
     const learn = learner();
     const n0 = tf.memory().numTensors;
-    const file = await showResults(learn, path.join(root, 'results.svg'), { n: 6 });
+    const file = await showResults(learn, path.join(root, 'results.svg'), { n: 8 }); // all 8: indices 0..7
     expect(tf.memory().numTensors).toBe(n0);
     const svg = await fs.readFile(file, 'utf8');
-    expect(svg.match(/<image /g)).toHaveLength(6);
-    expect(svg.match(/fill="#2ca02c"[^>]*>pred/g)).toHaveLength(predicted.slice(0, 6).filter((p, i) => p === targets[i]).length);
-    expect(svg.match(/fill="#d62728"[^>]*>pred/g)).toHaveLength(predicted.slice(0, 6).filter((p, i) => p !== targets[i]).length);
+    expect(svg.match(/<image /g)).toHaveLength(8);
+    expect(svg.match(/fill="#2ca02c"[^>]*>pred/g)).toHaveLength(predicted.filter((p, i) => p === targets[i]).length);
+    expect(svg.match(/fill="#d62728"[^>]*>pred/g)).toHaveLength(predicted.filter((p, i) => p !== targets[i]).length);
+    // n of a larger set: spread evenly (indices 0, 2, 4, 6)
+    const spread = await fs.readFile(await showResults(learn, path.join(root, 'spread.svg'), { n: 4 }), 'utf8');
+    expect([...spread.matchAll(/>true (\d)</g)].map((m) => Number(m[1]))).toEqual([0, 2, 4, 6].map((i) => targets[i]));
+    expect([...spread.matchAll(/>pred (\d)</g)].map((m) => Number(m[1]))).toEqual([0, 2, 4, 6].map((i) => predicted[i]));
     await pngSize(await showResults(learn, path.join(root, 'results.png')));
   });
 });
