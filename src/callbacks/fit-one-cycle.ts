@@ -9,7 +9,7 @@ import { ParamScheduler } from './param-scheduler.js';
 export type FitOneCycleOptions = {
   /** The learner to train. */
   learn: Learner;
-  /** Callbacks of the runner `fitOneCycle` creates (ignored when `run` is given). */
+  /** Callbacks of the runner `fitOneCycle` creates (not with `run`: add them to that runner). */
   cbs?: Callback[];
   /** Fit with this runner instead: the schedulers are added for this fit and removed after. */
   run?: Runner;
@@ -62,6 +62,7 @@ export async function fitOneCycle(epochs: number, lrMax: number | readonly numbe
       if (opts.moms) throw new RangeError(`fitOneCycle: moms given, but ${learn.opt.constructor.name} has neither 'mom' nor 'beta1' (it has: ${learn.opt.hyperNames.join(', ')})`);
     } else scheds.push(new ParamScheduler(hyper, cosOneCycle(moms[0], moms[1], moms[2], pctStart)));
   }
+  if (opts.run && (opts.cbs || opts.runner)) throw new TypeError('fitOneCycle: give either run (an existing runner) or cbs / runner options for a new one, not both');
   const run = opts.run ?? new Runner({ ...opts.runner, cbs: opts.cbs ?? [] });
   run.addCbs(scheds);
   try {

@@ -77,5 +77,6 @@ describe('fitOneCycle', () => {
     expect(b1.values[1][0]).toBeCloseTo(0.85, 12);
     await expect(fitOneCycle(1, [0.1, 0.1, 0.1], { learn })).rejects.toThrow(/fitOneCycle: got 3 lrMax values for 2 parameter groups/);
     await expect(fitOneCycle(1, 0, { learn })).rejects.toThrow(/fitOneCycle: lrMax\[0\] must be a finite number > 0, got 0/);
+    await expect(fitOneCycle(1, 0.1, { learn, run: new Runner(), cbs: [] })).rejects.toThrow(/fitOneCycle: give either run \(an existing runner\) or cbs/);
   });
 });
