@@ -56,10 +56,15 @@ export class AvgStats {
 
   /** Read the averages from the device (one read). */
   async read(): Promise<number[]> {
-    if (!this.tot || this.count === 0) return (this.avgStats = []);
-    const sums = await this.tot.data();
-    this.avgStats = Array.from(sums, (s) => s / this.count);
-    return this.avgStats;
+    return (this.avgStats = await this.peek());
+  }
+
+  /** The averages so far (one asynchronous device read), without keeping them as `avgStats`. */
+  async peek(): Promise<number[]> {
+    const { tot, count } = this;
+    if (!tot || count === 0) return [];
+    const sums = await tot.data();
+    return Array.from(sums, (s) => s / count);
   }
 
   /** `train: [0.228213, 0.9300]` as the course prints it. */
@@ -140,6 +145,14 @@ export class AvgStatsCallback extends Callback {
     const { loss, pred, yb } = this.run;
     if (!loss || loss.isDisposed || !pred || pred.isDisposed) return;
     (this.run.inTrain ? this.trainStats : this.validStats).accumulate(loss, pred, yb);
+  }
+
+  /** The current phase's averages so far (`train_loss`, `train_<metric>` or `valid_…`; one device read). */
+  override async runningMetrics(): Promise<Record<string, number>> {
+    const stats = this.run.inTrain ? this.trainStats : this.validStats;
+    const phase = stats.inTrain ? 'train' : 'valid';
+    const avg = await stats.peek();
+    return Object.fromEntries(avg.map((v, k) => [`${phase}_${this.names[k]}`, v]));
   }
 
   override async afterEpoch(): Promise<void> {
