@@ -17,7 +17,8 @@ export type LineSink = { write(chunk: string): unknown };
  * a shorter line never keeps the end of a longer one, and a long printed line that wraps lands on
  * erased rows. Lines of the block must fit the terminal width (a wrapped block line would break the
  * count of rows to move up); lines printed above may be of any length. The cursor stays at the end
- * of the block's last line, as tqdm leaves it.
+ * of the block's last line, as tqdm leaves it. (A terminal made narrower while the block is shown
+ * re-wraps it, and the next redraw then leaves a stale copy above, as with tqdm.)
  */
 export class LiveLines {
   /** Lines of the block now on screen. */

@@ -63,26 +63,40 @@ export type BarLineParts = {
   extra?: string;
   /** Width the `done/total` count is right-aligned to, so that the bars of several lines start in one column. */
   countWidth?: number;
+  /** Most cells of the bar (to give several lines bars of one length). */
+  maxBar?: number;
 };
 
 /** Most cells a bar takes, and the fewest it is drawn with (narrower terminals drop the bar). */
-const BAR_MAX = 30;
-const BAR_MIN = 8;
+export const BAR_MAX = 30;
+export const BAR_MIN = 8;
 
-/**
- * One bar line fitted to `columns - 1` characters (never the last column, so no terminal wraps it):
- * `train  12/16 ██████████████▌░░░░░  75% [00:05<00:02, 2.41 it/s] loss 0.1517 accuracy 0.9530`.
- * The bar shrinks first; the trailing metrics are cut last.
- */
-export function barLine(p: BarLineParts, columns: number): string {
-  const width = Math.max(1, columns - 1);
+/** The text left and right of the bar. */
+function sides(p: BarLineParts): { head: string; tail: string } {
   const digits = String(p.total).length;
   const head = `${p.label} ${`${String(p.done).padStart(digits)}/${p.total}`.padStart(p.countWidth ?? 0)}`;
   const pct = p.total > 0 ? Math.floor((100 * p.done) / p.total) : 0;
   const times = `${formatTime(p.elapsed)}<${formatEta(p.eta)}`;
   const tail = `${String(pct).padStart(3)}% [${p.showRate ? `${times}, ${formatRate(p.rate)}` : times}]${p.extra ? ` ${p.extra}` : ''}`;
-  const room = width - head.length - tail.length - 2;
-  const cells = Math.min(BAR_MAX, room);
+  return { head, tail };
+}
+
+/** Cells a bar line has room for in `columns` (may be < `BAR_MIN`: then it is drawn without a bar). */
+export function barRoom(p: BarLineParts, columns: number): number {
+  const { head, tail } = sides(p);
+  return Math.max(1, columns - 1) - head.length - tail.length - 2;
+}
+
+/**
+ * One bar line fitted to `columns - 1` characters (never the last column, so no terminal wraps it):
+ * `train  12/16 ██████████████▌░░░░░  75% [00:05<00:02, 2.41 it/s] loss 0.1517 accuracy 0.9530`.
+ * The bar takes at most `BAR_MAX` cells (and at most `maxBar`), shrinks to fit, and is dropped below
+ * `BAR_MIN`; after that, the end of the line (the metrics) is cut.
+ */
+export function barLine(p: BarLineParts, columns: number): string {
+  const width = Math.max(1, columns - 1);
+  const { head, tail } = sides(p);
+  const cells = Math.min(BAR_MAX, p.maxBar ?? BAR_MAX, barRoom(p, columns));
   const line = cells >= BAR_MIN ? `${head} ${bar(p.total > 0 ? p.done / p.total : 0, cells)} ${tail}` : `${head} ${tail}`;
   return fitWidth(line, width);
 }

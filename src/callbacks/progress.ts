@@ -3,7 +3,7 @@ import { Callback } from '../core/callback.js';
 import { availableMetrics } from './monitor.js';
 import { LiveLines } from './live-lines.js';
 import { RateMeter } from './rate-meter.js';
-import { TableFormat, barLine, formatCell, formatMetrics, formatTime } from './progress-format.js';
+import { BAR_MIN, TableFormat, barLine, barRoom, formatCell, formatMetrics, formatTime, type BarLineParts } from './progress-format.js';
 
 export { formatTime };
 
@@ -52,7 +52,8 @@ const RECENT_EPOCHS = 3;
  *   shown without the phase prefix); without such a callback, the last batch's loss (`batch_loss`).
  *   They are read from the device at most once every `throttleMs`, asynchronously, never per batch.
  * - The epoch bar shows epochs done, time since the fit started and the ETA of the fit: `--` until
- *   an epoch finished, then the mean of the latest epochs' durations times the epochs left.
+ *   an epoch finished, then the mean of the latest epochs' durations times the epochs left (the
+ *   first epoch, with its warm-up, left out once another one finished).
  * - When the fit ends, the table stays with the epoch bar under it; the batch bar is erased.
  *
  * Anywhere else (CI logs, files, pipes): only the table — `epoch`, `train_loss`, `valid_loss`, one
@@ -84,6 +85,7 @@ export class ProgressCallback extends Callback {
   private epochsDone = 0;
   private epochTimes: number[] = [];
   private lastDraw = 0;
+  private countDigits = 1;
 
   constructor(opts: ProgressCallbackOptions = {}) {
     super();
@@ -122,6 +124,8 @@ export class ProgressCallback extends Callback {
     this.fitStart = performance.now();
     this.epochTimes = [];
     this.phase = null;
+    const { trainDl, validDl } = this.run.learn.data;
+    this.countDigits = String(Math.max(this.run.epochs, trainDl.length, validDl.length)).length;
     this.live = this.tty ? new LiveLines(this.stream) : null;
   }
 
@@ -200,19 +204,26 @@ export class ProgressCallback extends Callback {
     const now = performance.now();
     const cols = this.stream.columns && this.stream.columns > 0 ? this.stream.columns : 80;
     const p = this.phase;
-    const countWidth = 2 * Math.max(String(this.run.epochs).length, String(p?.total ?? 0).length) + 1;
-    const lines = [barLine({ label: 'epoch', done: this.epochsDone, total: this.run.epochs, elapsed: (now - this.fitStart) / 1000, eta: this.fitEta(now), countWidth }, cols)];
+    const countWidth = 2 * this.countDigits + 1;
+    const parts: BarLineParts[] = [{ label: 'epoch', done: this.epochsDone, total: this.run.epochs, elapsed: (now - this.fitStart) / 1000, eta: this.fitEta(now), countWidth }];
     if (p) {
       const extra = formatMetrics(this.running);
-      lines.push(barLine({ label: p.label, done: p.done, total: p.total, elapsed: (now - p.start) / 1000, eta: this.meter.eta(p.total - p.done), rate: this.meter.rate, showRate: true, extra, countWidth }, cols));
+      parts.push({ label: p.label, done: p.done, total: p.total, elapsed: (now - p.start) / 1000, eta: this.meter.eta(p.total - p.done), rate: this.meter.rate, showRate: true, extra, countWidth });
     }
+    const common = Math.min(...parts.map((q) => barRoom(q, cols))); // bars of one length when all lines have room
+    const lines = parts.map((q) => barLine(common >= BAR_MIN ? { ...q, maxBar: common } : q, cols));
     return lines;
   }
 
-  /** Seconds left in the fit: unknown until an epoch finished, then recent epochs' mean × epochs left. */
+  /**
+   * Seconds left in the fit: unknown until an epoch finished, then the mean duration of the latest
+   * epochs times the epochs left, less the time spent in the current one. The fit's first epoch
+   * (compilation, warm-up) stops counting once a later one finished, as Keras drops the first step.
+   */
   private fitEta(now: number): number | undefined {
     if (!this.epochTimes.length) return undefined;
-    const recent = this.epochTimes.slice(-RECENT_EPOCHS);
+    const timed = this.epochTimes.length > 1 ? this.epochTimes.slice(1) : this.epochTimes;
+    const recent = timed.slice(-RECENT_EPOCHS);
     const perEpoch = recent.reduce((a, b) => a + b, 0) / recent.length;
     const inEpoch = this.phase ? (now - this.epochStart) / 1000 : 0;
     return Math.max(0, perEpoch * (this.run.epochs - this.epochsDone) - inEpoch);

@@ -134,6 +134,28 @@ describe('ProgressCallback', () => {
     expect(epochBars.filter((l) => /^epoch [12]\/3/.test(l)).every((l) => /<\d\d:\d\d\]$/.test(l))).toBe(true);
   });
 
+  it('on a clock: the batch rate and ETA follow the recent batches, the fit ETA leaves the slow first epoch out', async () => {
+    let clock = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    class Clock extends Callback {
+      override order = 5;
+      override afterBatch(): void {
+        clock += this.run.epoch === 0 ? 1000 : 100; // epoch 0: 1 s a batch (warm-up), then 0.1 s
+      }
+    }
+    const out = fakeStream(true, 120);
+    await new Runner({ cbs: [new Clock(), new AvgStatsCallback([accuracy], { print: false }), new ProgressCallback({ stream: out, throttleMs: 0 })] }).fit(4, tinyLearner());
+    const { shots } = screens(out.chunks, 120);
+    const shown = (re: RegExp): string[] => shots.map((s) => s.find((l) => re.test(l))).filter((l): l is string => !!l);
+    expect(shown(/^train 1\/4 /)[0]).toMatch(/\[00:01<00:03, 1\.00 it\/s\]/);
+    // Epoch 1: the rate is measured on its own batches (a new meter per loader): 10 it/s, 3 batches left.
+    expect(shown(/^train 1\/4 /)[1]).toMatch(/\[00:00<00:00, 10\.0 it\/s\]/);
+    // Epoch times 6 s, 0.6 s, 0.6 s: at the start of epoch 3, 1 epoch left at 0.6 s (not the 2.4 s mean of all three).
+    expect(shown(/^epoch 1\/4 /)[0]).toMatch(/<00:18\]$/); // only epoch 0 timed yet: 3 × 6 s
+    expect(shown(/^epoch 3\/4 /)[0]).toMatch(/<00:01\]$/);
+    expect(shown(/^epoch 3\/4 /)[0]).toMatch(/^epoch 3\/4 .*\[00:07</); // 6 + 0.6 + 0.6 s elapsed
+  });
+
   it('reads the running numbers from the device only when it redraws, asynchronously, never with dataSync', async () => {
     class Counting extends Callback {
       calls = 0;
