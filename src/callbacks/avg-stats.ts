@@ -75,18 +75,24 @@ export class AvgStats {
 
   /** Read the sums from the device (one read) and compute the epoch's values. */
   async read(): Promise<number[]> {
-    if (!this.tot || this.count === 0) return (this.avgStats = []);
-    const sums = await this.tot.data();
+    return (this.avgStats = await this.peek());
+  }
+
+  /** The epoch's values so far (one asynchronous device read), without keeping them as `avgStats`. */
+  async peek(): Promise<number[]> {
+    const { tot, count } = this;
+    if (!tot || count === 0) return [];
+    const sums = await tot.data();
     const sizes = this.sizes ?? this.metrics.map(() => 1);
-    const out = [sums[0] / this.count];
+    const out = [sums[0] / count];
     let at = 1;
     this.metrics.forEach((m, i) => {
       const part = sums.subarray(at, at + sizes[i]);
       at += sizes[i];
       if (isAccumMetric(m)) out.push(...m.finalize(part, this.c));
-      else out.push(part[0] / this.count);
+      else out.push(part[0] / count);
     });
-    return (this.avgStats = out);
+    return out;
   }
 
   /** `train: [0.228213, 0.9300]` as the course prints it. */
@@ -178,6 +184,14 @@ export class AvgStatsCallback extends Callback {
     const { loss, pred, yb } = this.run;
     if (!loss || loss.isDisposed || !pred || pred.isDisposed) return;
     (this.run.inTrain ? this.trainStats : this.validStats).accumulate(loss, pred, yb);
+  }
+
+  /** The current phase's averages so far (`train_loss`, `train_<metric>` or `valid_…`; one device read). */
+  override async runningMetrics(): Promise<Record<string, number>> {
+    const stats = this.run.inTrain ? this.trainStats : this.validStats;
+    const phase = stats.inTrain ? 'train' : 'valid';
+    const avg = await stats.peek();
+    return Object.fromEntries(avg.map((v, k) => [`${phase}_${this.names[k]}`, v]));
   }
 
   override async afterEpoch(): Promise<void> {
