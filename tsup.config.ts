@@ -26,8 +26,9 @@ export default defineConfig({
   shims: true,
   dts: {
     // tfjs-core declares the chained tensor methods (`x.sum()`) as augmentations of its Tensor type
-    // in a file of their own; each declaration file references it so downstream projects see them.
-    banner: `/// <reference types="${CHAINED_OPS_TYPES}" />`,
+    // in a file of their own; each declaration file imports it so downstream projects see them
+    // (`.js`, so that it resolves under NodeNext's ES-module rules as well as CommonJS's).
+    banner: `import '${CHAINED_OPS_TYPES}.js';`,
   },
   clean: true,
   sourcemap: false,

@@ -52,7 +52,7 @@ describe('tfjs-core registrations (vendored)', () => {
     // conv2d's gradient (a composite registered by the vendored copy) against a finite difference
     const inp = tf.tensor4d([0.5, -1, 2, 0.25, 1, 1.5, -0.5, 3, 0], [1, 3, 3, 1]);
     const w = tf.tensor4d([1, 2, -1, 0.5], [2, 2, 1, 1]);
-    const f = (k: tf.Tensor4D): tf.Scalar => tf.conv2d(inp, k, 1, 'valid').square().sum() as tf.Scalar;
+    const f = (k: tf.Tensor): tf.Scalar => tf.conv2d(inp, k as tf.Tensor4D, 1, 'valid').square().sum() as tf.Scalar;
     const dw = tf.grad(f)(w).dataSync();
     const eps = 1e-2;
     const wv = w.dataSync();
