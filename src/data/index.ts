@@ -13,7 +13,8 @@ export {
   type BatchSamplerOptions,
 } from './samplers.js';
 export { DataLoader, type DataLoaderOptions } from './data-loader.js';
-export { DataBunch, inferCIn } from './data-bunch.js';
+export { DataBunch, inferCIn, type DataBunchOptions, type WithBsOptions } from './data-bunch.js';
+export { getDls, type GetDlsOptions } from './get-dls.js';
 export {
   normalize,
   normalizeTo,

@@ -53,6 +53,8 @@ export interface LoadMnistOptions {
   validBs?: number;
   /** Seed for the training loader's shuffling (default: the global generator). */
   seed?: number;
+  /** Shuffle the training loader every epoch (default true); false keeps the stored order. */
+  shuffle?: boolean;
   /** Images as `[n, 784]` vectors instead of `[n, 28, 28, 1]` NHWC (default false). */
   flat?: boolean;
 }
@@ -288,16 +290,18 @@ function normalizeInPlace(a: Float32Array, mean: number, std: number): void {
 
 /**
  * Load MNIST as a `DataBunch` (`c = 10`): images normalised with the TRAINING set's scalar mean and
- * std, shaped `[n, 28, 28, 1]` (NHWC) or `[n, 784]` with `flat`; labels int32 `[n]`. The training
- * loader shuffles (seeded by `seed` when given); the validation loader keeps file order with batch
- * size `validBs` (default `2 * bs`). `dispose()` on the bunch frees the tensors.
- * @throws Error for a bad `bs`/`validBs`, or a missing/malformed source (naming the files).
+ * std (kept as `normStats: { mean, std }`), shaped `[n, 28, 28, 1]` (NHWC) or `[n, 784]` with
+ * `flat`; labels int32 `[n]`. The training loader shuffles (seeded by `seed` when given) unless
+ * `shuffle: false`; the validation loader keeps file order with batch size `validBs` (default
+ * `2 * bs`). `dispose()` on the bunch frees the tensors.
+ * @throws Error for a bad `bs`/`validBs`/`shuffle`, or a missing/malformed source (naming the files).
  */
 export async function loadMnist(opts: LoadMnistOptions = {}): Promise<DataBunch> {
   const bs = opts.bs ?? 64;
   const validBs = opts.validBs ?? 2 * bs;
   checkInt('loadMnist', 'bs', bs);
   checkInt('loadMnist', 'validBs', validBs);
+  if (opts.shuffle !== undefined && typeof opts.shuffle !== 'boolean') throw new TypeError(`loadMnist: shuffle must be true or false, got ${JSON.stringify(opts.shuffle)}`);
   const arr = await loadMnistArrays(opts.source ?? 'embedded');
   const { mean, std } = arrayMeanStd(arr.trainX);
   if (!(std > 0)) throw new Error('loadMnist: the training images have zero standard deviation');
@@ -317,9 +321,9 @@ export async function loadMnist(opts: LoadMnistOptions = {}): Promise<DataBunch>
     tf.tensor1d(arr.validY, 'int32'),
   );
   try {
-    const trainDl = new DataLoader(trainDs, { bs, shuffle: true, seed: opts.seed });
+    const trainDl = new DataLoader(trainDs, { bs, shuffle: opts.shuffle ?? true, seed: opts.seed });
     const validDl = new DataLoader(validDs, { bs: validBs, shuffle: false });
-    return new DataBunch(trainDl, validDl, N_CLASSES);
+    return new DataBunch(trainDl, validDl, N_CLASSES, { normStats: { mean, std } });
   } catch (e) {
     trainDs.dispose();
     validDs.dispose();

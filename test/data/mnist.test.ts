@@ -129,6 +129,31 @@ describe('loadMnist (embedded)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('exposes the normalisation statistics: normStats is the training set’s mean and std', async () => {
+    const a = await loadMnistArrays('embedded');
+    const s = stats(a.trainX);
+    expect(db.normStats).toBeDefined();
+    const { mean, std } = db.normStats as { mean: number; std: number };
+    expect(mean).toBeCloseTo(s.mean, 6);
+    expect(std).toBeCloseTo(s.std, 6);
+    expect(mean).toBeGreaterThan(0.1);
+    expect(mean).toBeLessThan(0.2);
+    // de-normalising the first training image gives back its pixels in [0, 1]
+    const x0 = tensors(db).xt.slice([0], [1]).dataSync();
+    x0.forEach((v, i) => expect(v * std + mean).toBeCloseTo(a.trainX[i], 4));
+  });
+
+  it('shuffle: false keeps the stored order (class by class) in the training loader', async () => {
+    const plain = await loadMnist({ bs: 1000, shuffle: false });
+    expect(plain.trainDl.shuffle).toBe(false);
+    const [xb, yb] = plain.trainDl[Symbol.iterator]().next().value as [tf.Tensor, tf.Tensor];
+    expect(Array.from(yb.dataSync()).slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
+    expect(Array.from(xb.dataSync().slice(0, 784))).toEqual(Array.from(tensors(plain).xt.slice([0], [1]).dataSync()));
+    tf.dispose([xb, yb]);
+    plain.dispose();
+    await expect(loadMnist({ shuffle: 'no' as unknown as boolean })).rejects.toThrow('loadMnist: shuffle must be true or false, got "no"');
+  });
+
   it('rejects a bad bs before loading', async () => {
     await expect(loadMnist({ bs: 0 })).rejects.toThrow('loadMnist: bs must be an integer >= 1, got 0');
   });
