@@ -76,6 +76,11 @@ export type HeatmapImageOptions = {
   xLabel: string;
   /** Label left of the y axis (the bin axis). */
   yLabel: string;
+  /**
+   * The values the rows stand for, `[lo, hi]`: row 0 starts at `lo` and the last row ends at `hi`
+   * (e.g. a histogram's range), so the y axis is labelled in those units. Default: bin indices.
+   */
+  yRange?: [number, number];
   /** Colour by log1p(count) instead of the raw count (default true, as in the fastai course). */
   logScale?: boolean;
   /** Figure width in pixels (default 640). */
@@ -84,8 +89,11 @@ export type HeatmapImageOptions = {
   height?: number;
 };
 
-/** One panel of `heatmapGrid`: a titled histogram matrix (same layout as `HeatmapImageOptions.matrix`). */
-export type HeatmapPanel = { title: string; matrix: number[][] };
+/**
+ * One panel of `heatmapGrid`: a titled histogram matrix (same layout as `HeatmapImageOptions.matrix`)
+ * and, optionally, the values its rows stand for (as `HeatmapImageOptions.yRange`).
+ */
+export type HeatmapPanel = { title: string; matrix: number[][]; yRange?: [number, number] };
 
 /** Options of `heatmapGrid`: several histogram pictures side by side, each coloured on its own range. */
 export type HeatmapGridOptions = {
@@ -97,6 +105,8 @@ export type HeatmapGridOptions = {
   columns?: number;
   /** Colour by log1p(count) instead of the raw count (default true). */
   logScale?: boolean;
+  /** A colour bar beside each panel, which is coloured on its own range (default true). */
+  colorbar?: boolean;
   /** Label under each panel's x axis (default "iteration"; "" for none). */
   xLabel?: string;
   /** Label left of each panel's y axis (default "bin"; "" for none). */
