@@ -91,6 +91,21 @@ describe('the packed tarball', () => {
     expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toContain('Apache License');
   });
 
+  it('bundles every source module into one file per format, so that the entries share one copy of module state', () => {
+    // esbuild marks each module's code with a `// src/…` comment; split builds put a module shared by
+    // several entries in one chunk, unsplit ones would copy it into each entry (two RNGs, two backends)
+    const dist = join(consumer, 'node_modules/tfai/dist');
+    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+    for (const ext of ['.js', '.cjs']) {
+      const where = new Map<string, Set<string>>();
+      for (const f of walk(dist).filter((p) => p.endsWith(ext))) {
+        for (const m of readFileSync(f, 'utf8').matchAll(/^\/\/ (src\/\S+)$/gm)) where.set(m[1], (where.get(m[1]) ?? new Set()).add(f));
+      }
+      expect(where.has('src/core/rng.ts') && where.has('src/backend/init-backend.ts'), ext).toBe(true);
+      expect([...where].filter(([, fs]) => fs.size > 1).map(([m, fs]) => `${m}: ${[...fs].join(', ')}`), ext).toEqual([]);
+    }
+  });
+
   it('installs without any @tensorflow package beyond core and the cpu and wasm backends', () => {
     const tfDir = join(consumer, 'node_modules/@tensorflow');
     expect(readdirSync(tfDir).sort()).toEqual(['tfjs-backend-cpu', 'tfjs-backend-wasm', 'tfjs-core']);
