@@ -67,7 +67,7 @@ beforeAll(async () => {
     const err = e as { stderr?: string; message: string };
     throw new Error(`npm install of the packed tarball failed: ${err.stderr ?? err.message}`);
   }
-}, TIMEOUT);
+}, 2 * TIMEOUT);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
