@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     quick,
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${os.platform()} ${os.arch()}` },
-    versions: tf.version,
+    versions: { 'tfjs-core': tf.version_core },
     wasmSimd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
     torch: typeof torch === 'string' ? torch : torch,
     rows,

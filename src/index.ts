@@ -101,3 +101,8 @@ export { TensorBoardCallback, type TensorBoardCallbackOptions } from './callback
 export { ClassificationInterpretation, type InterpretationOptions, type TopLosses, type Confusion, type ImagePictureOptions } from './interpret/classification-interpretation.js';
 export { showResults, type ShowResultsOptions } from './interpret/show-results.js';
 export type { Denormalize } from './interpret/picture.js';
+
+// issue 13: stop-gradient helpers (`with torch.no_grad():`, `x.detach()`) and the notebooks' get_dls
+export { noGrad, detach } from './core/no-grad.js';
+export { getDls, type GetDlsOptions } from './data/get-dls.js';
+export type { PlotLrFindOptions } from './callbacks/recorder-plots.js';

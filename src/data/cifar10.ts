@@ -217,14 +217,16 @@ export interface LoadCifar10Options {
 /**
  * Load CIFAR-10 as an `ImageDataBunch` (`c` = number of classes, 10; `classes` holds the names):
  * NHWC float32 `[bs, 32, 32, 3]` batches normalised per channel with `CIFAR10_MEAN` /
- * `CIFAR10_STD`, int32 labels. The training loader shuffles; the test split is the validation set.
+ * `CIFAR10_STD` (kept in `normStats`), int32 labels. The training loader shuffles; the test split is
+ * the validation set.
  * @throws Error as `loadCifar10Arrays` does, or RangeError for a bad `bs`.
  */
 export async function loadCifar10(opts: LoadCifar10Options): Promise<ImageDataBunch> {
   const bs = opts.bs ?? 64;
   const validBs = opts.validBs ?? 2 * bs;
   const arr = await loadCifar10Arrays(opts.dir, { subset: opts.subset, classes: opts.classes });
-  const norm = opts.normalize ?? true ? { mean: CIFAR10_MEAN, std: CIFAR10_STD } : {};
+  const normalized = opts.normalize ?? true;
+  const norm = normalized ? { mean: CIFAR10_MEAN, std: CIFAR10_STD } : {};
   const shape = [arr.height, arr.width, 3] as const;
   const trainBytes = new ByteImageDataset(arr.train.images, arr.train.labels, shape, norm);
   const validDs = new ByteImageDataset(arr.test.images, arr.test.labels, shape, norm);
@@ -235,5 +237,6 @@ export async function loadCifar10(opts: LoadCifar10Options): Promise<ImageDataBu
   }
   const trainDl = new DataLoader(trainDs, { bs, shuffle: true, seed: opts.seed });
   const validDl = new DataLoader(validDs, { bs: validBs, shuffle: false });
-  return new ImageDataBunch(trainDl, validDl, arr.classes, 3);
+  const normStats = normalized ? { mean: [...CIFAR10_MEAN], std: [...CIFAR10_STD] } : undefined;
+  return new ImageDataBunch(trainDl, validDl, arr.classes, { cIn: 3, normStats });
 }

@@ -7,7 +7,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { tf } from '../backend/tf.js';
-import { DataBunch } from './data-bunch.js';
+import { DataBunch, type DataBunchOptions } from './data-bunch.js';
 import type { DataLoader } from './data-loader.js';
 import type { Dataset } from './dataset.js';
 import { decodeImage } from './image-decode.js';
@@ -92,10 +92,17 @@ export class ImageDataBunch extends DataBunch {
   /** Class names, indexed by label. */
   readonly classes: readonly string[];
 
-  /** `c` is `classes.length`. @throws RangeError if `classes` is empty. */
-  constructor(trainDl: DataLoader, validDl: DataLoader, classes: readonly string[], cIn?: number) {
-    super(trainDl, validDl, classes.length, cIn);
+  /**
+   * `c` is `classes.length`; `opts` is the input channels or `{ cIn, normStats }` as for `DataBunch`.
+   * @throws RangeError if `classes` is empty.
+   */
+  constructor(trainDl: DataLoader, validDl: DataLoader, classes: readonly string[], opts?: number | DataBunchOptions) {
+    super(trainDl, validDl, classes.length, opts);
     this.classes = [...classes];
+  }
+
+  protected override withLoaders(trainDl: DataLoader, validDl: DataLoader): ImageDataBunch {
+    return new ImageDataBunch(trainDl, validDl, this.classes, { cIn: this.cIn, normStats: this.normStats });
   }
 }
 

@@ -121,6 +121,9 @@ describe('loadCifar10 from .bin files', () => {
     expect(x[0]).toBeCloseTo((1 - CIFAR10_MEAN[0]) / CIFAR10_STD[0], 5);
     expect(x[1]).toBeCloseTo((0 - CIFAR10_MEAN[1]) / CIFAR10_STD[1], 5);
     expect(x[2]).toBeCloseTo((9 / 255 - CIFAR10_MEAN[2]) / CIFAR10_STD[2], 5);
+    expect(db.normStats).toEqual({ mean: [...CIFAR10_MEAN], std: [...CIFAR10_STD] });
+    const raw = await loadCifar10({ dir, bs: 4, normalize: false });
+    expect(raw.normStats).toBeUndefined();
   });
 
   it('finds the files inside cifar-10-batches-bin/ and applies subset (first N per split)', async () => {
