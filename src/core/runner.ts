@@ -208,7 +208,7 @@ export class Runner {
     for await (const [xb, yb] of dl) {
       await this.oneBatch(xb, yb);
       this.iter++;
-      this.control.batchDone(this.iter);
+      await this.control.batchDone(this.iter);
     }
   }
 
