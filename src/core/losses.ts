@@ -5,8 +5,14 @@ import { tf } from '../backend/tf.js';
 export type LossFunc = (pred: tf.Tensor, target: tf.Tensor) => tf.Scalar;
 
 /**
- * Mean softmax cross-entropy of `logits` `[N, C]` against integer class targets `[N]`
- * (PyTorch's `F.cross_entropy`). Shapes are checked with a message naming both.
+ * Mean softmax cross-entropy of `logits` `[N, C]` against class-index targets `[N]` (PyTorch's
+ * `F.cross_entropy`). Shapes are checked with a message naming both.
+ *
+ * Targets may be int32 or float32; either way each must be an integer in `[0, C)`. A batch with
+ * any other target (5 or -1 for C = 3, 0.5, NaN) gives a NaN loss rather than a wrong number: the
+ * values cannot be checked here without reading the device every batch, and a NaN is what the
+ * runner's non-finite-loss warning and `TerminateOnNaNCallback` report (the runner also checks the
+ * dataset's labels and the first batch's, with a message saying what is wrong).
  */
 export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
   if (logits.rank !== 2) {
@@ -18,7 +24,10 @@ export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const c = logits.shape[1] as number;
     const logp = tf.logSoftmax(logits as tf.Tensor2D);
-    const onehot = tf.oneHot(tf.cast(targets, 'int32') as tf.Tensor1D, c);
-    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logp), -1))) as tf.Scalar;
+    const idx = tf.cast(targets, 'int32') as tf.Tensor1D;
+    const loss = tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(idx, c), logp), -1)));
+    let bad = tf.logicalOr(tf.less(idx, 0), tf.greaterEqual(idx, c));
+    if (targets.dtype !== 'int32') bad = tf.logicalOr(bad, tf.notEqual(tf.cast(idx, 'float32'), targets)); // 0.5, NaN, ±Inf
+    return tf.where(tf.any(bad), tf.scalar(NaN), loss) as tf.Scalar;
   });
 }

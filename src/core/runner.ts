@@ -10,7 +10,7 @@ import type { EventName, RunnerEvent } from './events.js';
 import type { Learner } from './learner.js';
 import { TrainEvalCallback } from './train-eval.js';
 import { checkInt } from './validate.js';
-import { checkBatch, checkDatasetLabels } from './batch-checks.js';
+import { checkBatchLabels, checkBatchShapes, checkDatasetLabels } from './batch-checks.js';
 import { FitControl } from './fit-control.js';
 import type { EpochMetrics } from './epoch-metrics.js';
 import type { RunPosition } from '../io/checkpoint-types.js';
@@ -143,7 +143,7 @@ export class Runner {
    */
   async fit(epochs: number, learn: Learner, opts: FitOptions = {}): Promise<void> {
     checkInt('Runner.fit', 'epochs', epochs, 1);
-    await checkDatasetLabels(learn.data);
+    await checkDatasetLabels(learn.data, learn.lossFunc);
     const start = await this.control.begin(learn, epochs, opts.resume);
     this.epochs = epochs;
     this.learn = learn;
@@ -217,7 +217,7 @@ export class Runner {
     this.yb = yb;
     try {
       await this.withEvents('Batch', CancelBatchError, async () => {
-        if (this.opts.checkInputs) this.checkInputs();
+        if (this.opts.checkInputs) await this.checkInputs();
         if (this.inTrain) await this.trainStep();
         else await this.validStep();
       });
@@ -231,7 +231,7 @@ export class Runner {
     let pending: Promise<void>[] = [];
     const { value, grads } = tf.variableGrads(() => {
       this.pred = tf.keep(learn.model.forward(this.xb));
-      this.checkFirst('train');
+      this.checkFirstShapes('train');
       pending = pending.concat(this.emitSync('afterPred'));
       this.loss = learn.lossFunc(this.pred, this.yb);
       pending = pending.concat(this.emitSync('afterLoss'));
@@ -239,6 +239,7 @@ export class Runner {
     }, learn.trainableVars);
     this.loss = value;
     this.grads = grads;
+    await this.checkFirstLabels('train');
     await Promise.all(pending);
     await this.emit('afterBackward');
     learn.opt.step(this.grads);
@@ -247,14 +248,15 @@ export class Runner {
 
   private async validStep(): Promise<void> {
     this.pred = tf.tidy(() => this.learn.model.forward(this.xb));
-    this.checkFirst('valid');
+    this.checkFirstShapes('valid');
+    await this.checkFirstLabels('valid');
     await this.emit('afterPred');
     this.loss = this.learn.lossFunc(this.pred, this.yb);
     await this.emit('afterLoss');
   }
 
   /** `checkInputs`: throw naming the batch and x / y when either holds NaN or ±Inf. */
-  private checkInputs(): void {
+  private async checkInputs(): Promise<void> {
     for (const [name, t] of [['x', this.xb], ['y', this.yb]] as const) {
       if (t.dtype !== 'float32') continue;
       const counts = tf.tidy(() => {
@@ -262,7 +264,7 @@ export class Runner {
         const inf = tf.equal(tf.abs(t), Infinity);
         return tf.stack([tf.sum(tf.cast(nan, 'int32')), tf.sum(tf.cast(inf, 'int32'))]);
       });
-      const [nan, inf] = counts.dataSync();
+      const [nan, inf] = await counts.data();
       counts.dispose();
       if (nan || inf) {
         throw new RangeError(`Runner (checkInputs): ${this.inTrain ? 'training' : 'validation'} batch ${this.iter} of epoch ${this.epoch} (0-based): ${name} ${fmtShape(t.shape)} has ${nan} NaN and ${inf} infinite values`);
@@ -270,9 +272,15 @@ export class Runner {
     }
   }
 
-  private checkFirst(phase: 'train' | 'valid'): void {
+  /** The first batch's output and target shapes (synchronous: runs inside the gradient tape). */
+  private checkFirstShapes(phase: 'train' | 'valid'): void {
+    if (!this.checkedFirstBatch[phase]) checkBatchShapes(this.pred, this.yb, this.learn.data.c);
+  }
+
+  /** The first batch's labels (one asynchronous read), before its step. */
+  private async checkFirstLabels(phase: 'train' | 'valid'): Promise<void> {
     if (this.checkedFirstBatch[phase]) return;
-    checkBatch(this.pred, this.yb, this.learn.data.c);
+    await checkBatchLabels(this.pred, this.yb, this.learn.data.c);
     this.checkedFirstBatch[phase] = true;
   }
 
