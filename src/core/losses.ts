@@ -31,3 +31,18 @@ export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
     return tf.where(tf.any(bad), tf.scalar(NaN), loss) as tf.Scalar;
   });
 }
+
+/**
+ * What a loss function returned, checked: a scalar tensor, or a `TypeError` (`rule` then what it
+ * was: a JS number, a per-sample `[N]` tensor, …) — gradients flow only through a scalar tensor.
+ */
+export function checkLossValue(value: unknown, rule = 'the loss must return a scalar tensor: lossFunc returned'): tf.Scalar {
+  if (value instanceof tf.Tensor && value.rank === 0) return value as tf.Scalar;
+  const what =
+    value instanceof tf.Tensor
+      ? `a [${value.shape.join(', ')}] tensor (reduce it to one number on the device, e.g. with tf.mean)`
+      : typeof value === 'number'
+        ? `the JS number ${value} (compute the loss with tf ops on pred and target, so that gradients flow, and return the tensor)`
+        : `${value === null ? 'null' : typeof value} (a loss function returns the batch's mean loss as a scalar tensor)`;
+  throw new TypeError(`${rule} ${what}`);
+}

@@ -14,6 +14,12 @@ import { checkBatchLabels, checkBatchShapes, checkDatasetLabels } from './batch-
 import { FitControl } from './fit-control.js';
 import type { EpochMetrics } from './epoch-metrics.js';
 import type { RunPosition } from '../io/checkpoint-types.js';
+import { checkLossValue } from './losses.js';
+import { variableGradsOrFree } from './tape.js';
+import { NonFiniteLossWatch } from './loss-watch.js';
+import { TensorCountWatch } from './tensor-watch.js';
+import { claimFit } from './fit-lock.js';
+import { forkRngStream, joinRngStream, withRngStream } from './rng.js';
 
 type CancelClass = new (...args: never[]) => Error;
 type Loader = Learner['data']['trainDl'];
@@ -94,10 +100,14 @@ export class Runner {
   private checkedFirstBatch = { train: false, valid: false };
   private readonly opts: Required<Omit<RunnerOptions, 'cbs'>>;
   private epochStart = 0;
+  private readonly lossWatch: NonFiniteLossWatch;
+  private readonly tensorWatch: TensorCountWatch;
 
   constructor(opts: RunnerOptions = {}) {
     this.opts = { checkInputs: opts.checkInputs ?? false, handleInterrupts: opts.handleInterrupts ?? true, log: opts.log ?? ((l) => console.log(l)) };
     this.control = new FitControl({ handleInterrupts: this.opts.handleInterrupts, log: this.opts.log });
+    this.lossWatch = new NonFiniteLossWatch(this.opts.log);
+    this.tensorWatch = new TensorCountWatch(this.opts.log);
     this.addCbs([new TrainEvalCallback(), ...(opts.cbs ?? [])]);
   }
 
@@ -140,14 +150,32 @@ export class Runner {
   /**
    * Train `learn` for `epochs` epochs, validating after each. With `{ resume: dir }`, continue
    * from the checkpoint there (checked completely before anything is changed).
+   *
+   * The fit draws its random numbers (shuffles, dropout masks, augmentation, anything a callback
+   * draws) from its own copy of the generator, taken when `fit` is called and handed back to the
+   * global generator when it ends: two fits running at once each get what they would get alone.
+   * A learner, and a runner, can be in one fit at a time: a second concurrent `fit` is refused.
    */
   async fit(epochs: number, learn: Learner, opts: FitOptions = {}): Promise<void> {
     checkInt('Runner.fit', 'epochs', epochs, 1);
+    const release = claimFit(this, learn);
+    const stream = forkRngStream();
+    try {
+      await withRngStream(stream, () => this.fitInStream(epochs, learn, opts));
+    } finally {
+      joinRngStream(stream);
+      release();
+    }
+  }
+
+  private async fitInStream(epochs: number, learn: Learner, opts: FitOptions): Promise<void> {
     await checkDatasetLabels(learn.data, learn.lossFunc);
     const start = await this.control.begin(learn, epochs, opts.resume);
     this.epochs = epochs;
     this.learn = learn;
     this.checkedFirstBatch = { train: false, valid: false };
+    this.lossWatch.begin();
+    this.tensorWatch.begin();
     try {
       await this.withEvents('Fit', CancelTrainError, async () => {
         for (let epoch = start.epoch; epoch < epochs; epoch++) {
@@ -155,10 +183,14 @@ export class Runner {
           this.epochMetrics = { epoch };
           this.epochStart = performance.now();
           await this.withEvents('Epoch', CancelEpochError, () => this.oneEpoch());
+          await this.lossWatch.check();
+          this.tensorWatch.epochEnd(epoch, this.cbs.map((c) => c.name));
           if (epoch < epochs - 1) this.control.stopIfRequested();
         }
       });
+      await this.lossWatch.check();
     } finally {
+      this.lossWatch.drop();
       this.control.end();
     }
   }
@@ -229,13 +261,13 @@ export class Runner {
   private async trainStep(): Promise<void> {
     const learn = this.learn;
     let pending: Promise<void>[] = [];
-    const { value, grads } = tf.variableGrads(() => {
+    const { value, grads } = variableGradsOrFree(() => {
       this.pred = tf.keep(learn.model.forward(this.xb));
       this.checkFirstShapes('train');
       pending = pending.concat(this.emitSync('afterPred'));
-      this.loss = learn.lossFunc(this.pred, this.yb);
+      this.loss = checkLossValue(learn.lossFunc(this.pred, this.yb));
       pending = pending.concat(this.emitSync('afterLoss'));
-      return this.loss;
+      return checkLossValue(this.loss, 'run.loss must be a scalar tensor: an afterLoss callback set it to');
     }, learn.trainableVars);
     this.loss = value;
     this.grads = grads;
@@ -244,6 +276,7 @@ export class Runner {
     await this.emit('afterBackward');
     learn.opt.step(this.grads);
     await this.emit('afterStep');
+    this.lossWatch.add(this.loss, this.epoch, this.iter);
   }
 
   private async validStep(): Promise<void> {
@@ -251,7 +284,7 @@ export class Runner {
     this.checkFirstShapes('valid');
     await this.checkFirstLabels('valid');
     await this.emit('afterPred');
-    this.loss = this.learn.lossFunc(this.pred, this.yb);
+    this.loss = checkLossValue(this.learn.lossFunc(this.pred, this.yb));
     await this.emit('afterLoss');
   }
 
@@ -286,7 +319,7 @@ export class Runner {
 
   private releaseBatch(xb: tf.Tensor, yb: tf.Tensor): void {
     const all = [xb, yb, this.xb, this.yb, this.pred, this.loss, ...Object.values(this.grads)];
-    for (const t of new Set(all)) if (t && !t.isDisposed) t.dispose();
+    for (const t of new Set(all)) if (t instanceof tf.Tensor && !t.isDisposed) t.dispose();
     this.grads = {};
   }
 
