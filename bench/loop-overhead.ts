@@ -5,7 +5,7 @@
  * (`FitControl.batchDone` patched to skip it). Prints ms per step (median and range over rounds) and
  * the cost of a bare `await new Promise(setImmediate)`.
  *
- *     npx tsx bench/loop-overhead.ts [--backend cpu|wasm] [--rounds 6]
+ *     npx tsx bench/loop-overhead.ts [--backend cpu|wasm] [--rounds 6] [--only mlp|conv]
  *
  * The same script runs on an older checkout (where `batchDone` has no yield, both columns are the
  * same loop), so two checkouts can be compared process against process.
@@ -18,7 +18,7 @@ import {
 import { FitControl } from '../src/core/fit-control.js';
 import type { BackendName } from '../src/backend/init-backend.js';
 
-const { values: argv } = parseArgs({ options: { backend: { type: 'string' }, rounds: { type: 'string' } } });
+const { values: argv } = parseArgs({ options: { backend: { type: 'string' }, rounds: { type: 'string' }, only: { type: 'string' } } });
 const ROUNDS = Number(argv.rounds ?? 6);
 
 const shipped = FitControl.prototype.batchDone;
@@ -85,7 +85,7 @@ console.log(`backend ${tf.getBackend()}, ${ROUNDS} rounds of one epoch each, alt
   console.log(`bare await new Promise(setImmediate): ${((1000 * (performance.now() - t0)) / n).toFixed(2)} µs wall, ${((c.user + c.system) / n).toFixed(2)} µs CPU`);
 }
 
-for (const cfg of configs) {
+for (const cfg of configs.filter((c) => !argv.only || c.name.toLowerCase().startsWith(argv.only!.toLowerCase()))) {
   const learn = cfg.make();
   // one batch = steps of training + 1 validation batch; report per training step
   await epochMs(learn); // warm-up
