@@ -271,8 +271,7 @@ export class Runner {
     }, learn.trainableVars);
     this.loss = value;
     this.grads = grads;
-    await this.checkFirstLabels('train');
-    await Promise.all(pending);
+    await Promise.all([this.checkFirstLabels('train'), ...pending]);
     await this.emit('afterBackward');
     learn.opt.step(this.grads);
     await this.emit('afterStep');
