@@ -25,10 +25,12 @@ export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
     const c = logits.shape[1] as number;
     const logp = tf.logSoftmax(logits as tf.Tensor2D);
     const idx = tf.cast(targets, 'int32') as tf.Tensor1D;
-    const loss = tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(idx, c), logp), -1)));
-    let bad = tf.logicalOr(tf.less(idx, 0), tf.greaterEqual(idx, c));
-    if (targets.dtype !== 'int32') bad = tf.logicalOr(bad, tf.notEqual(tf.cast(idx, 'float32'), targets)); // 0.5, NaN, ±Inf
-    return tf.where(tf.any(bad), tf.scalar(NaN), loss) as tf.Scalar;
+    let onehot = tf.oneHot(idx, c);
+    // A float target that is not an integer (0.5, NaN, ±Inf) gets an all-zero one-hot row too.
+    if (targets.dtype !== 'int32') onehot = tf.mul(onehot, tf.expandDims(tf.cast(tf.equal(tf.cast(idx, targets.dtype), targets), 'float32'), 1));
+    // Each row's log-probability divided by its one-hot row's sum: 1 for a target in [0, C), which
+    // leaves the value exact; 0 for any other (an all-zero row), giving 0 / 0 = NaN.
+    return tf.neg(tf.mean(tf.div(tf.sum(tf.mul(onehot, logp), -1), tf.sum(onehot, -1)))) as tf.Scalar;
   });
 }
 
