@@ -16,11 +16,14 @@ import {
   TensorDataset, DataLoader, DataBunch, crossEntropy, sgd, AvgStatsCallback, Recorder, accuracy, type Module,
 } from '../src/index.js';
 import { FitControl } from '../src/core/fit-control.js';
+import * as rngModule from '../src/core/rng.js';
 import type { BackendName } from '../src/backend/init-backend.js';
 
 const { values: argv } = parseArgs({ options: { backend: { type: 'string' }, rounds: { type: 'string' }, only: { type: 'string' } } });
 const ROUNDS = Number(argv.rounds ?? 6);
 
+/** The RNG stream functions, where this checkout has them. */
+const rng = rngModule as unknown as { withRngStream?: (s: unknown, f: () => Promise<void>) => Promise<void>; forkRngStream?: () => unknown };
 const shipped = FitControl.prototype.batchDone;
 /** The shipped `batchDone` without its yield (position update and stop check only). */
 const noYield = async function (this: FitControl, iter: number): Promise<void> {
@@ -83,6 +86,15 @@ console.log(`backend ${tf.getBackend()}, ${ROUNDS} rounds of one epoch each, alt
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
   const c = process.cpuUsage(c0);
   console.log(`bare await new Promise(setImmediate): ${((1000 * (performance.now() - t0)) / n).toFixed(2)} µs wall, ${((c.user + c.system) / n).toFixed(2)} µs CPU`);
+  if (rng.withRngStream) {
+    const t1 = performance.now();
+    const c1 = process.cpuUsage();
+    await rng.withRngStream(rng.forkRngStream!(), async () => {
+      for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+    });
+    const d = process.cpuUsage(c1);
+    console.log(`the same inside a fit's RNG stream (AsyncLocalStorage): ${((1000 * (performance.now() - t1)) / n).toFixed(2)} µs wall, ${((d.user + d.system) / n).toFixed(2)} µs CPU`);
+  }
 }
 
 for (const cfg of configs.filter((c) => !argv.only || c.name.toLowerCase().startsWith(argv.only!.toLowerCase()))) {
