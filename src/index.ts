@@ -87,3 +87,17 @@ export { saveStatsPlots } from './hooks/stats-plots.js';
 
 // files
 export type { JsonValue } from './io/checkpoint-types.js';
+
+// ---- training features (issue #14): interpretation, logs, training control, freezing, metrics, one-cycle
+export { CancelStepError } from './core/cancel.js';
+export { errorRate, topKAccuracy, mse, mae, rmse, isAccumMetric, type MetricFn, type AccumMetric } from './core/metrics.js';
+export { precision, recall, f1Score, type ClassScoreOptions, type ScoreAverage } from './core/class-scores.js';
+export { GradientClipping, clipGradNorm, clipGradValue, type GradientClippingOptions } from './callbacks/gradient-clipping.js';
+export { GradientAccumulation, type GradientAccumulationOptions } from './callbacks/gradient-accumulation.js';
+export { fitOneCycle, type FitOneCycleOptions } from './callbacks/fit-one-cycle.js';
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './callbacks/reduce-lr-on-plateau.js';
+export { CSVLogger, type CSVLoggerOptions } from './callbacks/csv-logger.js';
+export { TensorBoardCallback, type TensorBoardCallbackOptions } from './callbacks/tensorboard.js';
+export { ClassificationInterpretation, type InterpretationOptions, type TopLosses, type Confusion, type ImagePictureOptions } from './interpret/classification-interpretation.js';
+export { showResults, type ShowResultsOptions } from './interpret/show-results.js';
+export type { Denormalize } from './interpret/picture.js';

@@ -44,6 +44,14 @@ export abstract class Callback {
   epochMetricNames?(): string[];
 
   /**
+   * The numbers accumulated so far in the current phase of the epoch, by epoch-metric name
+   * (`train_loss`, `train_accuracy`, … while training; `valid_…` while validating), read from the
+   * device asynchronously. For live displays: `ProgressCallback` calls it at most once per redraw
+   * (every `throttleMs`), never per batch.
+   */
+  runningMetrics?(): Promise<Record<string, number>>;
+
+  /**
    * True for a callback that displays the epoch's metrics itself (a progress table): callbacks that
    * print the course's `train: [...]` lines by default then stay quiet.
    */

@@ -5,7 +5,7 @@
 import { Subject } from 'rxjs';
 import { tf } from '../backend/tf.js';
 import { Callback } from './callback.js';
-import { CancelBatchError, CancelEpochError, CancelTrainError } from './cancel.js';
+import { CancelBatchError, CancelEpochError, CancelStepError, CancelTrainError } from './cancel.js';
 import type { EventName, RunnerEvent } from './events.js';
 import type { Learner } from './learner.js';
 import { TrainEvalCallback } from './train-eval.js';
@@ -75,7 +75,11 @@ export class Runner {
   pred!: tf.Tensor;
   /** The current batch's loss (a scalar on the device). */
   loss!: tf.Scalar;
-  /** Gradients of the current training batch, keyed by variable name (between backward and step). */
+  /**
+   * Gradients of the current training batch, keyed by variable name, from the backward pass to
+   * the end of the batch (`afterBackward` handlers may replace them: a handler that does disposes
+   * the tensors it replaces; what is here at the end of the batch is disposed by the runner).
+   */
   grads: tf.NamedTensorMap = {};
   /** Epochs requested in this fit. */
   epochs = 0;
@@ -272,10 +276,19 @@ export class Runner {
     this.loss = value;
     this.grads = grads;
     await Promise.all([this.checkFirstLabels('train'), ...pending]);
-    await this.emit('afterBackward');
+    try {
+      await this.emit('afterBackward');
+    } catch (e) {
+      if (e instanceof CancelStepError) {
+        this.lossWatch.add(this.loss, this.epoch, this.iter);
+        return; // no step, no afterStep (gradient accumulation)
+      }
+      throw e;
+    }
+    // watched from here: a batch that a callback cancelled before its step (TerminateOnNaN) is not
+    this.lossWatch.add(this.loss, this.epoch, this.iter);
     learn.opt.step(this.grads);
     await this.emit('afterStep');
-    this.lossWatch.add(this.loss, this.epoch, this.iter);
   }
 
   private async validStep(): Promise<void> {
