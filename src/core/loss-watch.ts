@@ -2,8 +2,8 @@
  * The runner's watch for a non-finite training loss when no callback stops on one: it keeps each
  * training batch's loss on the device (a clone, no copy of data), stacks them every 64 batches,
  * reads them once per epoch (one asynchronous read) and logs one warning naming the first NaN or
- * ±Infinity loss of the fit. Training goes on; `TerminateOnNaNCallback` is the way to stop. A batch
- * such a callback cancelled before its step is not counted, so its own message is not repeated.
+ * ±Infinity loss of the fit. Training goes on; `TerminateOnNaNCallback` is the way to stop. It is
+ * off when a callback says it watches the loss itself (`watchesLoss`: TerminateOnNaN, LRFinder).
  */
 import { tf } from '../backend/tf.js';
 
@@ -21,15 +21,18 @@ export class NonFiniteLossWatch {
 
   constructor(private readonly log: (line: string) => void) {}
 
-  /** A new fit: forget everything, warn again. */
-  begin(): void {
+  private on = true;
+
+  /** A new fit: forget everything, warn again; `on: false` when a callback watches the loss itself. */
+  begin(on: boolean): void {
     this.drop();
     this.warned = false;
+    this.on = on;
   }
 
   /** Keep training batch `iter` of `epoch`'s loss until the next `check` (no read). */
   add(loss: tf.Tensor, epoch: number, iter: number): void {
-    if (this.warned || loss.isDisposed) return;
+    if (!this.on || this.warned || loss.isDisposed) return;
     this.pending.push(tf.clone(loss));
     this.where.push({ epoch, iter });
     if (this.pending.length >= CHUNK) this.stackPending();

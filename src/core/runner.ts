@@ -178,7 +178,7 @@ export class Runner {
     this.epochs = epochs;
     this.learn = learn;
     this.checkedFirstBatch = { train: false, valid: false };
-    this.lossWatch.begin();
+    this.lossWatch.begin(!this.cbs.some((cb) => cb.watchesLoss));
     this.tensorWatch.begin();
     try {
       await this.withEvents('Fit', CancelTrainError, async () => {
@@ -276,17 +276,13 @@ export class Runner {
     this.loss = value;
     this.grads = grads;
     await Promise.all([this.checkFirstLabels('train'), ...pending]);
+    this.lossWatch.add(this.loss, this.epoch, this.iter);
     try {
       await this.emit('afterBackward');
     } catch (e) {
-      if (e instanceof CancelStepError) {
-        this.lossWatch.add(this.loss, this.epoch, this.iter);
-        return; // no step, no afterStep (gradient accumulation)
-      }
+      if (e instanceof CancelStepError) return; // no step, no afterStep (gradient accumulation)
       throw e;
     }
-    // watched from here: a batch that a callback cancelled before its step (TerminateOnNaN) is not
-    this.lossWatch.add(this.loss, this.epoch, this.iter);
     learn.opt.step(this.grads);
     await this.emit('afterStep');
   }

@@ -11,7 +11,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  tf, Runner, Callback, TerminateOnNaNCallback, CheckpointCallback, ProgressCallback, EarlyStoppingCallback, Hooks, appendStats, type Module,
+  tf, Runner, Callback, TerminateOnNaNCallback, LRFinder, CheckpointCallback, ProgressCallback, EarlyStoppingCallback, Hooks, appendStats, type Module,
 } from '../../src/index.js';
 import { convData, convLearner, trackingCbs } from '../fixtures/tiny-conv.js';
 
@@ -72,6 +72,14 @@ describe('non-finite training loss', () => {
     const nanLog: string[] = [];
     await new Runner({ cbs: [new PoisonFrom(0, 1), new TerminateOnNaNCallback({ log: (l) => nanLog.push(l) })], log: (l) => log.push(l) }).fit(2, convLearner());
     expect(nanLog).toHaveLength(1);
+    expect(log.filter((l) => l.includes('warning'))).toEqual([]);
+  });
+
+  it('an LR finder sweeping into NaN ends its sweep without the warning', async () => {
+    const log: string[] = [];
+    const finder = new LRFinder({ maxIter: 50 });
+    await new Runner({ cbs: [finder, new PoisonFrom(1, 1)], log: (l) => log.push(l) }).fit(20, convLearner());
+    expect(finder.stopReason).toBe('nonFinite');
     expect(log.filter((l) => l.includes('warning'))).toEqual([]);
   });
 
