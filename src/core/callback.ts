@@ -58,6 +58,13 @@ export abstract class Callback {
   readonly displaysMetrics?: boolean;
 
   /**
+   * True for a callback that reads every training loss and acts on a non-finite one itself
+   * (`TerminateOnNaNCallback` stops, `LRFinder` ends its sweep): the runner's own one-time warning
+   * about a NaN / ±Infinity training loss is then off.
+   */
+  readonly watchesLoss?: boolean;
+
+  /**
    * The state checkpoints keep (JSON; may be async, e.g. to read device sums). A callback that
    * implements `getState` and `setState` is saved by `CheckpointCallback` and restored on resume.
    */

@@ -1,6 +1,6 @@
 /**
  * Capturing a fit's state for a checkpoint, and checking and applying one when a fit resumes:
- * model weights, optimizer state (moments, step counts, hyperparameters), the global RNG, the
+ * model weights, optimizer state (moments, step counts, hyperparameters), the fit's RNG stream, the
  * loaders' shuffle generators and mid-epoch order, and the runner's position and counters.
  */
 import { tf } from '../backend/tf.js';

@@ -207,7 +207,7 @@ describe('bad input is reported at or before the first batch', () => {
   it('labels outside [0, c)', async () => {
     const data = tinyData();
     const bad = Object.assign(Object.create(Object.getPrototypeOf(data)), data, { c: 2 });
-    await expect(new Runner().fit(1, tinyLearner(bad, { out: 2 }))).rejects.toThrow(/train labels must be in \[0, 2\).*found labels from 0 to 2/);
+    await expect(new Runner().fit(1, tinyLearner(bad, { out: 2 }))).rejects.toThrow(/^train labels must be integer class indices in \[0, 2\) for c = 2 classes, found labels from 0 to 2$/);
   });
 
   it('epochs must be a positive integer', async () => {
