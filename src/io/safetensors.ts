@@ -115,7 +115,7 @@ type RawEntry = { name: string; dtype: SafetensorsDtype; shape: number[]; begin:
  * names the file in errors (a path).
  * @throws SafetensorsError naming the file and the byte offset or key at fault.
  */
-export function decodeSafetensors(input: Uint8Array | ArrayBufferView | ArrayBuffer, source = '<buffer>'): SafetensorsContents {
+export function decodeSafetensors(input: Uint8Array | ArrayBufferView | ArrayBufferLike, source = '<buffer>'): SafetensorsContents {
   const fail = (msg: string): never => {
     throw new SafetensorsError(source, msg);
   };
@@ -140,11 +140,12 @@ export function decodeSafetensors(input: Uint8Array | ArrayBufferView | ArrayBuf
 }
 
 /** The bytes `input` covers, as a `Uint8Array` view (no copy). */
-function asBytes(input: Uint8Array | ArrayBufferView | ArrayBuffer, fail: (m: string) => never): Uint8Array {
-  if (input instanceof Uint8Array) return input;
-  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  if (input instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && input instanceof SharedArrayBuffer)) return new Uint8Array(input);
-  return fail(`expected the file's bytes (Uint8Array, Buffer or ArrayBuffer), got ${input === null ? 'null' : typeof input === 'object' ? (input as object).constructor?.name ?? 'an object' : typeof input}`);
+function asBytes(input: Uint8Array | ArrayBufferView | ArrayBufferLike, fail: (m: string) => never): Uint8Array {
+  const v: unknown = input;
+  if (v instanceof Uint8Array) return v;
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && v instanceof SharedArrayBuffer)) return new Uint8Array(v);
+  return fail(`expected the file's bytes (Uint8Array, Buffer or ArrayBuffer), got ${v === null ? 'null' : typeof v === 'object' ? (v as object).constructor?.name ?? 'an object' : typeof v}`);
 }
 
 function parseHeader(raw: Uint8Array, fail: (m: string) => never): Record<string, unknown> {
