@@ -150,16 +150,24 @@ export async function removeCheckpointFolder(dir: string, name: string): Promise
 }
 
 /**
- * Why folder `<dir>/<name>` is not a complete checkpoint (state.json missing or invalid, a file it
- * lists missing or of another size), or null when it is one. Sizes only (no checksums): cheap.
+ * Why folder `<dir>/<name>` is certainly a half-deleted checkpoint — no `state.json`, or a file its
+ * `state.json` lists missing or of another size — or null otherwise. A `state.json` that does not
+ * parse (another version of tfai, a hand edit) is not a reason: such a folder is left alone. Sizes
+ * only (no checksums): cheap.
  */
 async function incompleteReason(dir: string, name: string): Promise<string | null> {
   const folder = path.join(dir, name);
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(folder, CHECKPOINT_FILES.state), 'utf8');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? `no ${CHECKPOINT_FILES.state}` : null;
+  }
   let state: CheckpointState;
   try {
-    state = parseState(await fs.readFile(path.join(folder, CHECKPOINT_FILES.state), 'utf8'), folder);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? `no ${CHECKPOINT_FILES.state}` : (e as Error).message;
+    state = parseState(text, folder);
+  } catch {
+    return null;
   }
   for (const [file, want] of Object.entries(state.files)) {
     const size = await fs.stat(path.join(folder, file)).then((st) => st.size, () => null);
@@ -171,9 +179,10 @@ async function incompleteReason(dir: string, name: string): Promise<string | nul
 
 /**
  * Remove what a crash left half-deleted in checkpoint directory `dir`: folders with a checkpoint's
- * name (`CHECKPOINT_NAME`) that are not complete checkpoints — empty, or missing `state.json` or a
- * file it lists — and hold nothing but checkpoint files. A folder a pointer names, or holding any
- * other file, is never touched. Returns the removed names, with why.
+ * name (`CHECKPOINT_NAME`) that hold nothing but checkpoint files and are empty, or miss
+ * `state.json`, or miss a file their `state.json` lists. A folder a pointer names, holding any
+ * other file, or whose `state.json` this tfai cannot read, is never touched. Returns the removed
+ * names, with why.
  */
 export async function removeBrokenCheckpoints(dir: string): Promise<{ name: string; reason: string }[]> {
   let entries: import('node:fs').Dirent[];

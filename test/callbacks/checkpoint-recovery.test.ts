@@ -111,10 +111,12 @@ describe('a checkpoint folder a crash left half-deleted', () => {
     await fs.mkdir(path.join(dir, 'epoch-0004-r1'));
     await fs.writeFile(path.join(dir, 'epoch-0004-r1', 'notes.txt'), 'mine'); // not only checkpoint files: not ours to delete
     await fs.mkdir(path.join(dir, 'results')); // not a checkpoint name
+    await fs.mkdir(path.join(dir, 'epoch-0009'));
+    await fs.writeFile(path.join(dir, 'epoch-0009', 'state.json'), JSON.stringify({ format: 'tfai-checkpoint', version: 2 })); // a newer tfai's: not ours to judge
     const log: string[] = [];
     await new Runner({ cbs: [...trackingCbs().cbs, new CheckpointCallback({ dir, keep: 10, log: (l) => log.push(l) })], log: () => {} }).fit(4, convLearner({ seed: 4 }), { resume: dir });
     const names = (await fs.readdir(dir)).sort();
-    expect(names).toEqual(['epoch-0002', 'epoch-0003', 'epoch-0004', 'epoch-0004-r1', 'latest', 'results']);
+    expect(names).toEqual(['epoch-0002', 'epoch-0003', 'epoch-0004', 'epoch-0004-r1', 'epoch-0009', 'latest', 'results']);
     expect(log.sort()).toEqual([
       `CheckpointCallback: removed '${path.join(dir, 'epoch-0000')}', a checkpoint folder a crash left incomplete (empty)`,
       `CheckpointCallback: removed '${path.join(dir, 'epoch-0001')}', a checkpoint folder a crash left incomplete (optimizer.safetensors is missing)`,
