@@ -8,7 +8,7 @@
  * file systems (root on Linux), the same is checked on a real read-only and a real tiny tmpfs.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { promises as fs, existsSync } from 'node:fs';
+import { promises as fs, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -44,14 +44,14 @@ function canMount(): boolean {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
   const probe = path.join(os.tmpdir(), `tfai-mount-probe-${process.pid}`);
   try {
-    execFileSync('mkdir', ['-p', probe]);
+    mkdirSync(probe, { recursive: true });
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
     execFileSync('umount', [probe], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   } finally {
-    execFileSync('rm', ['-rf', probe]);
+    rmSync(probe, { recursive: true, force: true });
   }
 }
 const MOUNT = canMount();

@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,7 +123,10 @@ describe('extractTarGz refuses damaged archives, naming them', () => {
 
   it('a temporary folder left by a crashed extraction (its process gone) is removed next time', async () => {
     const { dest } = fresh();
-    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const dead = await new Promise<number>((resolve) => {
+      const c = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+      c.on('exit', () => resolve(c.pid!));
+    });
     mkdirSync(join(dest, `.tfai-tmp-extract-${dead}-abc`, 'x'), { recursive: true });
     await extractTarGz(writeTar(files.slice(0, 1)), dest);
     expect(tree(dest)).toEqual(['a', 'a/one.txt']);

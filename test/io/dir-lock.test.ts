@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs, existsSync } from 'node:fs';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,9 +29,11 @@ const newDir = async (): Promise<string> => {
 const owner = (o: Partial<LockOwner>): string => `${JSON.stringify({ pid: 1, host: os.hostname(), start: null, since: '2020-01-01T00:00:00.000Z', by: 'CheckpointCallback', token: 'feed', ...o })}\n`;
 
 /** The pid of a process that has exited. */
-function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', '']);
-  return r.pid!;
+function deadPid(): Promise<number> {
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    c.on('exit', () => resolve(c.pid!));
+  });
 }
 
 describe('lockDir', () => {
@@ -52,7 +54,7 @@ describe('lockDir', () => {
 
   it('a lock whose process is gone is taken over with a notice', async () => {
     const dir = await newDir();
-    const pid = deadPid();
+    const pid = await deadPid();
     await fs.writeFile(path.join(dir, LOCK_FILE), owner({ pid }));
     const notes: string[] = [];
     const lock = await lockDir(dir, { by: 'CheckpointCallback', log: (l) => notes.push(l) });
@@ -79,7 +81,7 @@ describe('lockDir', () => {
 
   it('a lock from another host is never taken over; the message says how to remove it', async () => {
     const dir = await newDir();
-    await fs.writeFile(path.join(dir, LOCK_FILE), owner({ host: 'elsewhere', pid: deadPid() }));
+    await fs.writeFile(path.join(dir, LOCK_FILE), owner({ host: 'elsewhere', pid: await deadPid() }));
     await expect(lockDir(dir, { by: 'X' })).rejects.toThrow(new RegExp(`in use by CheckpointCallback \\(pid \\d+ on elsewhere.*locked from another host.*delete '${path.join(dir, LOCK_FILE)}'`));
   });
 
