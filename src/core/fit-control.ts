@@ -75,6 +75,7 @@ export class FitControl {
     if (resume) {
       resume.apply();
       const p = resume.state.position;
+      if (resume.note) this.opts.log(`tfai: note: ${resume.note}`);
       if (resume.state.epochs !== epochs) this.opts.log(`tfai: note: the checkpoint was taken in a ${resume.state.epochs}-epoch fit, this fit has ${epochs}: schedules follow the new length`);
       this.opts.log(`tfai: resuming from ${resume.folder} at epoch ${p.epoch}, ${p.phase} batch ${p.iter}`);
       this.pos = { ...p };
