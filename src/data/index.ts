@@ -1,5 +1,6 @@
 /**
- * tfai data: datasets, samplers, loaders, data bunches, normalisation, the IDX reader and MNIST.
+ * tfai data: datasets, samplers, loaders, data bunches, normalisation, the IDX reader, MNIST,
+ * Fashion-MNIST and CIFAR-10.
  */
 export type { Dataset } from './dataset.js';
 export { TensorDataset } from './tensor-dataset.js';
@@ -40,3 +41,5 @@ export { loadCifar10, loadCifar10Arrays, parseCifarBin, findCifar10Bins, CIFAR10
 export { downloadCifar10, readTar, writeTar, extractTarGz, type TarEntry, type FetchLike, type DownloadCifar10Options } from './download.js';
 export { showBatch, type ShowBatchOptions } from './show-batch.js';
 export { random, randInt, permutation, makeRng } from '../core/rng.js';
+export { loadFashionMnist, loadFashionMnistArrays, resolveFashionMnist, FASHION_MNIST_MEAN, FASHION_MNIST_STD, FASHION_MNIST_PAD, type LoadFashionMnistOptions, type FashionMnistArrays, type FashionMnistSourceOptions } from './fashion-mnist.js';
+export { downloadFashionMnist, findFashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_DEBIAN_DIR, FASHION_MNIST_DEFAULT_DIR, FASHION_MNIST_URL, FASHION_MNIST_MD5, FASHION_MNIST_FILES, type FashionMnistPaths, type DownloadFashionMnistOptions } from './fashion-mnist-files.js';
