@@ -1,0 +1,77 @@
+/** Shared pieces of the Fashion-MNIST examples (public API only). */
+import {
+  loadFashionMnist, predict, accuracy, tf, Sequential, Conv2d, BatchNorm2d, ReLU, BasicBlock, AdaptiveAvgPool2d,
+  Flatten, Linear, FASHION_MNIST_MEAN, FASHION_MNIST_STD, type ImageDataBunch, type LoadFashionMnistOptions, type Module,
+} from '../src/index.js';
+
+/** Load Fashion-MNIST or exit with code 2 and the loader's message (which says how to install the data). */
+export async function loadFashionOrExplain(opts: LoadFashionMnistOptions): Promise<ImageDataBunch> {
+  try {
+    return await loadFashionMnist({ ...opts, log: (m) => console.log(m) });
+  } catch (e) {
+    console.error(`Fashion-MNIST is not available:\n  ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(2);
+  }
+}
+
+/**
+ * The recipe's residual net for 28×28×1 images: a 3×3 stem of `stem` channels at full resolution,
+ * then for each width `blocks[i]` `BasicBlock`s, the first with stride 2 (28 → 14 → 7 → 4), global
+ * average pooling and a linear head. Spending no block at 28×28 keeps it cheap on a CPU.
+ */
+export function fashionResNet(stem: number, widths: readonly number[], blocks: readonly number[], numClasses = 10): Module {
+  const layers: Module[] = [new Conv2d(1, stem, 3, { padding: 1, bias: false }), new BatchNorm2d(stem), new ReLU()];
+  let c = stem;
+  widths.forEach((w, i) => {
+    for (let j = 0; j < blocks[i]; j++) {
+      layers.push(new BasicBlock(c, w, j === 0 ? 2 : 1));
+      c = w;
+    }
+  });
+  layers.push(new AdaptiveAvgPool2d(1), new Flatten(), new Linear(c, numClasses));
+  return new Sequential(...layers);
+}
+
+/** Parameter count of a model. */
+export function paramCount(model: Module): number {
+  return model.parameters().reduce((n, p) => n + p.size, 0);
+}
+
+/**
+ * Test accuracy of `model` on `data.validDl`, plain and with test-time augmentation: the mean
+ * softmax over the image and its 1-pixel shifts up, down, left and right (background-padded; no
+ * flips, for the reason the loader gives).
+ */
+export async function shiftTtaAccuracy(model: Module, data: ImageDataBunch): Promise<{ plain: number; tta: number }> {
+  const background = -FASHION_MNIST_MEAN / FASHION_MNIST_STD;
+  const shift = (dy: number, dx: number) => (x: tf.Tensor): tf.Tensor => tf.tidy(() => {
+    const [, h, w] = x.shape;
+    const p = tf.pad(x as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]], background);
+    return tf.slice(p, [0, 1 + dy, 1 + dx, 0], [-1, h, w, -1]);
+  });
+  const views: [number, number][] = [[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]];
+  let sum: tf.Tensor | null = null;
+  let plain = 0;
+  let targets: tf.Tensor | null = null;
+  for (const [dy, dx] of views) {
+    const r = await predict(model, data.validDl, shift(dy, dx));
+    if (!targets) {
+      targets = r.targets;
+      const a = accuracy(r.preds, targets);
+      plain = (await a.data())[0];
+      a.dispose();
+    } else r.targets.dispose();
+    const probs = tf.softmax(r.preds);
+    r.preds.dispose();
+    const next: tf.Tensor = sum ? tf.add(sum, probs) : probs;
+    if (sum) {
+      sum.dispose();
+      probs.dispose();
+    }
+    sum = next;
+  }
+  const accT = accuracy(sum!, targets!);
+  const ttaAcc = (await accT.data())[0];
+  tf.dispose([accT, sum!, targets!]);
+  return { plain, tta: ttaAcc };
+}
