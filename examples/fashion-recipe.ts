@@ -22,6 +22,7 @@ const args = flags({ dir: '', epochs: 8, bs: 256, lr: 0.3, wd: 5e-3, stem: 24, w
 const backend = await initBackend(args.backend as 'auto');
 setSeed(args.seed);
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 const data = await loadFashionOrExplain({ dir: args.dir || undefined, bs: args.bs, seed: args.seed, augment: true, subset: args.subset > 0 ? args.subset : undefined });
 const widths = [1, 2, 4].map((m) => m * args.width);
 const model = fashionResNet(args.stem, widths, [2, 2, 2]);
@@ -44,6 +45,8 @@ await recorder.plotLr(args.out);
 await recorder.plotMetrics(args.out);
 const { plain, tta } = await shiftTtaAccuracy(model, data);
 const secs = (performance.now() - t0) / 1000;
+const c1 = process.cpuUsage(c0);
 console.log(`recipe: test accuracy ${plain.toFixed(4)}, with shift TTA ${tta.toFixed(4)}; training ${(trainSecs / 60).toFixed(1)} min ` +
-  `(${(trainSecs / args.epochs).toFixed(0)} s/epoch incl. validation), total ${(secs / 60).toFixed(1)} min; pictures in ${args.out}/`);
+  `(${(trainSecs / args.epochs).toFixed(0)} s/epoch incl. validation), total ${(secs / 60).toFixed(1)} min wall, ` +
+  `${((c1.user + c1.system) / 60e6).toFixed(1)} min CPU; pictures in ${args.out}/`);
 data.dispose();
