@@ -95,7 +95,6 @@ export async function downloadFashionMnist(dir: string, opts: DownloadFashionMni
   const base = opts.url ?? FASHION_MNIST_URL;
   const sums = opts.md5 === undefined ? FASHION_MNIST_MD5 : opts.md5;
   const doFetch = opts.fetch ?? (globalThis.fetch as FetchLike);
-  await mkdir(dir, { recursive: true });
   for (const b of Object.values(MNIST_FILES)) {
     if ((await isFile(join(dir, b))) || (await isFile(join(dir, `${b}.gz`)))) continue;
     const name = `${b}.gz`;
@@ -115,6 +114,7 @@ export async function downloadFashionMnist(dir: string, opts: DownloadFashionMni
       throw new Error(`downloadFashionMnist: ${url} (${bytes.length} bytes) has MD5 ${got}, expected ${want}; the download is incomplete or not the official file`);
     }
     const path = join(dir, name);
+    await mkdir(dir, { recursive: true });
     await writeFile(`${path}.part`, bytes);
     await rename(`${path}.part`, path);
   }

@@ -245,6 +245,7 @@ describe('when the data is absent', () => {
     const err = (await loadFashionMnist({ dir, fetch: offline }).catch((e: Error) => e)) as Error;
     expect(err.message).toMatch(/no Fashion-MNIST files in .*fm, and downloading failed: downloadFashionMnist: cannot download http:.*train-images-idx3-ubyte\.gz: fetch failed/);
     expect(err.message).toContain('apt-get install dataset-fashion-mnist');
+    expect(existsSync(dir), 'a failed download leaves no folder behind').toBe(false);
   });
 
   it('downloads into dir when files are missing, then loads them', async () => {
