@@ -1,8 +1,9 @@
 /** Shared pieces of the Fashion-MNIST examples (public API only). */
 import {
-  loadFashionMnist, predict, accuracy, tf, Sequential, Conv2d, BatchNorm2d, ReLU, BasicBlock, AdaptiveAvgPool2d,
-  Flatten, Linear, FASHION_MNIST_MEAN, FASHION_MNIST_STD, type ImageDataBunch, type LoadFashionMnistOptions, type Module,
+  loadFashionMnist, accuracy, tf, Sequential, Conv2d, BatchNorm2d, ReLU, BasicBlock, AdaptiveAvgPool2d, Flatten, Linear,
+  type ImageDataBunch, type LoadFashionMnistOptions, type Module, type Learner,
 } from '../src/index.js';
+import { FASHION_MNIST_MEAN, FASHION_MNIST_STD } from '../src/data/index.js';
 
 /** Load Fashion-MNIST or exit with code 2 and the loader's message (which says how to install the data). */
 export async function loadFashionOrExplain(opts: LoadFashionMnistOptions): Promise<ImageDataBunch> {
@@ -38,23 +39,29 @@ export function paramCount(model: Module): number {
 }
 
 /**
- * Test accuracy of `model` on `data.validDl`, plain and with test-time augmentation: the mean
- * softmax over the image and its 1-pixel shifts up, down, left and right (background-padded; no
- * flips, for the reason the loader gives).
+ * Test accuracy of a trained learner on its validation set, plain and with test-time augmentation:
+ * the mean softmax over the image and its 1-pixel shifts up, down, left and right
+ * (background-padded; no flips, for the reason `loadFashionMnist` gives).
  */
-export async function shiftTtaAccuracy(model: Module, data: ImageDataBunch): Promise<{ plain: number; tta: number }> {
+export async function shiftTtaAccuracy(learn: Learner<Module>): Promise<{ plain: number; tta: number }> {
   const background = -FASHION_MNIST_MEAN / FASHION_MNIST_STD;
-  const shift = (dy: number, dx: number) => (x: tf.Tensor): tf.Tensor => tf.tidy(() => {
-    const [, h, w] = x.shape;
-    const p = tf.pad(x as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]], background);
-    return tf.slice(p, [0, 1 + dy, 1 + dx, 0], [-1, h, w, -1]);
-  });
+  async function* shifted(dy: number, dx: number): AsyncGenerator<[tf.Tensor, tf.Tensor]> {
+    for await (const [x, y] of learn.data.validDl) {
+      const v = tf.tidy(() => {
+        const [, h, w] = x.shape;
+        const p = tf.pad(x as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]], background);
+        return tf.slice(p, [0, 1 + dy, 1 + dx, 0], [-1, h, w, -1]);
+      });
+      x.dispose();
+      yield [v, y];
+    }
+  }
   const views: [number, number][] = [[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]];
-  let sum: tf.Tensor | null = null;
+  let sum: tf.Tensor | undefined;
+  let targets: tf.Tensor | undefined;
   let plain = 0;
-  let targets: tf.Tensor | null = null;
   for (const [dy, dx] of views) {
-    const r = await predict(model, data.validDl, shift(dy, dx));
+    const r = await learn.predict(shifted(dy, dx));
     if (!targets) {
       targets = r.targets;
       const a = accuracy(r.preds, targets);
@@ -63,15 +70,14 @@ export async function shiftTtaAccuracy(model: Module, data: ImageDataBunch): Pro
     } else r.targets.dispose();
     const probs = tf.softmax(r.preds);
     r.preds.dispose();
-    const next: tf.Tensor = sum ? tf.add(sum, probs) : probs;
     if (sum) {
-      sum.dispose();
-      probs.dispose();
-    }
-    sum = next;
+      const next = tf.add(sum, probs);
+      tf.dispose([sum, probs]);
+      sum = next;
+    } else sum = probs;
   }
   const accT = accuracy(sum!, targets!);
-  const ttaAcc = (await accT.data())[0];
+  const tta = (await accT.data())[0];
   tf.dispose([accT, sum!, targets!]);
-  return { plain, tta: ttaAcc };
+  return { plain, tta };
 }

@@ -16,9 +16,9 @@
  */
 import {
   initBackend, setSeed, Learner, Runner, AvgStatsCallback, Recorder, ProgressCallback, CudaCallback, CNN, ResNet,
-  PlainBlock, BasicBlock, DataLoader, ImageDataBunch, accuracy, crossEntropy, sgd, adam, lineChart, saveFigure, type OptFunc, type Module,
-  type Series,
+  PlainBlock, BasicBlock, DataLoader, DataBunch, accuracy, crossEntropy, sgd, adam, type OptFunc, type Module,
 } from '../src/index.js';
+import { lineChart, saveFigure, type Series } from '../src/plot/index.js';
 import { flags } from './args.js';
 import { printTable, type ResultRow } from './cifar-common.js';
 import { loadFashionOrExplain, paramCount } from './fashion-common.js';
@@ -36,7 +36,7 @@ const curves = new Map<string, Series[]>();
 /** Train one model for `args.epochs` and add its table row and loss curve. */
 async function experiment(part: string, label: string, name: string, makeModel: () => Module, optFunc: OptFunc, optName: string, lr: number, bs: number): Promise<void> {
   // fresh loaders over the shared images: every run sees the same batches in the same order
-  const data = new ImageDataBunch(new DataLoader(full.trainDs, { bs, shuffle: true, seed: args.seed }), new DataLoader(full.validDs, { bs: 2 * bs }), full.classes, 1);
+  const data = new DataBunch(new DataLoader(full.trainDs, { bs, shuffle: true, seed: args.seed }), new DataLoader(full.validDs, { bs: 2 * bs }), full.c, 1);
   setSeed(args.seed);
   const model = makeModel();
   const learn = new Learner({ model, data, lossFunc: crossEntropy, optFunc, lr });

@@ -43,7 +43,7 @@ const trainSecs = (performance.now() - t0) / 1000;
 await recorder.plotLoss(args.out, { title: 'Fashion-MNIST recipe: training loss per batch' });
 await recorder.plotLr(args.out);
 await recorder.plotMetrics(args.out);
-const { plain, tta } = await shiftTtaAccuracy(model, data);
+const { plain, tta } = await shiftTtaAccuracy(learn);
 const secs = (performance.now() - t0) / 1000;
 const c1 = process.cpuUsage(c0);
 console.log(`recipe: test accuracy ${plain.toFixed(4)}, with shift TTA ${tta.toFixed(4)}; training ${(trainSecs / 60).toFixed(1)} min ` +

@@ -6,10 +6,10 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  tf, setSeed, loadFashionMnist, loadFashionMnistArrays, getCnnModel, convLayer, initCnn, Learner, Runner, Callback,
-  AvgStatsCallback, ParamScheduler, combineScheds, schedLin, accuracy, crossEntropy, sgd, FASHION_MNIST_DEBIAN_DIR,
-  FASHION_MNIST_MEAN, FASHION_MNIST_STD,
+  tf, setSeed, loadFashionMnist, getCnnModel, convLayer, initCnn, Learner, Runner, Callback, AvgStatsCallback,
+  ParamScheduler, combineScheds, schedLin, accuracy, crossEntropy, sgd,
 } from '../../src/index.js';
+import { loadFashionMnistArrays, FASHION_MNIST_DEBIAN_DIR, FASHION_MNIST_MEAN, FASHION_MNIST_STD } from '../../src/data/index.js';
 import { useBackend } from '../helpers/backend.js';
 
 /**
