@@ -12,13 +12,16 @@
  *   npx tsx examples/fashion-lab.ts --quick         # 2,048 / 2,048 images, 1 epoch, width 4
  *
  * `--width` is the ResNets' first stage width (64 is the lab's ResNet-18; 8 runs on a CPU in
- * minutes). The lab trains 10–50 epochs at bs 1024 / 256 on a GPU. Pictures: `<out>/lab-<part>.png`.
+ * minutes). The lab trains 10–50 epochs at bs 1024 / 256 on a GPU. Pictures: `<out>/lab-<part>.png`
+ * (and .svg); every run's per-batch training losses and the table: `<out>/lab-losses.json`.
  */
 import {
   initBackend, setSeed, Learner, Runner, AvgStatsCallback, Recorder, ProgressCallback, CudaCallback, CNN, ResNet,
   PlainBlock, BasicBlock, DataLoader, DataBunch, accuracy, crossEntropy, sgd, adam, type OptFunc, type Module,
 } from '../src/index.js';
 import { lineChart, saveFigure, type Series } from '../src/plot/index.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { flags } from './args.js';
 import { printTable, type ResultRow } from './cifar-common.js';
 import { loadFashionOrExplain, paramCount } from './fashion-common.js';
@@ -84,9 +87,11 @@ printTable(rows);
 
 const titles: Record<string, string> = {
   lr: 'Learning rate and momentum (CNN, bs 1024)',
-  bn: 'BatchNorm allows a higher learning rate (bs 256)',
+  bn: 'CNN without / with BatchNorm at two learning rates (bs 256)',
   resnet: 'Same depth without / with skip connections (bs 256)',
 };
+await mkdir(args.out, { recursive: true });
+await writeFile(join(args.out, 'lab-losses.json'), JSON.stringify({ rows, curves: Object.fromEntries(curves) }));
 for (const [part, series] of curves) {
   // a diverged run's huge losses would flatten the others: clip the y range at 3× the first loss
   const cap = 3 * Math.max(...series.map((s) => (Number.isFinite(s.y[0]) ? s.y[0] : 0)));

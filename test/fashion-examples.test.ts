@@ -38,6 +38,10 @@ describe('Fashion-MNIST examples', () => {
     expect(r.out.match(/^bn\s+CNN( \+ BatchNorm)?\s+SGD mom 0\.9/gm)).toHaveLength(4);
     expect(r.out).toMatch(/^resnet\s+ResNet\(PlainBlock\) w4\s+Adam/m);
     expect(r.out).toMatch(/^resnet\s+ResNet\(BasicBlock\) w4\s+Adam/m);
+    const saved = JSON.parse(readFileSync(join(out, 'lab-losses.json'), 'utf8')) as { rows: unknown[]; curves: Record<string, { name: string; y: number[] }[]> };
+    expect(saved.rows).toHaveLength(9);
+    expect(saved.curves.lr.map((c) => c.y.length)).toEqual([2, 2, 2]); // 2,048 images at bs 1024
+    expect(saved.curves.resnet.map((c) => c.name)).toEqual(['no skip (PlainBlock)', 'skip (BasicBlock)']);
     for (const part of ['lr', 'bn', 'resnet']) {
       expect(existsSync(join(out, `lab-${part}.png`)), `lab-${part}.png`).toBe(true);
       expect(isPng(join(out, `lab-${part}.png`))).toBe(true);
