@@ -64,6 +64,8 @@ export { loadMnist, type LoadMnistOptions } from './data/mnist.js';
 export { imageFolder, type ImageDataBunch, type ImageFolderOptions } from './data/image-folder.js';
 export { loadCifar10, CIFAR10_CLASSES, type LoadCifar10Options } from './data/cifar10.js';
 export { downloadCifar10 } from './data/download.js';
+export { loadFashionMnist, type LoadFashionMnistOptions } from './data/fashion-mnist.js';
+export { downloadFashionMnist, FASHION_MNIST_CLASSES } from './data/fashion-mnist-files.js';
 export { randomFlip, padCrop, compose, type ImageTransform } from './data/augment.js';
 export { showBatch, type ShowBatchOptions } from './data/show-batch.js';
 

@@ -1,5 +1,6 @@
 /**
- * tfai data: datasets, samplers, loaders, data bunches, normalisation, the IDX reader and MNIST.
+ * tfai data: datasets, samplers, loaders, data bunches, normalisation, the IDX reader, MNIST,
+ * Fashion-MNIST and CIFAR-10.
  */
 export type { Dataset } from './dataset.js';
 export { TensorDataset } from './tensor-dataset.js';
@@ -42,3 +43,5 @@ export { downloadCifar10, type FetchLike, type DownloadCifar10Options } from './
 export { extractTarGz, type ExtractTarOptions } from './tar.js';
 export { showBatch, type ShowBatchOptions, type ShowBatchSource } from './show-batch.js';
 export { random, randInt, permutation, makeRng } from '../core/rng.js';
+export { loadFashionMnist, loadFashionMnistArrays, resolveFashionMnist, FASHION_MNIST_MEAN, FASHION_MNIST_STD, FASHION_MNIST_PAD, type LoadFashionMnistOptions, type FashionMnistArrays, type FashionMnistSourceOptions } from './fashion-mnist.js';
+export { downloadFashionMnist, findFashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_DEBIAN_DIR, FASHION_MNIST_DEFAULT_DIR, FASHION_MNIST_URL, FASHION_MNIST_MD5, FASHION_MNIST_FILES, type FashionMnistPaths, type DownloadFashionMnistOptions } from './fashion-mnist-files.js';
