@@ -1,27 +1,26 @@
 /**
- * The runner's watch for a non-finite training loss when no callback stops on one: it keeps each
- * training batch's loss on the device (a clone, no copy of data), stacks them every 64 batches,
- * reads them once per epoch (one asynchronous read) and logs one warning naming the first NaN or
- * ±Infinity loss of the fit. Training goes on; `TerminateOnNaNCallback` is the way to stop. It is
- * off when a callback says it watches the loss itself (`watchesLoss`: TerminateOnNaN, LRFinder).
+ * The runner's watch for a non-finite training loss when no callback stops on one. It keeps one
+ * small tensor on the device, `[index, value]` of the first non-finite loss since the last check
+ * (index -1 while there is none), updated by a few tiny ops per training batch: no copy of data,
+ * no read, and the same number of tensors after every batch. At the end of each epoch it reads
+ * that tensor once (asynchronously) and logs one warning naming the first NaN or ±Infinity loss
+ * of the fit. Training goes on; `TerminateOnNaNCallback` is the way to stop. It is off when a
+ * callback says it watches the loss itself (`watchesLoss`: TerminateOnNaN, LRFinder).
  */
 import { tf } from '../backend/tf.js';
-
-const CHUNK = 64;
 
 /** Where a watched loss came from. */
 type Where = { epoch: number; iter: number };
 
 /** See the file comment. One per runner; `begin()` at every fit. */
 export class NonFiniteLossWatch {
-  private chunks: tf.Tensor1D[] = [];
-  private pending: tf.Tensor[] = [];
+  /** `[index into where, loss]` of the first non-finite loss since the last check, or `[-1, 0]`. */
+  private first: tf.Tensor1D | null = null;
   private where: Where[] = [];
   private warned = false;
+  private on = true;
 
   constructor(private readonly log: (line: string) => void) {}
-
-  private on = true;
 
   /** A new fit: forget everything, warn again; `on: false` when a callback watches the loss itself. */
   begin(on: boolean): void {
@@ -30,49 +29,47 @@ export class NonFiniteLossWatch {
     this.on = on;
   }
 
-  /** Keep training batch `iter` of `epoch`'s loss until the next `check` (no read). */
+  /** Note training batch `iter` of `epoch`'s loss until the next `check` (no read). */
   add(loss: tf.Tensor, epoch: number, iter: number): void {
     if (!this.on || this.warned || loss.isDisposed) return;
-    this.pending.push(tf.clone(loss));
+    const index = this.where.length;
     this.where.push({ epoch, iter });
-    if (this.pending.length >= CHUNK) this.stackPending();
+    const prev = this.first;
+    const next = tf.tidy(() => {
+      const value = tf.reshape(tf.mean(tf.cast(loss, 'float32')), [1]);
+      const before = prev ?? tf.tensor1d([-1, 0]);
+      // x - x is NaN exactly when x is NaN or ±Infinity, and NaN != 0
+      const bad = tf.notEqual(tf.sub(value, value), 0);
+      const take = tf.logicalAnd(tf.less(tf.slice(before, 0, 1), 0), bad);
+      return tf.where(tf.tile(take, [2]), tf.concat([tf.tensor1d([index]), value]), before) as tf.Tensor1D;
+    });
+    prev?.dispose();
+    this.first = next;
   }
 
-  /** Read the losses kept since the last check (one read) and warn at the first non-finite one. */
+  /** Read the first non-finite loss since the last check (one read) and warn about it. */
   async check(): Promise<void> {
-    this.stackPending();
-    if (!this.chunks.length) return;
-    const all = this.chunks.length === 1 ? this.chunks[0] : tf.concat(this.chunks);
+    const first = this.first;
     const where = this.where;
-    const chunks = this.chunks;
-    this.chunks = [];
+    this.first = null;
     this.where = [];
+    if (!first) return;
     try {
-      const vals = await all.data();
-      const i = vals.findIndex((v) => !Number.isFinite(v));
-      if (i >= 0 && !this.warned) {
+      const [index, value] = await first.data();
+      if (index >= 0 && !this.warned) {
         this.warned = true;
-        const { epoch, iter } = where[i];
-        this.log(`tfai: warning: the training loss is ${vals[i]} at training batch ${iter} of epoch ${epoch} (0-based), the first non-finite loss of this fit; training goes on (add a TerminateOnNaNCallback to stop there; a lower learning rate or checked inputs often help)`);
+        const { epoch, iter } = where[index];
+        this.log(`tfai: warning: the training loss is ${value} at training batch ${iter} of epoch ${epoch} (0-based), the first non-finite loss of this fit; training goes on (add a TerminateOnNaNCallback to stop there; a lower learning rate or checked inputs often help)`);
       }
     } finally {
-      if (all !== chunks[0]) all.dispose();
-      for (const c of chunks) c.dispose();
+      first.dispose();
     }
   }
 
-  /** Free everything kept (the fit ended). */
+  /** Free what is kept (the fit ended). */
   drop(): void {
-    for (const t of [...this.pending, ...this.chunks]) t.dispose();
-    this.pending = [];
-    this.chunks = [];
+    this.first?.dispose();
+    this.first = null;
     this.where = [];
-  }
-
-  private stackPending(): void {
-    if (!this.pending.length) return;
-    this.chunks.push(tf.stack(this.pending) as tf.Tensor1D);
-    for (const t of this.pending) t.dispose();
-    this.pending = [];
   }
 }
