@@ -4,5 +4,5 @@
  * to train convnets on the wasm backend.
  */
 export { tf } from './tf.js';
-export { initBackend, onAccelerator, chosenBackend, type BackendName, type BackendPreference, type InitBackendOptions } from './init-backend.js';
+export { initBackend, onAccelerator, chosenBackend, wasmThreads, type BackendName, type BackendPreference, type InitBackendOptions } from './init-backend.js';
 export { registerWasmTrainingKernels } from './wasm/register-kernels.js';
