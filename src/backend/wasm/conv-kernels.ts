@@ -38,23 +38,25 @@ function minU(f: Fn, a: number, b: number): void {
 
 /** Parameter names of `conv_dw_r*`, in order. */
 export const CONV_DW_PARAMS = [
-  'xpad', 'dy', 'out', 'hp', 'wp', 'c', 'oh', 'ow', 'co', 'kh', 'kw', 'sh', 'sw', 'q0', 'q1', 'accumulate', 'qBlock', 'u0', 'u1',
+  'xpad', 'dy', 'out', 'scratch', 'hp', 'wp', 'c', 'oh', 'ow', 'co', 'kh', 'kw', 'sh', 'sw', 'q0', 'q1', 'accumulate', 'qBlock', 'u0', 'u1',
 ] as const;
 
 /**
  * conv_dw_r{R}: filter gradient of an NHWC convolution over the output rows `q` in `[q0, q1)`
- * (`q = n*oh + y`), reading the zero-padded input and dy in place:
+ * (`q = n*oh + y`), reading the zero-padded input in place:
  * `out[i, j, ch, o] (+)= sum_{q, x} xpad[n, y*sh + i, x*sw + j, ch] * dy[q, x, o]`.
  *
  * For a filter row `i`, the `(j, ch)` pairs are `kw*c` consecutive floats of xpad, so a tile of 4
  * of them is 4 consecutive floats; output channels go in blocks of `4R` (co % 4R == 0). A unit is
  * one (filter row, channel block) pair: `u = i * (co / 4R) + block`. Within a unit the rows are taken
- * `qBlock` at a time so that the slice of x and dy being read stays in cache across the tiles.
- * With `accumulate` = 0 the first rows overwrite `out`, else everything adds to it.
+ * `qBlock` at a time: the unit's `4R` columns of dy for those rows are first copied into a
+ * contiguous panel (at `scratch + u * qBlock*ow*4R` floats), which every 4-row tile then streams
+ * while the slice of x it reads stays in cache. With `accumulate` = 0 the first rows overwrite
+ * `out`, else everything adds to it.
  */
 export function convDwFn(R: 1 | 2): Fn {
   const f = new Fn(`conv_dw_r${R}`, Array<number>(CONV_DW_PARAMS.length).fill(I32));
-  const [px, pdy, pout, HP, WP, C, OH, OW, CO, , KW, SH, SW, Q0, Q1, ACCUM, QB, U0, U1] = CONV_DW_PARAMS.map((_, i) => i);
+  const [px, pdy, pout, SCR, HP, WP, C, OH, OW, CO, , KW, SH, SW, Q0, Q1, ACCUM, QB, U0, U1] = CONV_DW_PARAMS.map((_, i) => i);
   const BLOCK = 4 * R;
   const u = f.local(I32);
   const kh = f.local(I32);
@@ -74,6 +76,13 @@ export function convDwFn(R: 1 | 2): Fn {
   const dStep = f.local(I32);
   const fresh = f.local(I32);
   const op = f.local(I32);
+  const panel = f.local(I32);
+  const src = f.local(I32);
+  const end = f.local(I32);
+  const y = f.local(I32);
+  const xRow = f.local(I32);
+  const xRowStep = f.local(I32);
+  const xWrap = f.local(I32);
   const acc = Array.from({ length: 4 * R }, () => f.local(V128));
   const d = Array.from({ length: R }, () => f.local(V128));
   const xv = f.local(V128);
@@ -83,17 +92,21 @@ export function convDwFn(R: 1 | 2): Fn {
   f.get(SW).get(C).op(MUL).i32(2).op(SHL).set(xStep);
   f.get(CO).i32(2).op(SHL).set(dStep);
   f.get(CO).i32(BLOCK).op(DIV_U).set(nCob);
-
-  const y = f.local(I32);
-  const xRow = f.local(I32);
-  const xRowStep = f.local(I32);
-  const xWrap = f.local(I32);
   f.get(SH).get(WP).op(MUL).get(C).op(MUL).i32(2).op(SHL).set(xRowStep);
   // from the last output row of an image to the first of the next: (HP - (OH-1)*SH) input rows
   f.get(HP).get(OH).i32(1).op(0x6b).get(SH).op(MUL).op(0x6b).get(WP).op(MUL).get(C).op(MUL).i32(2).op(SHL).set(xWrap);
 
-  /** Sets xRow/dp/y for output row qc (n = qc / OH, y = qc % OH): one division per pass. */
-  const startPointers = (): void => {
+  /** Copies dy[q in [qc, qe), x, cob .. cob+BLOCK) into the unit's panel (contiguous rows of BLOCK). */
+  const fillPanel = (): void => {
+    f.get(pdy).get(qc).get(OW).op(MUL).get(CO).op(MUL).get(cob).op(ADD).i32(2).op(SHL, ADD).set(src);
+    f.get(panel).get(qe).get(qc).op(0x6b).get(OW).op(MUL).i32(BLOCK * 4).op(MUL).op(ADD).set(end);
+    f.loop(dp, () => f.get(panel), end, BLOCK * 4, () => {
+      for (let j = 0; j < R; j++) f.get(dp).get(src).simd(0x00, 2, ...uleb(16 * j)).simd(0x0b, 2, ...uleb(16 * j));
+      f.get(src).get(dStep).op(ADD).set(src);
+    });
+  };
+  /** Sets xRow/y for output row qc (n = qc / OH, y = qc % OH): one division per pass. */
+  const startRow = (): void => {
     // xRow = px + ((((n*HP + y*SH + kh) * WP) * C) + r) * 4
     f.get(qc).get(OH).op(REM_U).set(y);
     f.get(px);
@@ -101,8 +114,6 @@ export function convDwFn(R: 1 | 2): Fn {
     f.get(y).get(SH).op(MUL).op(ADD);
     f.get(kh).op(ADD).get(WP).op(MUL).get(C).op(MUL).get(r).op(ADD);
     f.i32(2).op(SHL, ADD).set(xRow);
-    // dp = pdy + ((qc*OW)*CO + cob) * 4; the rows of dy follow each other, so dp just runs on
-    f.get(pdy).get(qc).get(OW).op(MUL).get(CO).op(MUL).get(cob).op(ADD).i32(2).op(SHL, ADD).set(dp);
   };
   /** Moves xRow/y to the next output row. */
   const nextRow = (): void => {
@@ -127,7 +138,8 @@ export function convDwFn(R: 1 | 2): Fn {
         }
       },
     );
-    startPointers();
+    startRow();
+    f.get(panel).set(dp);
     f.loop(q, () => f.get(qc), qe, 1, () => {
       f.get(xRow).set(xp);
       f.loop(ow, () => f.i32(0), OW, 1, () => {
@@ -137,7 +149,7 @@ export function convDwFn(R: 1 | 2): Fn {
           for (let j = 0; j < R; j++) mulAdd(f, acc[i * R + j]!, xv, d[j]!);
         }
         f.get(xp).get(xStep).op(ADD).set(xp);
-        f.get(dp).get(dStep).op(ADD).set(dp);
+        f.get(dp).i32(BLOCK * 4).op(ADD).set(dp);
       });
       nextRow();
     });
@@ -151,6 +163,8 @@ export function convDwFn(R: 1 | 2): Fn {
   f.loop(u, () => f.get(U0), U1, 1, () => {
     f.get(u).get(nCob).op(DIV_U).set(kh);
     f.get(u).get(nCob).op(REM_U).i32(BLOCK).op(MUL).set(cob);
+    // panel = SCR + u * QB*OW*BLOCK*4
+    f.get(SCR).get(u).get(QB).op(MUL).get(OW).op(MUL).i32(BLOCK * 4).op(MUL).op(ADD).set(panel);
     f.loop(qc, () => f.get(Q0), Q1, 0, () => {
       // qe = min(qc + QB, Q1)
       f.get(qc).get(QB).op(ADD).set(qe);
@@ -158,6 +172,7 @@ export function convDwFn(R: 1 | 2): Fn {
       f.set(qe);
       // fresh = (qc == Q0) && !ACCUM
       f.get(qc).get(Q0).op(0x46).get(ACCUM).op(0x45).op(0x71).set(fresh);
+      fillPanel();
       f.loop(r, () => f.i32(0), rows4, 4, () => pass(4));
       f.loop(t, () => f.get(rows4), rows, 1, () => {
         f.get(t).set(r);
@@ -165,6 +180,39 @@ export function convDwFn(R: 1 | 2): Fn {
       });
       f.get(qe).set(qc);
     });
+  });
+  return f;
+}
+
+/**
+ * pack_taps(src, dst, c, co, block, dstStride): copies one tap `src[c][co]` of a filter into
+ * channel blocks: `dst[cb*dstStride + o*block + l] = src[(cb*block + l)*co + o]` for `cb < c/block`.
+ * (The input-gradient convolution reads its filter with the forward filter's in/out channels
+ * swapped, `block` of them at a time.)
+ */
+export function packTapsFn(): Fn {
+  const f = new Fn('pack_taps', [I32, I32, I32, I32, I32, I32]);
+  const [src, dst, C, CO, B, DS] = [0, 1, 2, 3, 4, 5];
+  const cb = f.local(I32);
+  const o = f.local(I32);
+  const l = f.local(I32);
+  const dp = f.local(I32);
+  const sp = f.local(I32);
+  const rowBytes = f.local(I32);
+  f.get(CO).i32(2).op(SHL).set(rowBytes);
+  f.loop(cb, () => f.i32(0), C, 0, () => {
+    // dp = dst + (cb/B)*DS*4
+    f.get(dst).get(cb).get(B).op(DIV_U).get(DS).op(MUL).i32(2).op(SHL, ADD).set(dp);
+    f.loop(o, () => f.i32(0), CO, 1, () => {
+      // sp = src + (cb*CO + o)*4
+      f.get(src).get(cb).get(CO).op(MUL).get(o).op(ADD).i32(2).op(SHL, ADD).set(sp);
+      f.loop(l, () => f.i32(0), B, 1, () => {
+        f.get(dp).get(sp).op(0x2a, 2, 0).op(0x38, 2, 0); // f32.load, f32.store
+        f.get(dp).i32(4).op(ADD).set(dp);
+        f.get(sp).get(rowBytes).op(ADD).set(sp);
+      });
+    });
+    f.get(cb).get(B).op(ADD).set(cb);
   });
   return f;
 }

@@ -77,14 +77,17 @@ export function filterGradViaOuter(
     const bytesPerRow = 4 * (g.sH * wp * g.inC + g.outW * g.outC);
     const perCall = Math.max(qBlock, Math.floor(blocking.bytesPerCall / bytesPerRow / qBlock) * qBlock);
     const units = g.kH * (g.outC / (4 * R));
+    const scratch = backend.makeOutput([units * qBlock * g.outW * 4 * R], 'float32');
+    tf.engine().makeTensorFromTensorInfo(scratch); // disposed by the tidy
     const xo = heapOffset(backend, xp);
     const dyo = heapOffset(backend, dy);
     const oo = heapOffset(backend, out);
+    const so = heapOffset(backend, scratch);
     for (let q0 = 0; q0 < rows; q0 += perCall) {
       const q1 = Math.min(rows, q0 + perCall);
       const work = (q1 - q0) * g.outW * g.kH * g.kW * g.inC * g.outC;
       runUnits(k, R === 2 ? 'conv_dw_r2' : 'conv_dw_r1', [
-        xo, dyo, oo, hp, wp, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.sH, g.sW, q0, q1, q0 > 0 ? 1 : 0, qBlock,
+        xo, dyo, oo, so, hp, wp, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.sH, g.sW, q0, q1, q0 > 0 ? 1 : 0, qBlock,
       ], units, work);
     }
     return dw;

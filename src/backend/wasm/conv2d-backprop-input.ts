@@ -206,7 +206,7 @@ export function inputGradViaDirect(
     const outOff = heapOffset(backend, out);
     const empty = ph.phases.some((p) => p.taps === 0 && p.count > 0) || pw.phases.some((p) => p.taps === 0 && p.count > 0);
     if (empty) heap.fill(0, outOff >>> 2, (outOff >>> 2) + sizeOf(dx.shape));
-    const wOff = heapOffset(backend, w) >>> 2;
+    const wOff = heapOffset(backend, w);
     const dyOff = heapOffset(backend, dyp);
     let fOff = heapOffset(backend, packed);
     const CO = g.outC;
@@ -218,17 +218,12 @@ export function inputGradViaDirect(
         const Bp = pw.phases[b]!;
         if (Bp.taps === 0 || Bp.count === 0) continue;
         // packed[cb][u][v][co][l] = w[k0a + sH*(Ta-1-u)][k0b + sW*(Tb-1-v)][cb*B + l][co]
-        let o = fOff >>> 2;
-        for (let cb = 0; cb < C; cb += B) {
-          for (let u = 0; u < A.taps; u++) {
-            const kh = A.k0 + g.sH * (A.taps - 1 - u);
-            for (let v = 0; v < Bp.taps; v++) {
-              const kw = Bp.k0 + g.sW * (Bp.taps - 1 - v);
-              const tap = wOff + (kh * g.kW + kw) * C * CO;
-              for (let co = 0; co < CO; co++) {
-                for (let l = 0; l < B; l++) heap[o++] = heap[tap + (cb + l) * CO + co]!;
-              }
-            }
+        const cbStride = A.taps * Bp.taps * CO * B;
+        for (let u = 0; u < A.taps; u++) {
+          const kh = A.k0 + g.sH * (A.taps - 1 - u);
+          for (let v = 0; v < Bp.taps; v++) {
+            const kw = Bp.k0 + g.sW * (Bp.taps - 1 - v);
+            k.packTaps(wOff + (kh * g.kW + kw) * C * CO * 4, fOff + (u * Bp.taps + v) * CO * B * 4, C, CO, B, cbStride);
           }
         }
         const origin = dyOff + ((A.c - (A.taps - 1) + ph.before) * wp + (Bp.c - (Bp.taps - 1) + pw.before)) * CO * 4;

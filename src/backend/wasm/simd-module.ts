@@ -8,7 +8,7 @@
  */
 
 import { F32, F64, Fn, I32, V128, assemble } from './wasm-emitter.js';
-import { convDwFn, convFwFn } from './conv-kernels.js';
+import { convDwFn, convFwFn, packTapsFn } from './conv-kernels.js';
 
 /** An element-wise binary op: SIMD and scalar code for (a, b) on the stack. */
 interface BinOp {
@@ -457,6 +457,8 @@ export interface SimdKernels {
   reduceSum: (x: number, out: number, outer: number, mid: number, inner: number, scratch: number, scale: number) => void;
   /** Filter-gradient kernels `conv_dw_r1` / `conv_dw_r2` (see conv-kernels.ts), by name. */
   conv: Record<string, UnitKernel>;
+  /** Copies a filter tap into channel blocks for the input-gradient kernel (see conv-kernels.ts). */
+  packTaps: (src: number, dst: number, c: number, co: number, block: number, dstStride: number) => void;
   /** The compiled module (what pool workers instantiate over the same memory). */
   module: WebAssembly.Module;
   /** The memory the kernels run on. */
@@ -483,7 +485,7 @@ export function simdModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   if (!bytes) {
     const fns: Fn[] = [];
     for (const op of BIN_OPS) fns.push(binaryFn(op, true), binaryFn(op, false));
-    fns.push(selectFn(), leakyReluFn(), reduceSumFn(), col2imFn(), convDwFn(1), convDwFn(2), convFwFn(1), convFwFn(2));
+    fns.push(selectFn(), leakyReluFn(), reduceSumFn(), col2imFn(), convDwFn(1), convDwFn(2), convFwFn(1), convFwFn(2), packTapsFn());
     bytes = assemble(fns, shared);
     cachedBytes.set(shared, bytes);
   }
@@ -521,6 +523,7 @@ export function simdKernelsFor(memory: WebAssembly.Memory): SimdKernels | undefi
     reduceSum: ex.reduce_sum as SimdKernels['reduceSum'],
     col2im: ex.col2im as SimdKernels['col2im'],
     conv: Object.fromEntries(UNIT_KERNELS.map((n) => [n, ex[n] as UnitKernel])),
+    packTaps: ex.pack_taps as SimdKernels['packTaps'],
     module,
     memory,
   };
