@@ -7,6 +7,7 @@ import { tf } from './tf.js';
 import { registerWasmTrainingKernels } from './wasm/register-kernels.js';
 import { resolveThreadCount, startWasmBackend, type WasmThreadsReport } from './wasm/threads.js';
 import { setKernelThreads } from './wasm/pool.js';
+import { guardWasmMalloc } from './wasm/memory-guard.js';
 
 /** A backend tfai can run on. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -52,6 +53,7 @@ async function activate(name: BackendName, threads: number): Promise<boolean> {
       const { ok, report } = await startWasmBackend(threads);
       wasmReport = report;
       setKernelThreads(report.threads);
+      if (ok) guardWasmMalloc(tf.findBackend('wasm'));
       return ok;
     }
     return await tf.setBackend(name);
