@@ -5,6 +5,7 @@
 import { Subject } from 'rxjs';
 import { tf } from '../backend/tf.js';
 import { Callback } from './callback.js';
+import { checkStepMemory } from './step-memory.js';
 import { CancelBatchError, CancelEpochError, CancelTrainError } from './cancel.js';
 import type { EventName, RunnerEvent } from './events.js';
 import type { Learner } from './learner.js';
@@ -93,6 +94,7 @@ export class Runner {
   lastCheckpoint: CheckpointRecord | null = null;
 
   private checkedFirstBatch = { train: false, valid: false };
+  private memoryChecked = false;
   private readonly opts: Required<Omit<RunnerOptions, 'cbs'>>;
   private pos: RunPosition = { epoch: 0, phase: 'train', iter: 0 };
   private stopRequested = false;
@@ -153,6 +155,7 @@ export class Runner {
     this.epochs = epochs;
     this.learn = learn;
     this.checkedFirstBatch = { train: false, valid: false };
+    this.memoryChecked = false;
     this.stopRequested = false;
     this.interrupted = false;
     this.lastCheckpoint = null;
@@ -262,6 +265,10 @@ export class Runner {
     this.xb = xb;
     this.yb = yb;
     try {
+      if (this.inTrain && !this.memoryChecked) {
+        this.memoryChecked = true;
+        await checkStepMemory(this.learn, xb, yb); // wasm: refuse a batch that cannot fit 4 GB, at once
+      }
       await this.withEvents('Batch', CancelBatchError, async () => {
         if (this.opts.checkInputs) this.checkInputs();
         if (this.inTrain) await this.trainStep();
