@@ -182,10 +182,28 @@ function wasmFactory(): { factory: () => tf.KernelBackend | Promise<tf.KernelBac
   return reg?.wasm;
 }
 
+/**
+ * Runs `start` (which starts the wasm backend), then removes the `uncaughtException` and
+ * `unhandledRejection` listeners that Emscripten's start-up added to `process`: they only rethrow
+ * (what Node does anyway), but a rethrow from there makes Node print a 60 kB line of minified
+ * Emscripten code as the "source" of every uncaught error of the program.
+ */
+async function withoutEmscriptenListeners<T>(start: () => Promise<T>): Promise<T> {
+  const events = ['uncaughtException', 'unhandledRejection'] as const;
+  const before = events.map((e) => new Set(process.listeners(e)));
+  try {
+    return await start();
+  } finally {
+    events.forEach((e, i) => {
+      for (const l of process.listeners(e)) if (!before[i]!.has(l)) process.off(e as 'uncaughtException', l as NodeJS.UncaughtExceptionListener);
+    });
+  }
+}
+
 async function startSingleThreaded(): Promise<boolean> {
   tf.env().set(FLAG, false);
   wasmBackend.setThreadsCount(1);
-  return tf.setBackend('wasm');
+  return withoutEmscriptenListeners(() => tf.setBackend('wasm'));
 }
 
 /**
@@ -234,7 +252,7 @@ export async function startWasmBackend(threads: number): Promise<{ ok: boolean; 
   let ok = false;
   try {
     const outcome = await Promise.race([
-      tf.setBackend('wasm').then((r) => ({ ok: r })),
+      withoutEmscriptenListeners(() => tf.setBackend('wasm')).then((r) => ({ ok: r })),
       failure.promise.then((w) => ({ failed: w })),
       new Promise<{ failed: string }>((resolve) => setTimeout(() => resolve({ failed: 'the threaded build did not start within 120 s' }), 120_000).unref()),
     ]);
