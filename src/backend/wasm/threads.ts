@@ -189,14 +189,13 @@ function wasmFactory(): { factory: () => tf.KernelBackend | Promise<tf.KernelBac
  * Emscripten code as the "source" of every uncaught error of the program.
  */
 async function withoutEmscriptenListeners<T>(start: () => Promise<T>): Promise<T> {
-  const events = ['uncaughtException', 'unhandledRejection'] as const;
-  const before = events.map((e) => new Set(process.listeners(e)));
+  const exceptions = new Set(process.listeners('uncaughtException'));
+  const rejections = new Set(process.listeners('unhandledRejection'));
   try {
     return await start();
   } finally {
-    events.forEach((e, i) => {
-      for (const l of process.listeners(e)) if (!before[i]!.has(l)) process.off(e as 'uncaughtException', l as NodeJS.UncaughtExceptionListener);
-    });
+    for (const l of process.listeners('uncaughtException')) if (!exceptions.has(l)) process.off('uncaughtException', l);
+    for (const l of process.listeners('unhandledRejection')) if (!rejections.has(l)) process.off('unhandledRejection', l);
   }
 }
 
