@@ -7,15 +7,18 @@
  * RNG are restored, and no optimizer step is taken.
  */
 import { tf } from '../backend/tf.js';
-import { assertStepFits, estimateStepMemory } from '../backend/wasm/memory-guard.js';
+import { PROBE_SIZES, assertStepFits, estimateStepMemory } from '../backend/wasm/memory-guard.js';
 import { getRngState, setRngState } from './rng.js';
 import type { Learner } from './learner.js';
 
-/** Throws `WasmMemoryError` when a training step of `learn` on a batch like `xb` cannot fit wasm. */
+/**
+ * Throws `WasmMemoryError` when a training step of `learn` on a batch like `xb` cannot fit wasm.
+ * A model that cannot run on the probes' few samples (it needs the full batch) is not checked.
+ */
 export async function checkStepMemory(learn: Learner, xb: tf.Tensor, yb: tf.Tensor): Promise<void> {
   const batch = xb.shape[0] ?? 0;
   const model = learn.model as Learner['model'] & { buffers?: () => tf.Variable[] };
-  if (tf.getBackend() !== 'wasm' || batch < 3 || typeof model.buffers !== 'function') return;
+  if (tf.getBackend() !== 'wasm' || batch <= PROBE_SIZES[1] || typeof model.buffers !== 'function') return;
   const buffers = model.buffers();
   const saved = buffers.map((b) => tf.clone(b));
   const rng = getRngState();
@@ -32,6 +35,8 @@ export async function checkStepMemory(learn: Learner, xb: tf.Tensor, yb: tf.Tens
   let est;
   try {
     est = await estimateStepMemory(probe, batch, 2 * weightBytes);
+  } catch {
+    return; // the model does not run on a few samples: nothing to estimate from
   } finally {
     buffers.forEach((b, i) => b.assign(saved[i]!));
     tf.dispose(saved);

@@ -37,17 +37,22 @@ export interface StepMemoryEstimate {
   maxBatch: number;
 }
 
+/** The sample counts of the two probe steps. */
+export const PROBE_SIZES = [2, 4] as const;
+
 /**
- * Estimates the peak tensor memory of a training step from probe steps on 1 and 2 samples
- * (`probe(n)` runs forward + backward on `n` samples and disposes what it makes), measured with
- * `tf.profile`'s peak bytes, plus `extraFixed` (e.g. optimizer state not allocated yet).
+ * Estimates the peak tensor memory of a training step from probe steps on 2 and 4 samples
+ * (`probe(n)` runs forward + backward on `n` samples and disposes what it makes; 2 is the least
+ * that BatchNorm on 1×1 maps accepts), measured with `tf.profile`'s peak bytes, plus `extraFixed`
+ * (e.g. optimizer state not allocated yet).
  */
 export async function estimateStepMemory(probe: (n: number) => void, batch: number, extraFixed = 0): Promise<StepMemoryEstimate> {
   const peak = async (n: number): Promise<number> => (await tf.profile(() => probe(n))).peakBytes;
-  const p1 = await peak(1);
-  const p2 = await peak(2);
-  const perSample = Math.max(0, p2 - p1);
-  const fixed = p1 - perSample + extraFixed;
+  const [n1, n2] = PROBE_SIZES;
+  const p1 = await peak(n1);
+  const p2 = await peak(n2);
+  const perSample = Math.max(0, (p2 - p1) / (n2 - n1));
+  const fixed = p1 - perSample * n1 + extraFixed;
   const need = fixed + perSample * batch;
   const room = WASM_HEAP_LIMIT - RESERVE - fixed;
   const maxBatch = perSample > 0 ? Math.max(0, Math.floor(room / perSample)) : Number.MAX_SAFE_INTEGER;
@@ -63,7 +68,7 @@ export function assertStepFits(what: string, est: StepMemoryEstimate): void {
   const fix = est.maxBatch >= 1 ? `use a batch size of at most ${est.maxBatch}` : 'use a smaller model';
   throw new WasmMemoryError(
     `${what} at batch size ${est.batch} needs about ${fmt(est.need)} of wasm memory for a training step ` +
-      `(${fmt(est.fixed)} + ${fmt(est.perSample)} per sample, estimated from probe steps on 1 and 2 samples), ` +
+      `(${fmt(est.fixed)} + ${fmt(est.perSample)} per sample, estimated from probe steps on ${PROBE_SIZES.join(' and ')} samples), ` +
       `but the wasm backend can address at most 4 GB (wasm32). ${fix[0]!.toUpperCase()}${fix.slice(1)}, ` +
       `or train on a backend without this limit (tensorflow, from @tensorflow/tfjs-node).`,
   );
