@@ -4,6 +4,7 @@ import { registerWasmTrainingKernels } from '../../src/backend/wasm/register-ker
 import { setFilterGradBlocking, setFilterGradStrategy, type FilterGradStrategy } from '../../src/backend/wasm/conv2d-backprop-filter.js';
 import { setInputGradStrategy, type InputGradStrategy } from '../../src/backend/wasm/conv2d-backprop-input.js';
 import { setParallelThreshold } from '../../src/backend/wasm/pool.js';
+import { setDirectConvLimits } from '../../src/backend/wasm/conv2d-forward.js';
 import { initBackend, wasmThreads } from '../../src/backend/init-backend.js';
 
 type Pad = 'same' | 'valid' | number;
@@ -72,7 +73,7 @@ interface ConvCase {
   pad: Pad;
 }
 
-/** d/dx and d/dw of sum(conv2d(x, w) * dy) on the current backend. */
+/** d/dx and d/dw of sum(conv2d(x, w) * dy) on the current backend, then conv2d(x, w) itself. */
 function convGrads(c: ConvCase): tf.Tensor[] {
   const cin = c.x[3];
   const x = tf.tensor4d(rand(prod(c.x), 1), c.x);
@@ -82,7 +83,7 @@ function convGrads(c: ConvCase): tf.Tensor[] {
   const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
     tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad).mul(dy).sum(),
   );
-  return g([x, w]);
+  return [...g([x, w]), tf.conv2d(x, w, c.stride, c.pad)];
 }
 
 const CONV_CASES: ConvCase[] = [];
@@ -171,10 +172,14 @@ describe('wasm training kernels', () => {
       { x: [2, 7, 9, 3], cout: 8, k: 3, stride: 2, pad: 1 },
       { x: [2, 12, 10, 8], cout: 16, k: 3, stride: 2, pad: 1 },
     ];
+    beforeAll(() => {
+      setDirectConvLimits({ minChannels: 0, minOutWidth: 0, minWork: 0 }); // the direct forward kernel on every case
+    });
     afterAll(() => {
+      setDirectConvLimits();
       setFilterGradStrategy('auto');
       setInputGradStrategy('auto');
-      setParallelThreshold(2e5);
+      setParallelThreshold(1e6);
       setFilterGradBlocking({ pixelsPerBlock: 256, bytesPerCall: 2 << 20 });
     });
     it('the suite runs with the thread count asked for (TFAI_THREADS or all cores)', () => {
@@ -199,12 +204,14 @@ describe('wasm training kernels', () => {
           expect(got.shapes).toEqual(ref.shapes);
           expect(relErr(got.data[0]!, ref.data[0]!), `dx, threshold ${threshold}`).toBeLessThan(1e-5);
           expect(relErr(got.data[1]!, ref.data[1]!), `dw, threshold ${threshold}, block ${block}`).toBeLessThan(1e-5);
+          expect(relErr(got.data[2]!, ref.data[2]!), `y, threshold ${threshold}`).toBeLessThan(1e-5);
           results.push(got.data);
         }
         // splitting across threads changes nothing, bit for bit
         expect(Array.from(results[1]![0]!)).toEqual(Array.from(results[0]![0]!));
         expect(Array.from(results[1]![1]!)).toEqual(Array.from(results[0]![1]!));
         expect(Array.from(results[2]![1]!)).toEqual(Array.from(results[3]![1]!));
+        expect(Array.from(results[1]![2]!)).toEqual(Array.from(results[0]![2]!));
       });
     }
   });

@@ -146,22 +146,33 @@ export function setKernelThreads(threads: number): void {
   poolThreads = Math.max(1, Math.floor(threads));
 }
 
-/** The pool for these kernels, or undefined when they run single-threaded. */
+/**
+ * The pool for these kernels, or undefined when they run single-threaded (one thread asked for, a
+ * memory that is not shared, or workers that cannot start: then tfai's kernels stay on one thread
+ * and say so once on stderr).
+ */
 export function poolFor(kernels: SimdKernels): KernelPool | undefined {
   if (poolThreads < 2 || !(kernels.memory.buffer instanceof SharedArrayBuffer)) return undefined;
   let pool = pools.get(kernels);
   if (!pool) {
-    pool = new KernelPool(kernels, poolThreads);
+    try {
+      pool = new KernelPool(kernels, poolThreads);
+    } catch (e) {
+      console.error(`tfai: the wasm kernels' worker threads could not start (${e instanceof Error ? e.message : String(e)}); they run on one thread`);
+      poolThreads = 1;
+      return undefined;
+    }
     pools.set(kernels, pool);
   }
   return pool;
 }
 
-let minParallelWork = 2e5;
+const DEFAULT_PARALLEL_WORK = 1e6;
+let minParallelWork = DEFAULT_PARALLEL_WORK;
 
 /**
  * Sets the least work (multiply-adds) for which a kernel call is split across the pool (default
- * 2e5, ~10 µs on one core: below it, waking the workers costs more than it saves). For tests and
+ * 1e6, ~50 µs on one core: below it, waking the workers costs about what it saves). For tests and
  * benchmarks; `0` splits every call, `Infinity` none.
  */
 export function setParallelThreshold(work: number): void {
