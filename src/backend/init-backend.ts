@@ -7,6 +7,7 @@ import { tf } from './tf.js';
 import { registerWasmTrainingKernels } from './wasm/register-kernels.js';
 import { resolveThreadCount, startWasmBackend, type WasmThreadsReport } from './wasm/threads.js';
 import { setKernelThreads } from './wasm/pool.js';
+import { useDirectConvDefaults } from './wasm/conv2d-forward.js';
 import { guardWasmMalloc } from './wasm/memory-guard.js';
 
 /** A backend tfai can run on. */
@@ -53,6 +54,7 @@ async function activate(name: BackendName, threads: number): Promise<boolean> {
       const { ok, report } = await startWasmBackend(threads);
       wasmReport = report;
       setKernelThreads(report.threads);
+      useDirectConvDefaults(report.threads);
       if (ok) guardWasmMalloc(tf.findBackend('wasm'));
       return ok;
     }
@@ -66,7 +68,8 @@ function describe(name: BackendName): string {
   if (name === 'tensorflow') return ` (${nativeDevice})`;
   if (name === 'wasm' && wasmReport) {
     const t = wasmReport.threads;
-    return ` (${t} thread${t === 1 ? '' : 's'}${wasmReport.note ? `; ${wasmReport.note}` : ''})`;
+    const xnn = wasmReport.xnnpackThreads > 1 ? `, XNNPACK on ${wasmReport.xnnpackThreads}` : '';
+    return ` (${t} thread${t === 1 ? '' : 's'}${xnn}${wasmReport.note ? `; ${wasmReport.note}` : ''})`;
   }
   return '';
 }

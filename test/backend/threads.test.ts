@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveThreadCount, WASM_MAX_THREADS, logicalCores } from '../../src/backend/wasm/threads.js';
+import { resolveThreadCount, WASM_MAX_THREADS, logicalCores, xnnpackThreads } from '../../src/backend/wasm/threads.js';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,9 +21,22 @@ async function trainWith(threads: number): Promise<ChildResult> {
 
 describe('wasm threads', () => {
   const saved = process.env.TFAI_THREADS;
+  const savedXnn = process.env.TFAI_XNNPACK_THREADS;
   afterEach(() => {
     if (saved === undefined) delete process.env.TFAI_THREADS;
     else process.env.TFAI_THREADS = saved;
+    if (savedXnn === undefined) delete process.env.TFAI_XNNPACK_THREADS;
+    else process.env.TFAI_XNNPACK_THREADS = savedXnn;
+  });
+
+  it("XNNPACK's own pool gets 1 thread unless TFAI_XNNPACK_THREADS says otherwise (at most the total)", () => {
+    delete process.env.TFAI_XNNPACK_THREADS;
+    expect(xnnpackThreads(4)).toBe(1);
+    process.env.TFAI_XNNPACK_THREADS = '2';
+    expect(xnnpackThreads(4)).toBe(2);
+    expect(xnnpackThreads(1)).toBe(1);
+    process.env.TFAI_XNNPACK_THREADS = '-1';
+    expect(() => xnnpackThreads(4)).toThrow(/TFAI_XNNPACK_THREADS must be a positive integer, got '-1'/);
   });
 
   it('resolves the thread count from the option, then TFAI_THREADS, then all cores (at most 8)', () => {

@@ -18,12 +18,27 @@ export interface DirectConvLimits {
   minOutWidth: number;
   minWork: number;
 }
-const DEFAULT_LIMITS: DirectConvLimits = { minChannels: 16, minOutWidth: 4, minWork: 5e5 };
-const limits: DirectConvLimits = { ...DEFAULT_LIMITS };
+/**
+ * On one thread, XNNPACK keeps the small and few-channel convolutions; on several, every
+ * convolution big enough to split goes to the direct kernel (XNNPACK's pool then has one thread,
+ * see `xnnpackThreads`), smaller ones stay on XNNPACK.
+ */
+const DEFAULT_LIMITS: Record<'single' | 'pool', DirectConvLimits> = {
+  single: { minChannels: 16, minOutWidth: 4, minWork: 5e5 },
+  pool: { minChannels: 4, minOutWidth: 4, minWork: 1e6 },
+};
+let defaults = DEFAULT_LIMITS.single;
+const limits: DirectConvLimits = { ...defaults };
 
 /** Changes when the direct forward kernel is used (for tests and benchmarks); no argument resets. */
-export function setDirectConvLimits(l: Partial<DirectConvLimits> = DEFAULT_LIMITS): void {
+export function setDirectConvLimits(l: Partial<DirectConvLimits> = defaults): void {
   Object.assign(limits, l);
+}
+
+/** Sets the default limits for tfai's kernel thread count (called with `setKernelThreads`). */
+export function useDirectConvDefaults(threads: number): void {
+  defaults = threads > 1 ? DEFAULT_LIMITS.pool : DEFAULT_LIMITS.single;
+  Object.assign(limits, defaults);
 }
 
 /**

@@ -15,7 +15,9 @@
  * 3. in that subclass, rewrites the workers' `load` message to name the package's threaded-SIMD
  *    script file instead of a `Blob`;
  * 4. calls the package's `setThreadsCount(n)` and, while the module starts, reports `2n` logical
- *    cores, so that the C++ cap (`cores / 2`) lets `n` through.
+ *    cores, so that the C++ cap (`cores / 2`) lets `n` through. (By default n = 1 for XNNPACK's
+ *    own pool: the threaded build is what gives tfai's kernel pool a shared memory, and that pool
+ *    does the parallel work; see `xnnpackThreads`.)
  *
  * Each step is guarded: when the package does not look as expected, or a worker fails to start,
  * the backend falls back to the single-threaded SIMD build and the reason is reported.
@@ -37,11 +39,32 @@ const require = createRequire(import.meta.url);
 export interface WasmThreadsReport {
   /** Threads asked for (after parsing and capping). */
   requested: number;
-  /** Threads the backend's XNNPACK pool actually uses. */
+  /** Threads tfai's kernels run on (1 without the threaded build). */
   threads: number;
+  /** Threads of tfjs-backend-wasm's own XNNPACK pool (see `xnnpackThreads`). */
+  xnnpackThreads: number;
   /** Why fewer threads than requested are used, if so. */
   note?: string;
 }
+
+/**
+ * Threads for tfjs-backend-wasm's own XNNPACK pool when tfai runs `threads` threads: 1 unless env
+ * `TFAI_XNNPACK_THREADS` says otherwise (at most `threads`). The parallel work is tfai's kernel
+ * pool's: measured on this project's shared 2-core box, a 2-thread XNNPACK pool made small-batch
+ * steps 2× slower (course RunningBatchNorm net, bs 32: 16 ms against 8 with a 1-thread XNNPACK
+ * pool and tfai's pool on 2) and cost 25% more CPU at bs 512: its threads spin-wait after every
+ * operation, competing with tfai's workers for the cores.
+ */
+export function xnnpackThreads(threads: number): number {
+  const env = process.env.TFAI_XNNPACK_THREADS?.trim();
+  if (env === undefined || env === '') return 1;
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`TFAI_XNNPACK_THREADS must be a positive integer, got '${env}'`);
+  return Math.min(n, threads);
+}
+
+/** tfai's kernel threads of the started backend (what the report said). */
+let startedThreads = 1;
 
 /** The number of logical cores (what "all cores" means). */
 export function logicalCores(): number {
@@ -216,20 +239,23 @@ export async function startWasmBackend(threads: number): Promise<{ ok: boolean; 
   const requested = threads;
   if (wasmStarted()) {
     const ok = await tf.setBackend('wasm');
-    const actual = ok ? wasmBackend.getThreadsCount() : 1;
+    const actual = ok ? startedThreads : 1;
+    const xnn = ok ? wasmBackend.getThreadsCount() : 1;
     const note = actual !== requested ? `the wasm backend was already started with ${actual} thread${actual === 1 ? '' : 's'}; the count is fixed once per process` : undefined;
-    return { ok, report: { requested, threads: actual, ...(note ? { note } : {}) } };
+    return { ok, report: { requested, threads: actual, xnnpackThreads: xnn, ...(note ? { note } : {}) } };
   }
+  startedThreads = 1;
   if (threads <= 1) {
     const ok = await startSingleThreaded();
-    return { ok, report: { requested, threads: 1 } };
+    return { ok, report: { requested, threads: 1, xnnpackThreads: 1 } };
   }
+  const xnn = xnnpackThreads(threads);
   const files = threadedFiles();
   const why = typeof files === 'string' ? files : await unsupportedReason();
   const factory = wasmFactory();
   if (why !== undefined || typeof files === 'string' || factory === undefined) {
     const ok = await startSingleThreaded();
-    return { ok, report: { requested, threads: 1, note: `threads unavailable (${why ?? 'no wasm backend factory'}); using 1` } };
+    return { ok, report: { requested, threads: 1, xnnpackThreads: 1, note: `threads unavailable (${why ?? 'no wasm backend factory'}); using 1` } };
   }
 
   const failure = failureSignal();
@@ -244,7 +270,7 @@ export async function startWasmBackend(threads: number): Promise<{ ok: boolean; 
     return Array.from({ length: 2 * Math.max(threads, real.length) }, (_, i) => real[i % real.length]!);
   };
   tf.env().set(FLAG, true);
-  wasmBackend.setThreadsCount(threads);
+  wasmBackend.setThreadsCount(xnn);
   // Keeps the event loop alive while the workers load (a silent failure would otherwise end the process).
   const keepAlive = setInterval(() => {}, 1000);
   let failed: string | undefined;
@@ -275,19 +301,15 @@ export async function startWasmBackend(threads: number): Promise<{ ok: boolean; 
     }
     tf.registerBackend('wasm', factory.factory, factory.priority);
     const single = await startSingleThreaded();
-    return { ok: single, report: { requested, threads: 1, note: `threads unavailable (${failed}); using 1` } };
+    return { ok: single, report: { requested, threads: 1, xnnpackThreads: 1, note: `threads unavailable (${failed}); using 1` } };
   }
   const actual = wasmBackend.getThreadsCount();
-  const note = actual !== threads ? `the backend runs ${actual} of the ${threads} threads asked for` : undefined;
-  return { ok: true, report: { requested, threads: actual, ...(note ? { note } : {}) } };
+  const note = actual !== xnn ? `XNNPACK runs ${actual} of the ${xnn} threads asked for` : undefined;
+  startedThreads = threads;
+  return { ok: true, report: { requested, threads, xnnpackThreads: actual, ...(note ? { note } : {}) } };
 }
 
-/** Threads of the running wasm backend's XNNPACK pool (1 when it is not running). */
+/** Threads tfai's kernels run on in the started wasm backend (1 when it is not running). */
 export function wasmThreadCount(): number {
-  if (!wasmStarted()) return 1;
-  try {
-    return wasmBackend.getThreadsCount();
-  } catch {
-    return 1;
-  }
+  return wasmStarted() ? startedThreads : 1;
 }
