@@ -1,6 +1,6 @@
 /**
  * CIFAR-10 with the old fastai API (seed notebook 004): the ladder SimpleNet → ConvNet → ConvNet2 →
- * ConvBnNet → ConvBnNet2 → ResNetLadder → ResNetLadder2. Each model runs the LR finder (its
+ * ConvBnNet → ConvBnNet2 → ResNet → ResNet2 (the `ladder` namespace). Each model runs the LR finder (its
  * suggestion is printed beside the notebook's lr) and then the notebook's fits — the old
  * `fit(lr, nCycle, cycle_len, cycle_mult)`: without `cycleLen` a constant lr for `nCycle` epochs,
  * with it SGDR cycles — SGD with momentum 0.9, batches of 256 with random flips and 4-pixel pad and
@@ -9,13 +9,9 @@
  *   npx tsx examples/cifar10-ladder.ts --data data/cifar10 --subset 5000 --epochs 1
  *
  * `--epochs N` caps every fit at N epochs (0 = the notebook's counts); `--subset N` keeps the first
- * N images of each split; `--only name` runs one rung (e.g. `--only ResNetLadder2`).
+ * N images of each split; `--only name` runs one rung (e.g. `--only ResNet2`).
  */
-import {
-  initBackend, setSeed, Learner, Runner, AvgStatsCallback, ProgressCallback, ParamScheduler, CudaCallback, lrFind,
-  SimpleNet, ConvNet, ConvNet2, ConvBnNet, ConvBnNet2, ResNetLadder, ResNetLadder2, sgdr, schedNo, accuracy,
-  crossEntropy, sgd, tf, type Module, type Sched,
-} from '../src/index.js';
+import { initBackend, setSeed, Learner, Runner, AvgStatsCallback, ProgressCallback, ParamScheduler, CudaCallback, lrFind, sgdr, schedNo, accuracy, crossEntropy, sgd, tf, ladder, type Module, type Sched } from '../src/index.js';
 import { flags } from './args.js';
 import { loadCifarOrExplain, printTable, type ResultRow } from './cifar-common.js';
 
@@ -29,13 +25,13 @@ type OldFit = { lr: number; nCycle: number; cycleLen?: number; cycleMult?: numbe
 type Rung = { name: string; make: () => Module; fits: OldFit[] };
 
 const rungs: Rung[] = [
-  { name: 'SimpleNet', make: () => new SimpleNet([32 * 32 * 3, 40, 10]), fits: [{ lr: 1e-2, nCycle: 2 }, { lr: 1e-2, nCycle: 2, cycleLen: 1 }] },
-  { name: 'ConvNet', make: () => new ConvNet([3, 20, 40, 80], 10), fits: [{ lr: 1e-1, nCycle: 2 }, { lr: 1e-1, nCycle: 4, cycleLen: 1 }] },
-  { name: 'ConvNet2', make: () => new ConvNet2([3, 20, 40, 80], 10), fits: [{ lr: 1e-1, nCycle: 2 }, { lr: 1e-1, nCycle: 2, cycleLen: 1 }] },
-  { name: 'ConvBnNet', make: () => new ConvBnNet([10, 20, 40, 80, 160], 10), fits: [{ lr: 3e-2, nCycle: 2 }, { lr: 1e-1, nCycle: 4, cycleLen: 1 }] },
-  { name: 'ConvBnNet2', make: () => new ConvBnNet2([10, 20, 40, 80, 160], 10), fits: [{ lr: 1e-2, nCycle: 2 }] },
-  { name: 'ResNetLadder', make: () => new ResNetLadder([10, 20, 40, 80, 160], 10), fits: [{ lr: 1e-2, nCycle: 2, wd: 1e-5 }, { lr: 1e-2, nCycle: 3, cycleLen: 1, cycleMult: 2, wd: 1e-5 }] },
-  { name: 'ResNetLadder2', make: () => new ResNetLadder2([16, 32, 128, 256], 10, 0.2), fits: [{ lr: 1e-2, nCycle: 2, wd: 1e-6 }, { lr: 1e-2, nCycle: 3, cycleLen: 1, cycleMult: 2, wd: 1e-6 }] },
+  { name: 'SimpleNet', make: () => new ladder.SimpleNet([32 * 32 * 3, 40, 10]), fits: [{ lr: 1e-2, nCycle: 2 }, { lr: 1e-2, nCycle: 2, cycleLen: 1 }] },
+  { name: 'ConvNet', make: () => new ladder.ConvNet([3, 20, 40, 80], 10), fits: [{ lr: 1e-1, nCycle: 2 }, { lr: 1e-1, nCycle: 4, cycleLen: 1 }] },
+  { name: 'ConvNet2', make: () => new ladder.ConvNet2([3, 20, 40, 80], 10), fits: [{ lr: 1e-1, nCycle: 2 }, { lr: 1e-1, nCycle: 2, cycleLen: 1 }] },
+  { name: 'ConvBnNet', make: () => new ladder.ConvBnNet([10, 20, 40, 80, 160], 10), fits: [{ lr: 3e-2, nCycle: 2 }, { lr: 1e-1, nCycle: 4, cycleLen: 1 }] },
+  { name: 'ConvBnNet2', make: () => new ladder.ConvBnNet2([10, 20, 40, 80, 160], 10), fits: [{ lr: 1e-2, nCycle: 2 }] },
+  { name: 'ResNet', make: () => new ladder.ResNet([10, 20, 40, 80, 160], 10), fits: [{ lr: 1e-2, nCycle: 2, wd: 1e-5 }, { lr: 1e-2, nCycle: 3, cycleLen: 1, cycleMult: 2, wd: 1e-5 }] },
+  { name: 'ResNet2', make: () => new ladder.ResNet2([16, 32, 128, 256], 10, 0.2), fits: [{ lr: 1e-2, nCycle: 2, wd: 1e-6 }, { lr: 1e-2, nCycle: 3, cycleLen: 1, cycleMult: 2, wd: 1e-6 }] },
 ];
 
 /** The schedule and epoch count of one old-API fit, capped by `--epochs`. */

@@ -16,13 +16,11 @@
  *   flags: --part all|1,2,… --subset 2000 --epochs N (overrides every part) --seed 1 --backend auto|wasm|cpu|tensorflow --out dir
  */
 import {
-  tf, initBackend, setSeed, permutation, loadMnistArrays, normalizeTo, TensorDataset, DataLoader, DataBunch,
-  Module, Sequential, Conv2d, ReLU, AdaptiveAvgPool2d, Flatten, Linear, InstanceNorm, makeNorm, getCnnModel, convLayer, initCnn,
-  Learner, Runner, Callback, CancelTrainError, AvgStatsCallback, ParamScheduler, combineScheds, schedCos, schedLin,
-  accuracy, crossEntropy, sgd, Hooks, appendStats, saveStatsPlots,
-  type NormKind, type Sched, type ConvLayerOptions, type ActivationStats,
+  tf, initBackend, setSeed, TensorDataset, DataLoader, DataBunch, Module, Sequential, Conv2d, ReLU, AdaptiveAvgPool2d, Flatten, Linear, InstanceNorm, makeNorm, getCnnModel, convLayer, initCnn, Learner, Runner, Callback, CancelTrainError, AvgStatsCallback, ParamScheduler, combineScheds, schedCos, schedLin, accuracy, crossEntropy, sgd,
+  Hooks, appendStats, saveStatsPlots, type NormKind, type Sched, type ConvLayerOptions, type ActivationStats,
 } from '../src/index.js';
 import { flags } from './args.js';
+import { loadMnistArrays, normalizeTo, permutation } from '../src/data/index.js'; // tfai/data
 
 const args = flags({ part: 'all', subset: 2000, epochs: 0, seed: 1, backend: 'auto', out: 'out/normalization' });
 const parts = args.part === 'all' ? [1, 2, 3, 4, 5] : args.part.split(',').map(Number);
@@ -166,7 +164,7 @@ async function part2(): Promise<void> {
       const row = await train({ part: 2, model: 'conv_layer + BatchNorm (scratch), hooks', data, net, lr, epochs: epochsOr(4) });
       const paths = await saveStatsPlots(hooks, args.out, `stats-lr${lr}`, { title: `BatchNorm, lr ${lr}`, names: blocks.map((_, i) => `conv ${i}`) });
       const mins = [...hooks].map((h) => h.stats?.minFraction().slice(-5) ?? []).map((f) => f.reduce((a, b) => a + b, 0) / f.length);
-      console.log(`  final std per layer: ${[...hooks].map((h) => h.stds.at(-1)?.toFixed(2)).join(', ')}; fraction in [0, 0.5) (last 5 iters): ${mins.map((m) => m.toFixed(2)).join(', ')}`);
+      console.log(`  final std per layer: ${[...hooks].map((h) => h.stats?.stds.at(-1)?.toFixed(2)).join(', ')}; fraction in [0, 0.5) (last 5 iters): ${mins.map((m) => m.toFixed(2)).join(', ')}`);
       console.log(`  plots: ${Object.values(paths).map((p) => p.png).join('\n         ')}`);
       row.note = `plots stats-lr${lr}-*`;
     } finally {

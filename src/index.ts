@@ -1,75 +1,108 @@
 /**
  * tfai — a callback-driven training framework for TypeScript on TensorFlow.js, in the spirit of
- * fastai's course-v3 `Learner` / `Runner`. This is the one public entry: examples and users import
- * only from here.
+ * fastai's course-v3 `Learner` / `Runner`. This is the one public entry for notebook-style scripts:
+ * examples and users import from here. Lower-level pieces live on sub-paths: `tfai/data` (every
+ * dataset, sampler, format reader and transform), `tfai/io` (safetensors, weights and checkpoint
+ * files), `tfai/backend` (backend selection, wasm training kernels for any TF.js program) and
+ * `tfai/plot` (the SVG/PNG chart primitives).
  */
-export { tf } from './backend/tf.js';
 
-// core
-export { initBackend, onAccelerator, chosenBackend, type BackendName, type BackendPreference, type InitBackendOptions } from './backend/init-backend.js';
-export { setSeed, getSeed, random, randInt, nextSeed, permutation, makeRng, getRngState, setRngState, type RngState } from './core/rng.js';
+// backend
+export { tf } from './backend/tf.js';
+export { initBackend, type BackendPreference, type InitBackendOptions } from './backend/init-backend.js';
+
+// core: the loop
+export { setSeed, getSeed } from './core/rng.js';
 export { Learner, type LearnerOptions, type Trainable, type DataSource } from './core/learner.js';
 export { Runner, type RunnerOptions, type FitOptions } from './core/runner.js';
-export { predict, tta, ttaView, type Predictions, type TtaOptions, type BatchSource } from './core/predict.js';
-export { Callback, type HandlerResult } from './core/callback.js';
+export type { FitControl, CheckpointRecord } from './core/fit-control.js';
+export type { Predictions, TtaOptions, BatchSource } from './core/predict.js';
+export { Callback } from './core/callback.js';
 export { TrainEvalCallback } from './core/train-eval.js';
 export { CancelBatchError, CancelEpochError, CancelTrainError } from './core/cancel.js';
-export { EVENT_NAMES, type EventName, type RunnerEvent } from './core/events.js';
+export type { EventName, RunnerEvent } from './core/events.js';
+export type { EpochMetrics } from './core/epoch-metrics.js';
 export { crossEntropy, type LossFunc } from './core/losses.js';
 export { accuracy, type Metric } from './core/metrics.js';
-export { schedLin, schedCos, schedNo, schedExp, combineScheds, cosOneCycle, sgdr, type Sched, type SgdrOptions } from './core/optim/schedules.js';
-export { Optimizer, type OptFunc, type Hypers, type ParamGroup, type OptimizerState } from './core/optim/optimizer.js';
-export { SGD, sgd, type SgdOptions } from './core/optim/sgd.js';
+export { schedLin, schedCos, schedNo, schedExp, combineScheds, cosOneCycle, sgdr, type Sched, type SGDROptions } from './core/optim/schedules.js';
+export { Optimizer, type OptFunc } from './core/optim/optimizer.js';
+export { SGD, sgd, type SGDOptions } from './core/optim/sgd.js';
 export { Adam, adam, type AdamOptions } from './core/optim/adam.js';
 
 // models
-export { Module, type ForwardHookEvent, type ModuleEvents, type StateDict } from './models/module.js';
+export { Module, type ForwardHookEvent, type StateDict } from './models/module.js';
 export { ModuleError } from './models/module-error.js';
 export { Sequential } from './models/sequential.js';
+export { ModuleList } from './models/module-list.js';
 export { Conv2d, type Conv2dOptions } from './models/layers/conv2d.js';
 export { Linear } from './models/layers/linear.js';
-export { ReLU, GeneralRelu, type GeneralReluOptions } from './models/layers/activations.js';
+export { ReLU, GeneralRelu } from './models/layers/activations.js';
 export { Lambda, Flatten } from './models/layers/lambda.js';
 export { AdaptiveAvgPool2d, AdaptiveMaxPool2d, MaxPool2d } from './models/layers/pooling.js';
 export { Dropout } from './models/layers/dropout.js';
-export * from './models/norms/index.js';
-export { kaimingNormal, kaimingUniform, fanIn, leakyReluGain, type KaimingOptions } from './models/init.js';
-export { convLayer, getCnnLayers, getCnnModel, initCnn, type ConvLayerOptions, type LayerFactory, type CnnData } from './models/zoo/cnn.js';
-export { CNN, type CnnOptions } from './models/zoo/cifar-cnn.js';
-export { ResNet, PlainBlock, BasicBlock, type BlockClass, type ResNetOptions } from './models/zoo/resnet.js';
-export { ModuleList, SimpleNet, ConvNet, ConvLayer, ConvNet2, BnLayer, ResnetLayer, ConvBnNet, ConvBnNet2, ResNetLadder, ResNetLadder2, type BnLayerOptions } from './models/zoo/ladder.js';
-export { summary, type SummaryRow, type ModelSummary } from './models/summary.js';
+export { BatchNorm2d } from './models/norms/batch-norm-2d.js';
+export { BatchNorm } from './models/norms/batch-norm.js';
+export { LayerNorm } from './models/norms/layer-norm.js';
+export { InstanceNorm } from './models/norms/instance-norm.js';
+export { GroupNorm } from './models/norms/group-norm.js';
+export { RunningBatchNorm } from './models/norms/running-batch-norm.js';
+export { makeNorm, type NormKind } from './models/norms/norm-factory.js';
+export { kaimingNormal, kaimingUniform } from './models/init.js';
+export { convLayer, getCnnLayers, getCnnModel, initCnn, type ConvLayerOptions, type LayerFactory } from './models/zoo/cnn.js';
+export { CNN, type CNNOptions } from './models/zoo/cifar-cnn.js';
+export { ResNet, PlainBlock, BasicBlock, type ResNetOptions } from './models/zoo/resnet.js';
+export * as ladder from './models/zoo/ladder.js';
+export { summary } from './models/summary.js';
 
-// data
-export * from './data/index.js';
+// data (the rest is on 'tfai/data')
+export type { Dataset } from './data/dataset.js';
+export { TensorDataset } from './data/tensor-dataset.js';
+export { DataLoader, type DataLoaderOptions } from './data/data-loader.js';
+export { DataBunch } from './data/data-bunch.js';
+export { normalize } from './data/normalize.js';
+export { loadMnist, type LoadMnistOptions } from './data/mnist.js';
+export { imageFolder, type ImageDataBunch, type ImageFolderOptions } from './data/image-folder.js';
+export { loadCifar10, CIFAR10_CLASSES, type LoadCifar10Options } from './data/cifar10.js';
+export { downloadCifar10 } from './data/download.js';
+export { randomFlip, padCrop, compose, type ImageTransform } from './data/augment.js';
+export { showBatch, type ShowBatchOptions } from './data/show-batch.js';
 
 // callbacks
-export { AvgStats, AvgStatsCallback, type AvgStatsOptions, type EpochStats } from './callbacks/avg-stats.js';
+export { AvgStatsCallback, type AvgStatsCallbackOptions, type EpochStats } from './callbacks/avg-stats.js';
 export { Recorder } from './callbacks/recorder.js';
-export { LRFind, lrFind, suggestLr, minLossLr, smoothLosses, type LRFindOptions, type LRFindStop, type LrFindResult, type LrFindRunOptions } from './callbacks/lr-finder.js';
-export { plotLr, plotLoss, plotLrFind, plotMetrics, type RecordedRun, type LrCurve, type PlotOptions, type PlotLossOptions } from './callbacks/recorder-plots.js';
-export { ProgressCallback, formatTime, type ProgressOptions, type ProgressStream } from './callbacks/progress.js';
-export { EarlyStoppingCallback, type EarlyStoppingOptions } from './callbacks/early-stopping.js';
-export { TerminateOnNaNCallback, type TerminateOnNaNOptions, type NonFiniteLoss } from './callbacks/terminate-on-nan.js';
+export { LRFinder, lrFind, type LRFinderOptions, type LRFindOptions, type LRFindResult } from './callbacks/lr-finder.js';
+export { ProgressCallback, type ProgressCallbackOptions } from './callbacks/progress.js';
+export { EarlyStoppingCallback, type EarlyStoppingCallbackOptions } from './callbacks/early-stopping.js';
+export { TerminateOnNaNCallback, type TerminateOnNaNCallbackOptions } from './callbacks/terminate-on-nan.js';
 export { ParamScheduler } from './callbacks/param-scheduler.js';
-export { BatchTransformXCallback, viewTfm, type BatchTfm } from './callbacks/batch-transform.js';
+export { BatchTransformXCallback, viewTfm } from './callbacks/batch-transform.js';
 export { CudaCallback, type CudaCallbackOptions } from './callbacks/cuda.js';
+export { CheckpointCallback, type CheckpointCallbackOptions } from './callbacks/checkpoint.js';
+export { Monitor, type MonitorMode } from './callbacks/monitor.js';
+
+// hooks
 export { Hook, Hooks, type HookFn } from './hooks/hooks.js';
-export { ActivationStats, appendStats, appendStatsWith, histc, type AppendStatsOptions } from './hooks/activation-stats.js';
-export { saveStatsPlots, meanStdChart, histogramGrid, minFractionChart, type StatsSource, type StatsPlotOptions, type StatsPlotPaths } from './hooks/stats-plots.js';
+export { ActivationStats, appendStats, appendStatsWith, type AppendStatsOptions } from './hooks/activation-stats.js';
+export { saveStatsPlots } from './hooks/stats-plots.js';
 
-// plots (SVG and PNG)
-export * from './plot/index.js';
+// files
+export type { JsonValue } from './io/checkpoint-types.js';
 
-// reliability: safetensors weights, atomic writes, checkpoints and resume, interrupts
-export { encodeSafetensors, decodeSafetensors, readSafetensors, writeSafetensors, SafetensorsError, type SafetensorsDtype, type WritableDtype, type HostTensor, type TensorToWrite, type SafetensorsContents } from './io/safetensors.js';
-export { writeFileAtomic, writeDirAtomic, fsyncDir, type FileContents } from './io/atomic-write.js';
-export { saveWeights, loadWeights } from './io/weights-file.js';
-export { layoutKinds, torchShape, type LayoutKind } from './io/torch-layout.js';
-export { readCheckpointFiles, resolveCheckpoint, listCheckpoints, CHECKPOINT_FILES, type CheckpointFiles } from './io/checkpoint-folder.js';
-export type { CheckpointState, RunPosition, JsonValue, LoaderState, ResumableLoader, ResumeAware, OptimizerMeta } from './io/checkpoint-types.js';
-export type { CheckpointRecord } from './core/runner.js';
-export { watchInterrupts, INTERRUPT_EXIT_CODE, type InterruptWatch, type InterruptWatchOptions } from './core/interrupt.js';
-export { CheckpointCallback, type CheckpointCallbackOptions, type StatefulCallback } from './callbacks/checkpoint.js';
-export { seededRand, type SamplerRngState, type StatefulRand } from './data/samplers.js';
-export type { DataLoaderState } from './data/data-loader.js';
+// ---- training features (issue #14): interpretation, logs, training control, freezing, metrics, one-cycle
+export { CancelStepError } from './core/cancel.js';
+export { errorRate, topKAccuracy, mse, mae, rmse, isAccumMetric, type MetricFn, type AccumMetric } from './core/metrics.js';
+export { precision, recall, f1Score, type ClassScoreOptions, type ScoreAverage } from './core/class-scores.js';
+export { GradientClipping, clipGradNorm, clipGradValue, type GradientClippingOptions } from './callbacks/gradient-clipping.js';
+export { GradientAccumulation, type GradientAccumulationOptions } from './callbacks/gradient-accumulation.js';
+export { fitOneCycle, type FitOneCycleOptions } from './callbacks/fit-one-cycle.js';
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './callbacks/reduce-lr-on-plateau.js';
+export { CSVLogger, type CSVLoggerOptions } from './callbacks/csv-logger.js';
+export { TensorBoardCallback, type TensorBoardCallbackOptions } from './callbacks/tensorboard.js';
+export { ClassificationInterpretation, type InterpretationOptions, type TopLosses, type Confusion, type ImagePictureOptions } from './interpret/classification-interpretation.js';
+export { showResults, type ShowResultsOptions } from './interpret/show-results.js';
+export type { Denormalize } from './interpret/picture.js';
+
+// issue 13: stop-gradient helpers (`with torch.no_grad():`, `x.detach()`) and the notebooks' get_dls
+export { noGrad, detach } from './core/no-grad.js';
+export { getDls, type GetDlsOptions } from './data/get-dls.js';
+export type { PlotLrFindOptions } from './callbacks/recorder-plots.js';

@@ -24,11 +24,11 @@ async function example(file: string, args: string[]): Promise<{ code: number; ou
 }
 
 describe('examples', () => {
-  it('import only the public API (src/index.ts) and their local helpers', () => {
+  it('import only the public API (src/index.ts and the tfai/data, io, backend, plot sub-path entries) and their local helpers', () => {
     for (const f of readdirSync(join(root, 'examples')).filter((n) => n.endsWith('.ts'))) {
       const src = readFileSync(join(root, 'examples', f), 'utf8');
       for (const [, spec] of src.matchAll(/from '([^']+)'/g)) {
-        expect(spec, `${f} imports ${spec}`).toMatch(/^(\.\.\/src\/index\.js|\.\/[a-z-]+\.js|node:.+)$/);
+        expect(spec, `${f} imports ${spec}`).toMatch(/^(\.\.\/src\/(index|data\/index|io\/index|backend\/index|plot\/index)\.js|\.\/[a-z-]+\.js|node:.+)$/);
       }
     }
   });
@@ -39,6 +39,19 @@ describe('examples', () => {
     expect(out).toMatch(/tfai: backend wasm/);
     expect(out).toMatch(/train: \[\d\.\d+, \d\.\d+\]\nvalid: \[\d\.\d+, \d\.\d+\]/);
     expect(out).toMatch(/final valid accuracy 0\.\d+/);
+  });
+
+  it('interpret trains with fitOneCycle, logs CSV and TensorBoard, and writes the interpretation pictures', async () => {
+    const out = join(tmp, 'interpret');
+    const { code, out: log } = await example('interpret.ts', ['--epochs', '1', '--bs', '512', '--out', out]);
+    expect(code, log).toBe(0);
+    expect(log).toMatch(/final valid: loss \d\.\d+, accuracy 0\.\d+, error rate 0\.\d+, macro F1 0\.\d+/);
+    expect(log).toMatch(/top losses: #\d+ \d\/\d loss \d+\.\d\d/);
+    const csv = readFileSync(join(out, 'history.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('epoch,train_loss,train_accuracy,train_error_rate,train_f1_score,valid_loss,valid_accuracy,valid_error_rate,valid_f1_score,time,wall_time');
+    expect(csv).toHaveLength(2);
+    expect(readdirSync(join(out, 'runs', 'mnist-one-cycle'))[0]).toMatch(/^events\.out\.tfevents\./);
+    for (const f of ['confusion-matrix.png', 'top-losses.png', 'results.png']) expect(readFileSync(join(out, f)).subarray(1, 4).toString()).toBe('PNG');
   });
 
   it('cifar10-tricks says where to put missing data and exits with code 2', async () => {

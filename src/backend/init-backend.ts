@@ -48,6 +48,7 @@ async function tryNative(): Promise<string | null> {
 let wasmReport: WasmThreadsReport | null = null;
 
 async function activate(name: BackendName, threads: number): Promise<boolean> {
+  const before = errorListeners();
   try {
     if (name === 'wasm') {
       registerWasmTrainingKernels();
@@ -61,6 +62,36 @@ async function activate(name: BackendName, threads: number): Promise<boolean> {
     return await tf.setBackend(name);
   } catch {
     return false;
+  } finally {
+    if (name === 'wasm') dropEmscriptenErrorListeners(before);
+  }
+}
+
+const ERROR_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+type Listener = (...args: unknown[]) => void;
+type Listeners = Record<(typeof ERROR_EVENTS)[number], Listener[]>;
+/** `process` as a plain emitter (its typings list these events separately). */
+const proc = process as unknown as { listeners(e: string): Listener[]; off(e: string, l: Listener): void };
+
+function errorListeners(): Listeners {
+  return { uncaughtException: proc.listeners('uncaughtException'), unhandledRejection: proc.listeners('unhandledRejection') };
+}
+
+/**
+ * tfjs-backend-wasm's emscripten glue, when its module starts in Node, adds two process listeners
+ * that rethrow every uncaught exception and unhandled rejection (`throw ex` / `throw reason`) from
+ * inside its minified one-line file. Node then prints that line — about 30 KB of minified code —
+ * above the error, and exits with code 7 (an error thrown by an exception handler). Removing them,
+ * as the module's own `_dispose` would, lets errors print as without wasm: the message, the throw
+ * site and the stack, exit code 1. Only listeners added while the backend started and whose source
+ * is one of those rethrows are removed; the program's own listeners stay.
+ */
+function dropEmscriptenErrorListeners(before: Listeners): void {
+  const rethrows = /^function\s*\((ex|reason)\)\s*\{\s*(if\s*\(!\(ex instanceof ExitStatus\)\)\s*\{\s*)?throw (ex|reason);?\s*\}?\s*\}$/;
+  for (const event of ERROR_EVENTS) {
+    for (const l of proc.listeners(event)) {
+      if (!before[event].includes(l) && rethrows.test(String(l).replace(/\s+/g, ' '))) proc.off(event, l);
+    }
   }
 }
 

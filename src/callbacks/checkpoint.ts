@@ -6,14 +6,14 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
 import { captureRun } from '../core/run-state.js';
-import { freeName, listCheckpoints, readPointer, removeLeftovers, setPointer, writeCheckpointFolder } from '../io/checkpoint-folder.js';
-import type { CheckpointState, JsonValue, ResumeAware, RunPosition } from '../io/checkpoint-types.js';
+import { freeName, listCheckpoints, readPointer, removeBrokenCheckpoints, removeCheckpointFolder, removeLeftovers, setPointer, writeCheckpointFolder } from '../io/checkpoint-folder.js';
+import { lockDir, type DirLock } from '../io/dir-lock.js';
+import { describeFsError } from '../io/fs-errors.js';
+import type { CheckpointState, RunPosition } from '../io/checkpoint-types.js';
 import { checkInt } from '../core/validate.js';
-import { AvgStatsCallback } from './avg-stats.js';
-import { Recorder } from './recorder.js';
+import { Monitor } from './monitor.js';
 
 /** Options of `CheckpointCallback`. */
 export type CheckpointCallbackOptions = {
@@ -24,28 +24,18 @@ export type CheckpointCallbackOptions = {
   /** Keep the newest `keep` checkpoints, plus the best (default 3). */
   keep?: number;
   /**
-   * Also keep a `best` checkpoint by this value of the `AvgStatsCallback`: `'valid_loss'`,
-   * `'train_loss'`, or `'valid_<metric>'` / `'train_<metric>'` (e.g. `'valid_accuracy'`).
+   * Also keep a `best` checkpoint by this epoch metric (`run.epochMetrics`): `'valid_loss'`,
+   * `'train_loss'`, `'valid_<metric>'` (e.g. `'valid_accuracy'`), …
    */
   monitor?: string;
-  /** Whether lower or higher `monitor` is better (default `'min'` for losses, else `'max'`). */
-  mode?: 'min' | 'max';
+  /** Whether lower or higher `monitor` is better (default `'auto'`: from the name, see `Monitor`). */
+  mode?: 'min' | 'max' | 'auto';
   /** Save a checkpoint when the fit is interrupted (Ctrl-C, `run.requestInterrupt()`; default true). */
   saveOnInterrupt?: boolean;
+  /** Where notices go: a stale lock taken over, a crashed save's folder removed (default `console.warn`). */
+  log?: (line: string) => void;
 };
 
-/**
- * A callback whose state checkpoints keep: implement both methods (the value must be JSON).
- * `Recorder` and `AvgStatsCallback` are handled by `CheckpointCallback` itself.
- */
-export interface StatefulCallback {
-  /** The callback's state as JSON (saved in `state.json`). */
-  getState(): JsonValue;
-  /** Restore what `getState` returned (called on resume, after `beginFit` and `beginEpoch`). */
-  setState(state: JsonValue): void;
-}
-
-const isStateful = (cb: unknown): cb is StatefulCallback => typeof (cb as Partial<StatefulCallback>).getState === 'function' && typeof (cb as Partial<StatefulCallback>).setState === 'function';
 const pad = (n: number, w = 4): string => String(n).padStart(w, '0');
 const samePos = (a: RunPosition, b: RunPosition): boolean => a.epoch === b.epoch && a.phase === b.phase && a.iter === b.iter;
 
@@ -55,10 +45,18 @@ const samePos = (a: RunPosition, b: RunPosition): boolean => a.epoch === b.epoch
  * batches into the third epoch) holding `model.safetensors` (PyTorch names and layouts),
  * `optimizer.safetensors` and `state.json`; `latest` and `best` are pointer files naming a folder.
  * Each folder is written to a temporary folder and renamed, and `latest` is replaced last, so a
- * crash mid-save leaves the previous checkpoint current and intact.
+ * crash mid-save leaves the previous checkpoint current and intact. Every callback that keeps a
+ * state (`getState` / `setState`: `Recorder`, `AvgStatsCallback`, your own) is saved with it.
+ *
+ * At `beginFit` the directory is created if needed and locked (`<dir>/.tfai-lock`, see `lockDir`):
+ * a second fit on the same directory, in this process or another, fails there with a message
+ * naming the owner, and a directory that cannot be written (read-only, no permission, a path
+ * through a file) fails there too, not after the first epoch. A lock left by a process that is gone
+ * (`kill -9`) is taken over with a notice. The lock is released when the fit ends, also on an error
+ * or Ctrl-C. Temporaries and half-deleted checkpoint folders a crash left are removed at `beginFit`.
  */
-export class CheckpointCallback extends Callback implements ResumeAware {
-  /** After `Recorder` and `AvgStatsCallback` (so their epoch is complete when saved). */
+export class CheckpointCallback extends Callback {
+  /** After the callbacks that record the epoch (so their epoch is complete when saved). */
   override order = 90;
   /** The checkpoint directory. */
   readonly dir: string;
@@ -66,16 +64,16 @@ export class CheckpointCallback extends Callback implements ResumeAware {
   readonly every: number;
   /** How many of the newest checkpoints rotation keeps (the best is kept besides). */
   readonly keep: number;
-  /** The monitored `AvgStatsCallback` value, if any. */
-  readonly monitor: string | undefined;
-  /** Whether a lower or a higher monitored value is better. */
-  readonly mode: 'min' | 'max';
+  /** The monitored epoch metric, if any. */
+  readonly monitor: Monitor | null;
   /** Whether an interrupted fit saves a checkpoint. */
   readonly saveOnInterrupt: boolean;
   /** Folders written during the last fit, oldest first. */
   saved: string[] = [];
   private seq = 0;
   private bestValue: number | null = null;
+  private lock: DirLock | null = null;
+  private readonly log: (line: string) => void;
 
   constructor(opts: CheckpointCallbackOptions) {
     super();
@@ -85,41 +83,77 @@ export class CheckpointCallback extends Callback implements ResumeAware {
     this.keep = opts.keep ?? 3;
     checkInt('CheckpointCallback', 'every', this.every, 1);
     checkInt('CheckpointCallback', 'keep', this.keep, 1);
-    this.monitor = opts.monitor;
-    this.mode = opts.mode ?? (opts.monitor?.endsWith('loss') ? 'min' : 'max');
-    if (this.mode !== 'min' && this.mode !== 'max') throw new RangeError(`CheckpointCallback: mode must be 'min' or 'max', got '${String(this.mode)}'`);
+    this.monitor = opts.monitor === undefined ? null : new Monitor('CheckpointCallback', opts.monitor, opts.mode ?? 'auto');
     this.saveOnInterrupt = opts.saveOnInterrupt ?? true;
+    this.log = opts.log ?? ((l) => console.warn(l));
   }
 
   override async beginFit(): Promise<void> {
-    if (this.monitor !== undefined) this.monitorIndex(); // fail now, naming what can be monitored
+    this.monitor?.check(this.run); // fail now, naming what can be monitored
     this.saved = [];
-    await fs.mkdir(this.dir, { recursive: true });
+    await this.releaseLock(); // an earlier fit's, should its afterFit not have run
+    try {
+      await fs.mkdir(this.dir, { recursive: true });
+    } catch (e) {
+      throw new Error(`CheckpointCallback: cannot create the checkpoint directory '${this.dir}': ${describeFsError(e)}`, { cause: e });
+    }
+    if (!(await fs.stat(this.dir)).isDirectory()) throw new Error(`CheckpointCallback: the checkpoint directory '${this.dir}' is a file, not a folder`);
+    this.lock = await lockDir(this.dir, { by: 'CheckpointCallback', log: this.log }); // also proves the directory writable
     await removeLeftovers(this.dir);
+    for (const r of await removeBrokenCheckpoints(this.dir)) {
+      this.log(`CheckpointCallback: removed '${path.join(this.dir, r.name)}', a checkpoint folder a crash left incomplete (${r.reason})`);
+    }
     const existing = await listCheckpoints(this.dir);
     this.seq = existing.at(-1)?.seq ?? 0;
     const bestName = await readPointer(this.dir, 'best');
     const best = existing.find((c) => c.name === bestName);
-    this.bestValue = best?.monitor && best.monitor.name === this.monitor ? best.monitor.value : null;
+    this.bestValue = best?.monitor && best.monitor.name === this.monitor?.name ? best.monitor.value : null;
+  }
+
+  /** The fit is over (done, failed or interrupted): release the directory. */
+  override async afterFit(): Promise<void> {
+    await this.releaseLock();
+  }
+
+  private async releaseLock(): Promise<void> {
+    const lock = this.lock;
+    this.lock = null;
+    await lock?.release();
   }
 
   override async afterEpoch(): Promise<void> {
     const pos = this.run.position;
     const complete = pos.phase === 'train' && pos.iter === 0 && pos.epoch === this.run.epoch + 1;
     if (!complete || (pos.epoch % this.every !== 0 && pos.epoch !== this.run.epochs)) return;
-    await this.save(`epoch-${pad(pos.epoch)}`, this.monitorValue());
+    const v = this.monitor?.value(this.run);
+    await this.save(`epoch-${pad(pos.epoch)}`, v !== undefined && Number.isFinite(v) ? v : null);
   }
 
   override async afterCancelTrain(): Promise<void> {
-    if (!this.run.interrupted || !this.saveOnInterrupt) return;
-    const pos = this.run.position;
-    if (this.run.lastCheckpoint && samePos(this.run.lastCheckpoint.position, pos)) return;
+    const control = this.run.control;
+    if (!control.interrupted || !this.saveOnInterrupt) return;
+    const pos = control.position;
+    if (control.lastCheckpoint && samePos(control.lastCheckpoint.position, pos)) return;
     const name = pos.phase === 'train' && pos.iter === 0 ? `epoch-${pad(pos.epoch)}` : `epoch-${pad(pos.epoch)}-${pos.phase}-${pad(pos.iter)}`;
     await this.save(name, null);
   }
 
-  /** Write a checkpoint of the run as it stands now; returns its folder. */
+  /**
+   * Write a checkpoint of the run as it stands now; returns its folder.
+   * @throws Error naming the checkpoint, the directory and what failed (a full disk, …); the
+   *   previous checkpoint and `latest` are then as they were.
+   */
   async save(baseName: string, monitorValue: number | null): Promise<string> {
+    try {
+      return await this.write(baseName, monitorValue);
+    } catch (e) {
+      const latest = await readPointer(this.dir, 'latest').catch(() => null);
+      const kept = latest ? `the last complete checkpoint, '${path.join(this.dir, latest)}', is intact` : 'no earlier checkpoint of this directory was touched';
+      throw new Error(`CheckpointCallback: could not save checkpoint '${baseName}' in '${this.dir}': ${(e as Error).message}; ${kept}`, { cause: e });
+    }
+  }
+
+  private async write(baseName: string, monitorValue: number | null): Promise<string> {
     const captured = await captureRun(this.run);
     const name = await freeName(this.dir, baseName);
     this.seq += 1;
@@ -130,112 +164,24 @@ export class CheckpointCallback extends Callback implements ResumeAware {
       seq: this.seq,
       savedAt: new Date().toISOString(),
       ...captured.state,
-      monitor: monitorValue === null || this.monitor === undefined ? null : { name: this.monitor, value: monitorValue },
-      callbacks: await this.callbackStates(captured.state.position),
+      monitor: monitorValue === null || !this.monitor ? null : { name: this.monitor.name, value: monitorValue },
     };
     const folder = await writeCheckpointFolder(this.dir, captured, state);
-    if (state.monitor && this.isBetter(state.monitor.value)) {
+    if (state.monitor && this.monitor?.isBetter(state.monitor.value, this.bestValue)) {
       this.bestValue = state.monitor.value;
       await setPointer(this.dir, 'best', name);
     }
     await setPointer(this.dir, 'latest', name); // last: until here `latest` names the previous one
     await this.rotate();
     this.saved.push(folder);
-    this.run.lastCheckpoint = { dir: this.dir, path: folder, position: captured.state.position };
+    this.run.control.lastCheckpoint = { dir: this.dir, path: folder, position: captured.state.position };
     return folder;
-  }
-
-  /** Restore the callbacks' states saved in `state` (the runner calls this on resume). */
-  restoreCheckpoint(state: CheckpointState): void {
-    const mid = state.position.phase !== 'train' || state.position.iter > 0;
-    for (const [key, cb] of this.keyed()) {
-      const s = state.callbacks[key];
-      if (s === undefined) continue;
-      if (cb instanceof Recorder) restoreRecorder(cb, s);
-      else if (cb instanceof AvgStatsCallback) restoreAvgStats(cb, s, mid);
-      else if (isStateful(cb)) cb.setState(s);
-    }
-  }
-
-  private keyed(): [string, Callback][] {
-    const seen = new Map<string, number>();
-    return this.run.cbs.map((cb) => {
-      const n = seen.get(cb.name) ?? 0;
-      seen.set(cb.name, n + 1);
-      return [n ? `${cb.name}#${n}` : cb.name, cb];
-    });
-  }
-
-  private async callbackStates(pos: RunPosition): Promise<Record<string, JsonValue>> {
-    const out: Record<string, JsonValue> = {};
-    for (const [key, cb] of this.keyed()) {
-      if (cb instanceof Recorder) out[key] = { lrs: cb.lrs, losses: cb.losses };
-      else if (cb instanceof AvgStatsCallback) out[key] = await avgStatsState(cb, pos);
-      else if (isStateful(cb)) out[key] = cb.getState();
-    }
-    return out;
-  }
-
-  private monitorIndex(): { stats: AvgStatsCallback; phase: 'train' | 'valid'; index: number } {
-    const stats = this.run.cbs.find((c): c is AvgStatsCallback => c instanceof AvgStatsCallback);
-    if (!stats) throw new Error(`CheckpointCallback: monitor '${this.monitor}' needs an AvgStatsCallback in the runner`);
-    const names = stats.names.flatMap((n) => [`train_${n}`, `valid_${n}`]);
-    const m = /^(train|valid)_(.+)$/.exec(this.monitor ?? '');
-    const index = m ? stats.names.indexOf(m[2]) : -1;
-    if (!m || index < 0) throw new RangeError(`CheckpointCallback: cannot monitor '${this.monitor}' (available: ${names.join(', ')})`);
-    return { stats, phase: m[1] as 'train' | 'valid', index };
-  }
-
-  private monitorValue(): number | null {
-    if (this.monitor === undefined) return null;
-    const { stats, phase, index } = this.monitorIndex();
-    const last = stats.history.at(-1);
-    const v = last?.epoch === this.run.epoch ? last[phase][index] : undefined;
-    return v === undefined || !Number.isFinite(v) ? null : v;
-  }
-
-  private isBetter(v: number): boolean {
-    return this.bestValue === null || (this.mode === 'min' ? v < this.bestValue : v > this.bestValue);
   }
 
   /** Delete all but the newest `keep` checkpoints, never the `latest` or `best` one. */
   private async rotate(): Promise<void> {
     const all = await listCheckpoints(this.dir);
     const protect = new Set([await readPointer(this.dir, 'latest'), await readPointer(this.dir, 'best'), ...all.slice(-this.keep).map((c) => c.name)]);
-    for (const c of all) if (!protect.has(c.name)) await fs.rm(path.join(this.dir, c.name), { recursive: true, force: true });
+    for (const c of all) if (!protect.has(c.name)) await removeCheckpointFolder(this.dir, c.name);
   }
-}
-
-type AvgStatsPartial = { avg: number[]; count: number };
-/** `AvgStats` keeps its device-side sums private; the adapter reaches them through this view. */
-type AvgStatsInternals = { tot: tf.Tensor1D | null; count: number; avgStats: number[]; read(): Promise<number[]> };
-
-async function avgStatsState(cb: AvgStatsCallback, pos: RunPosition): Promise<JsonValue> {
-  const history = cb.history.filter((h) => h.epoch < pos.epoch) as unknown as JsonValue;
-  const mid = pos.phase !== 'train' || pos.iter > 0;
-  if (!mid) return { history, partial: null };
-  const part = async (s: AvgStatsInternals): Promise<AvgStatsPartial> => ({ avg: s.count ? await s.read() : [], count: s.count });
-  const train = await part(cb.trainStats as unknown as AvgStatsInternals);
-  const valid = await part(cb.validStats as unknown as AvgStatsInternals);
-  return { history, partial: { train, valid } };
-}
-
-function restoreAvgStats(cb: AvgStatsCallback, s: JsonValue, mid: boolean): void {
-  const st = s as { history: AvgStatsCallback['history']; partial: { train: AvgStatsPartial; valid: AvgStatsPartial } | null };
-  cb.history.splice(0, cb.history.length, ...st.history);
-  if (!mid || !st.partial) return;
-  for (const [stats, p] of [[cb.trainStats, st.partial.train], [cb.validStats, st.partial.valid]] as const) {
-    const inner = stats as unknown as AvgStatsInternals;
-    stats.reset();
-    if (p.count > 0 && p.avg.length) {
-      inner.tot = tf.tensor1d(p.avg.map((a) => a * p.count));
-      inner.count = p.count;
-    }
-  }
-}
-
-function restoreRecorder(cb: Recorder, s: JsonValue): void {
-  const st = s as { lrs: number[][]; losses: number[] };
-  cb.lrs = st.lrs.map((g) => [...g]);
-  cb.losses = [...st.losses];
 }

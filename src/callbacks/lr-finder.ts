@@ -15,8 +15,8 @@ import type { SavedFigure } from '../plot/index.js';
 import { plotLrFind } from './recorder-plots.js';
 import { checkInt } from '../core/validate.js';
 
-/** Options of `LRFind` and `lrFind`. */
-export type LRFindOptions = {
+/** Options of `LRFinder` and `lrFind`. */
+export type LRFinderOptions = {
   /** First learning rate of the sweep (default 1e-7, must be > 0). */
   minLr?: number;
   /** Last learning rate of the sweep (default 10, must be > `minLr`). */
@@ -30,10 +30,10 @@ export type LRFindOptions = {
 };
 
 /** Why a sweep stopped. */
-export type LRFindStop = 'maxIter' | 'diverged' | 'nonFinite' | 'endOfFit';
+export type LRFinderStop = 'maxIter' | 'diverged' | 'nonFinite' | 'endOfFit';
 
 /**
- * `new LRFind({ minLr, maxLr, maxIter })`: before training batch `i` it sets the learning rate of
+ * `new LRFinder({ minLr, maxLr, maxIter })`: before training batch `i` it sets the learning rate of
  * every parameter group to `minLr·(maxLr/minLr)^(i/maxIter)`; after the step it records the lr,
  * the raw loss and a debiased exponential moving average of it (`beta` 0.98). It stops the fit
  * (`CancelTrainError`) after batch `maxIter`, when the loss is NaN or infinite, or when the
@@ -45,8 +45,9 @@ export type LRFindStop = 'maxIter' | 'diverged' | 'nonFinite' | 'endOfFit';
  * Device reads: the sweep needs every batch's loss, so `afterStep` reads it with one
  * `await loss.data()` per batch — by design, this callback is not for ordinary training.
  */
-export class LRFind extends Callback {
+export class LRFinder extends Callback {
   override order = 1;
+  override readonly watchesLoss = true;
   /** First learning rate of the sweep. */
   readonly minLr: number;
   /** Learning rate of batch `maxIter`. */
@@ -66,22 +67,22 @@ export class LRFind extends Callback {
   /** Best smoothed loss so far. */
   bestLoss = Infinity;
   /** Why the sweep stopped (null while running). */
-  stopReason: LRFindStop | null = null;
+  stopReason: LRFinderStop | null = null;
   private i = 0;
   private avg = 0;
 
-  constructor(opts: LRFindOptions = {}) {
+  constructor(opts: LRFinderOptions = {}) {
     super();
     this.minLr = opts.minLr ?? 1e-7;
     this.maxLr = opts.maxLr ?? 10;
     this.maxIter = opts.maxIter ?? 100;
     this.divThreshold = opts.divThreshold ?? 4;
     this.beta = opts.beta ?? 0.98;
-    if (!(this.minLr > 0 && Number.isFinite(this.minLr))) throw new RangeError(`LRFind: minLr must be a finite number > 0, got ${this.minLr}`);
-    if (!(this.maxLr > this.minLr && Number.isFinite(this.maxLr))) throw new RangeError(`LRFind: maxLr must be finite and > minLr (${this.minLr}), got ${this.maxLr}`);
-    checkInt('LRFind', 'maxIter', this.maxIter);
-    if (!(this.divThreshold > 1)) throw new RangeError(`LRFind: divThreshold must be > 1, got ${this.divThreshold}`);
-    if (!(this.beta >= 0 && this.beta < 1)) throw new RangeError(`LRFind: beta must be in [0, 1), got ${this.beta}`);
+    if (!(this.minLr > 0 && Number.isFinite(this.minLr))) throw new RangeError(`LRFinder: minLr must be a finite number > 0, got ${this.minLr}`);
+    if (!(this.maxLr > this.minLr && Number.isFinite(this.maxLr))) throw new RangeError(`LRFinder: maxLr must be finite and > minLr (${this.minLr}), got ${this.maxLr}`);
+    checkInt('LRFinder', 'maxIter', this.maxIter);
+    if (!(this.divThreshold > 1)) throw new RangeError(`LRFinder: divThreshold must be > 1, got ${this.divThreshold}`);
+    if (!(this.beta >= 0 && this.beta < 1)) throw new RangeError(`LRFinder: beta must be in [0, 1), got ${this.beta}`);
   }
 
   /** The learning rate of sweep batch `i`. */
@@ -118,21 +119,21 @@ export class LRFind extends Callback {
   }
 
   override beginValidate(): void {
-    throw new CancelEpochError('LRFind: no validation during the sweep');
+    throw new CancelEpochError('LRFinder: no validation during the sweep');
   }
 
   override afterFit(): void {
     this.stopReason ??= 'endOfFit';
   }
 
-  private stop(reason: LRFindStop): never {
+  private stop(reason: LRFinderStop): never {
     this.stopReason = reason;
-    throw new CancelTrainError(`LRFind: stopped (${reason}) after ${this.i} batches`);
+    throw new CancelTrainError(`LRFinder: stopped (${reason}) after ${this.i} batches`);
   }
 }
 
 /** What `lrFind` returns. */
-export type LrFindResult = {
+export type LRFindResult = {
   /** Learning rate of each batch of the sweep. */
   lrs: number[];
   /** Raw loss of each batch. */
@@ -144,13 +145,13 @@ export type LrFindResult = {
   /** The lr at the minimum smoothed loss, divided by 10 (fastai v2's `minimum` rule), for comparison. */
   minLossLr: number;
   /** Why the sweep stopped. */
-  stopReason: LRFindStop;
+  stopReason: LRFinderStop;
   /** The saved picture, when `plotDir` was given. */
   plot?: SavedFigure;
 };
 
 /** Options of `lrFind`. */
-export type LrFindRunOptions = LRFindOptions & {
+export type LRFindOptions = LRFinderOptions & {
   /** Save the loss-vs-lr picture there as `lr-find.svg` / `.png`. */
   plotDir?: string;
   /** Extra callbacks the sweep needs to run at all (e.g. `CudaCallback`, `BatchTransformXCallback`). */
@@ -166,7 +167,7 @@ function isStateful(m: Trainable): m is Stateful {
 }
 
 /**
- * Run an lr sweep (`LRFind`) on `learn` and put everything back: `lrFind(learn, { plotDir: 'out' })`.
+ * Run an lr sweep (`LRFinder`) on `learn` and put everything back: `lrFind(learn, { plotDir: 'out' })`.
  *
  * Restoring is exact (bit for bit): the model's parameters AND buffers (BatchNorm running stats)
  * are cloned from `model.stateDict()` and assigned back; the global RNG state is saved and
@@ -182,10 +183,10 @@ function isStateful(m: Trainable): m is Stateful {
  * first 10 and last 5 points as fastai's plot does. `minLossLr` (v2's `minimum`: the lr at the
  * lowest smoothed loss / 10) is returned too.
  */
-export async function lrFind(learn: Learner, opts: LrFindRunOptions = {}): Promise<LrFindResult> {
+export async function lrFind(learn: Learner, opts: LRFindOptions = {}): Promise<LRFindResult> {
   const model = learn.model;
   if (!isStateful(model)) throw new Error('lrFind: the model must have stateDict()/loadStateDict() (a tfai Module) so that its weights can be restored');
-  const finder = new LRFind(opts);
+  const finder = new LRFinder(opts);
   const weights = tf.tidy(() => Object.fromEntries(Object.entries(model.stateDict()).map(([k, v]) => [k, v.clone()])));
   const rng = getRngState();
   const wasTraining = model.training;
@@ -204,7 +205,7 @@ export async function lrFind(learn: Learner, opts: LrFindRunOptions = {}): Promi
     if (wasTraining !== undefined) model.train(wasTraining);
   }
   const { lrs, losses, smoothLosses } = finder;
-  const result: LrFindResult = {
+  const result: LRFindResult = {
     lrs,
     losses,
     smoothLosses,
@@ -264,7 +265,7 @@ export function minLossLr(lrs: number[], smoothLosses: number[]): number {
   return best < 0 ? NaN : lrs[best] / 10;
 }
 
-/** The debiased exponential moving average of `losses` (what `LRFind` records as `smoothLosses`). */
+/** The debiased exponential moving average of `losses` (what `LRFinder` records as `smoothLosses`). */
 export function smoothLosses(losses: number[], beta = 0.98): number[] {
   let avg = 0;
   return losses.map((l, i) => {

@@ -2,24 +2,33 @@
 import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
 import type { SavedFigure } from '../plot/index.js';
-import { AvgStatsCallback } from './avg-stats.js';
+import type { EpochMetrics } from '../core/epoch-metrics.js';
+import type { JsonValue } from '../io/checkpoint-types.js';
 import { minLossLr, suggestLr, smoothLosses } from './lr-finder.js';
-import { plotLoss, plotLr, plotLrFind, plotMetrics, type PlotLossOptions, type PlotOptions } from './recorder-plots.js';
+import { plotLoss, plotLr, plotLrFind, plotMetrics, type PlotLossOptions, type PlotLrFindOptions, type PlotOptions } from './recorder-plots.js';
+
+type SavedState = { lrs: number[][]; losses: number[]; metrics: EpochMetrics[] };
 
 /**
- * Records, for every training batch, each parameter group's learning rate and the loss. Losses stay
- * on the device during an epoch and are read in one go at its end.
+ * Records, for every training batch, each parameter group's learning rate and the loss, and every
+ * epoch's named metrics (`run.epochMetrics`). Losses stay on the device during an epoch and are
+ * read in one go at its end.
  */
 export class Recorder extends Callback {
+  /** After the callbacks that publish epoch metrics (`AvgStatsCallback` is 0). */
+  override order = 20;
   /** `lrs[group][batch]`. */
   lrs: number[][] = [];
   /** Training loss per batch. */
   losses: number[] = [];
+  /** Every epoch's `run.epochMetrics`, in order. */
+  metrics: EpochMetrics[] = [];
   private pending: tf.Tensor[] = [];
 
   override beginFit(): void {
     this.lrs = this.run.learn.opt.paramGroups.map(() => []);
     this.losses = [];
+    this.metrics = [];
     this.dropPending();
   }
 
@@ -32,11 +41,27 @@ export class Recorder extends Callback {
   }
 
   override async afterEpoch(): Promise<void> {
+    this.metrics.push({ ...this.run.epochMetrics });
     await this.flush();
   }
 
   override async afterFit(): Promise<void> {
     await this.flush();
+  }
+
+  /** Learning rates, losses and epoch metrics so far (pending losses are read first). */
+  override async getState(): Promise<JsonValue> {
+    await this.flush();
+    const pos = this.run.control.position;
+    const state: SavedState = { lrs: this.lrs, losses: this.losses, metrics: this.metrics.filter((m) => m.epoch < pos.epoch) };
+    return state as JsonValue;
+  }
+
+  override setState(saved: JsonValue): void {
+    const s = saved as SavedState;
+    this.lrs = s.lrs.map((g) => [...g]);
+    this.losses = [...s.losses];
+    this.metrics = (s.metrics ?? []).map((m) => ({ ...m }));
   }
 
   /** Read the pending losses from the device. */
@@ -71,19 +96,17 @@ export class Recorder extends Callback {
 
   /**
    * Save loss against learning rate (log x) to `<dir>/lr-find.svg|png`, for a run that swept the lr
-   * (an `LRFind` callback next to this recorder), with the smoothed loss and the suggested lr.
+   * (an `LRFinder` callback next to this recorder), with the smoothed loss and the suggested lr.
    */
-  plotLrFind(dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
+  plotLrFind(dir: string, opts: PlotLrFindOptions = {}): Promise<SavedFigure> {
     const lrs = this.lr;
     const smooth = smoothLosses(this.losses);
     const suggestion = suggestLr(lrs, smooth);
     return plotLrFind({ lrs, losses: this.losses, smoothLosses: smooth, suggestion: Number.isFinite(suggestion) ? suggestion : minLossLr(lrs, smooth) }, dir, opts);
   }
 
-  /** Save the per-epoch losses and metrics of the runner's `AvgStatsCallback` to `<dir>/metrics.svg|png`. */
+  /** Save the recorded per-epoch losses and metrics to `<dir>/metrics.svg|png` (see `plotMetrics`). */
   plotMetrics(dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
-    const stats = this.run.cbs.find((c): c is AvgStatsCallback => c instanceof AvgStatsCallback);
-    if (!stats) throw new Error('Recorder.plotMetrics: the runner has no AvgStatsCallback');
-    return plotMetrics(stats, dir, opts);
+    return plotMetrics(this.metrics, dir, opts);
   }
 }

@@ -3,7 +3,7 @@ import { Callback } from '../core/callback.js';
 import { CancelTrainError } from '../core/cancel.js';
 
 /** Options of `TerminateOnNaNCallback`. */
-export type TerminateOnNaNOptions = {
+export type TerminateOnNaNCallbackOptions = {
   /** Where the message goes (default `console.error`). */
   log?: (line: string) => void;
 };
@@ -22,11 +22,12 @@ export type NonFiniteLoss = { epoch: number; iter: number; nIter: number; loss: 
  * Device reads: one `await loss.data()` per training batch — the check needs the value each batch.
  */
 export class TerminateOnNaNCallback extends Callback {
+  override readonly watchesLoss = true;
   /** Where the loss became non-finite in the last fit, or null. */
   terminatedAt: NonFiniteLoss | null = null;
   private readonly log: (line: string) => void;
 
-  constructor(opts: TerminateOnNaNOptions = {}) {
+  constructor(opts: TerminateOnNaNCallbackOptions = {}) {
     super();
     this.log = opts.log ?? ((l) => console.error(l));
   }

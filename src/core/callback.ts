@@ -1,5 +1,6 @@
 /** The base class of every callback. */
 import type { Runner } from './runner.js';
+import type { JsonValue } from '../io/checkpoint-types.js';
 
 /** A handler's result: nothing, or a promise the runner awaits. */
 export type HandlerResult = void | Promise<void>;
@@ -35,6 +36,45 @@ export abstract class Callback {
   afterEpoch?(): HandlerResult;
   afterCancelTrain?(): HandlerResult;
   afterFit?(): HandlerResult;
+
+  /**
+   * The names this callback writes into `run.epochMetrics` after each epoch (e.g. `valid_loss`),
+   * declared up front so that a monitor naming an unknown metric fails at `beginFit`.
+   */
+  epochMetricNames?(): string[];
+
+  /**
+   * The numbers accumulated so far in the current phase of the epoch, by epoch-metric name
+   * (`train_loss`, `train_accuracy`, … while training; `valid_…` while validating), read from the
+   * device asynchronously. For live displays: `ProgressCallback` calls it at most once per redraw
+   * (every `throttleMs`), never per batch.
+   */
+  runningMetrics?(): Promise<Record<string, number>>;
+
+  /**
+   * True for a callback that displays the epoch's metrics itself (a progress table): callbacks that
+   * print the course's `train: [...]` lines by default then stay quiet.
+   */
+  readonly displaysMetrics?: boolean;
+
+  /**
+   * True for a callback that reads every training loss and acts on a non-finite one itself
+   * (`TerminateOnNaNCallback` stops, `LRFinder` ends its sweep): the runner's own one-time warning
+   * about a NaN / ±Infinity training loss is then off.
+   */
+  readonly watchesLoss?: boolean;
+
+  /**
+   * The state checkpoints keep (JSON; may be async, e.g. to read device sums). A callback that
+   * implements `getState` and `setState` is saved by `CheckpointCallback` and restored on resume.
+   */
+  getState?(): JsonValue | Promise<JsonValue>;
+
+  /**
+   * Restore what `getState` returned. Called when a fit resumes, after the resumed epoch's
+   * `beginFit` and `beginEpoch` ran (so their resets are done); `run.position` is the resumed position.
+   */
+  setState?(state: JsonValue): void;
 
   /** Name used in logs: the class name. */
   get name(): string {

@@ -1,28 +1,49 @@
 /**
  * Capturing a fit's state for a checkpoint, and checking and applying one when a fit resumes:
- * model weights, optimizer state (moments, step counts, hyperparameters), the global RNG, the
+ * model weights, optimizer state (moments, step counts, hyperparameters), the fit's RNG stream, the
  * loaders' shuffle generators and mid-epoch order, and the runner's position and counters.
  */
 import { tf } from '../backend/tf.js';
 import { getRngState, setRngState } from './rng.js';
 import { encodeSafetensors, decodeSafetensors, type TensorToWrite } from '../io/safetensors.js';
 import type { Learner } from './learner.js';
+import type { Callback } from './callback.js';
 import type { OptimizerState } from './optim/optimizer.js';
 import type { StateDict } from '../io/persistable.js';
 import { asModule, decodeWeights, encodeWeights } from '../io/weights-file.js';
 import { CHECKPOINT_FILES, readCheckpointFiles } from '../io/checkpoint-folder.js';
-import type { CheckpointState, LoaderState, OptimizerMeta, ResumableLoader, RunPosition } from '../io/checkpoint-types.js';
+import type { CheckpointState, JsonValue, LoaderState, OptimizerMeta, ResumableLoader, RunPosition } from '../io/checkpoint-types.js';
 import * as path from 'node:path';
 
-/** The part of a checkpoint the runner and learner provide (callbacks add theirs). */
+/** Everything a checkpoint holds of a run but the file bookkeeping (name, counter, monitor, checksums). */
 export type CapturedRun = {
   model: Uint8Array;
   optimizer: Uint8Array;
-  state: Pick<CheckpointState, 'epochs' | 'position' | 'nEpochs' | 'nIter' | 'rng' | 'loaders' | 'optimizer' | 'backend'>;
+  state: Pick<CheckpointState, 'epochs' | 'position' | 'nEpochs' | 'nIter' | 'rng' | 'loaders' | 'optimizer' | 'backend' | 'callbacks'>;
 };
 
 /** What a runner exposes for capture (a structural slice of `Runner`). */
-export type RunView = { learn: Learner; epochs: number; position: RunPosition; nEpochs: number; nIter: number };
+export type RunView = { learn: Learner; epochs: number; control: { position: RunPosition }; nEpochs: number; nIter: number; cbs: Callback[] };
+
+/**
+ * Each callback with a key that is stable across runs of the same script: its class name, and
+ * `Name#1`, `Name#2` for later callbacks of the same class.
+ */
+export function callbackKeys(cbs: Callback[]): [string, Callback][] {
+  const seen = new Map<string, number>();
+  return cbs.map((cb) => {
+    const n = seen.get(cb.name) ?? 0;
+    seen.set(cb.name, n + 1);
+    return [n ? `${cb.name}#${n}` : cb.name, cb];
+  });
+}
+
+/** The states of the callbacks that keep one (`getState` / `setState`), by `callbackKeys`. */
+async function callbackStates(cbs: Callback[]): Promise<Record<string, JsonValue>> {
+  const out: Record<string, JsonValue> = {};
+  for (const [key, cb] of callbackKeys(cbs)) if (cb.getState && cb.setState) out[key] = await cb.getState();
+  return out;
+}
 
 function isResumable(dl: unknown): dl is ResumableLoader {
   const d = dl as Partial<ResumableLoader>;
@@ -38,7 +59,8 @@ function paramNames(learn: Learner): string[][] {
 
 /** Read everything a checkpoint needs from the run (tensors are read from the device). */
 export async function captureRun(run: RunView): Promise<CapturedRun> {
-  const { learn, position: pos } = run;
+  const { learn } = run;
+  const pos = run.control.position;
   const model = await encodeWeights(asModule(learn.model, 'checkpoint'));
   const sd = learn.opt.stateDict();
   const optTensors: [string, TensorToWrite][] = [];
@@ -63,6 +85,7 @@ export async function captureRun(run: RunView): Promise<CapturedRun> {
       },
       optimizer,
       backend: tf.getBackend(),
+      callbacks: await callbackStates(run.cbs),
     },
   };
 }
@@ -71,6 +94,8 @@ export async function captureRun(run: RunView): Promise<CapturedRun> {
 export type PreparedResume = {
   folder: string;
   state: CheckpointState;
+  /** Why this checkpoint was taken when it was not found the ordinary way (`latest` missing). */
+  note?: string;
   /** Write the weights, optimizer state, RNG and loader states (then frees the staged tensors). */
   apply(): void;
   /** Free the staged tensors without applying them. */
@@ -105,6 +130,7 @@ export async function prepareResume(p: string, learn: Learner, epochs: number): 
     return {
       folder,
       state,
+      note: files.note,
       dispose,
       apply(): void {
         try {

@@ -6,15 +6,21 @@ import { Subject } from 'rxjs';
 import { tf } from '../backend/tf.js';
 import { Callback } from './callback.js';
 import { checkStepMemory } from './step-memory.js';
-import { CancelBatchError, CancelEpochError, CancelTrainError } from './cancel.js';
+import { CancelBatchError, CancelEpochError, CancelStepError, CancelTrainError } from './cancel.js';
 import type { EventName, RunnerEvent } from './events.js';
 import type { Learner } from './learner.js';
 import { TrainEvalCallback } from './train-eval.js';
 import { checkInt } from './validate.js';
-import { checkBatch, checkDatasetLabels } from './batch-checks.js';
-import { watchInterrupts } from './interrupt.js';
-import { prepareResume } from './run-state.js';
-import type { CheckpointState, ResumeAware, RunPosition } from '../io/checkpoint-types.js';
+import { checkBatchLabels, checkBatchShapes, checkDatasetLabels } from './batch-checks.js';
+import { FitControl } from './fit-control.js';
+import type { EpochMetrics } from './epoch-metrics.js';
+import type { RunPosition } from '../io/checkpoint-types.js';
+import { checkLossValue } from './losses.js';
+import { variableGradsOrFree } from './tape.js';
+import { NonFiniteLossWatch } from './loss-watch.js';
+import { TensorCountWatch } from './tensor-watch.js';
+import { claimFit } from './fit-lock.js';
+import { forkRngStream, joinRngStream, withRngStream } from './rng.js';
 
 type CancelClass = new (...args: never[]) => Error;
 type Loader = Learner['data']['trainDl'];
@@ -41,24 +47,22 @@ export type FitOptions = {
   /**
    * Continue from a checkpoint: a checkpoint directory (its `latest`), one checkpoint folder, or a
    * `latest` / `best` pointer file. Weights, optimizer state, RNG and loader states, the position
-   * (epoch, batch) and callback histories are restored; the fit then runs to `epochs`.
+   * (epoch, batch) and callback states are restored; the fit then runs to `epochs`.
    */
   resume?: string;
 };
 
-/** The last checkpoint a checkpoint callback wrote in this fit (what the interrupt notice reports). */
-export type CheckpointRecord = { dir: string; path: string; position: RunPosition };
-
-const isResumeAware = (cb: Callback): cb is Callback & ResumeAware => typeof (cb as Partial<ResumeAware>).restoreCheckpoint === 'function';
-
 /**
  * `new Runner({ cbs })` then `await run.fit(epochs, learn)`. Callbacks run sorted by `order`;
  * after they ran, each event is published on `run.events$` for observers (logging, dashboards).
- * A `TrainEvalCallback` is always present.
+ * A `TrainEvalCallback` is always present. The runner is only the loop (fastai v2's `Learner.fit`);
+ * position, Ctrl-C and resume are `run.control`'s.
  */
 export class Runner {
   /** Every event, published after the callbacks of that event ran. */
   readonly events$ = new Subject<RunnerEvent>();
+  /** Position, stop requests and resume (what checkpoints read). */
+  readonly control: FitControl;
   /** The callbacks, sorted by `order` (stable). */
   cbs: Callback[] = [];
 
@@ -72,7 +76,11 @@ export class Runner {
   pred!: tf.Tensor;
   /** The current batch's loss (a scalar on the device). */
   loss!: tf.Scalar;
-  /** Gradients of the current training batch, keyed by variable name (between backward and step). */
+  /**
+   * Gradients of the current training batch, keyed by variable name, from the backward pass to
+   * the end of the batch (`afterBackward` handlers may replace them: a handler that does disposes
+   * the tensors it replaces; what is here at the end of the batch is disposed by the runner).
+   */
   grads: tf.NamedTensorMap = {};
   /** Epochs requested in this fit. */
   epochs = 0;
@@ -88,19 +96,24 @@ export class Runner {
   nEpochs = 0;
   /** Training batches done in this fit (kept by `TrainEvalCallback`). */
   nIter = 0;
-  /** Whether the last fit stopped because of an interrupt (Ctrl-C or `requestInterrupt`). */
-  interrupted = false;
-  /** The last checkpoint written during this fit (set by checkpoint callbacks), or null. */
-  lastCheckpoint: CheckpointRecord | null = null;
+  /**
+   * The current epoch's numbers by name (`train_loss`, `valid_accuracy`, …, `time`), complete in
+   * `afterEpoch` for callbacks ordered after the ones that measure (see `EpochMetrics`).
+   */
+  epochMetrics: EpochMetrics = { epoch: 0 };
 
   private checkedFirstBatch = { train: false, valid: false };
   private memoryChecked = false;
   private readonly opts: Required<Omit<RunnerOptions, 'cbs'>>;
-  private pos: RunPosition = { epoch: 0, phase: 'train', iter: 0 };
-  private stopRequested = false;
+  private epochStart = 0;
+  private readonly lossWatch: NonFiniteLossWatch;
+  private readonly tensorWatch: TensorCountWatch;
 
   constructor(opts: RunnerOptions = {}) {
     this.opts = { checkInputs: opts.checkInputs ?? false, handleInterrupts: opts.handleInterrupts ?? true, log: opts.log ?? ((l) => console.log(l)) };
+    this.control = new FitControl({ handleInterrupts: this.opts.handleInterrupts, log: this.opts.log });
+    this.lossWatch = new NonFiniteLossWatch(this.opts.log);
+    this.tensorWatch = new TensorCountWatch(this.opts.log);
     this.addCbs([new TrainEvalCallback(), ...(opts.cbs ?? [])]);
   }
 
@@ -130,106 +143,83 @@ export class Runner {
     return this.epochs ? this.nEpochs / this.epochs : 0;
   }
 
-  /**
-   * Where the fit stands as "the next batch to run" (what a checkpoint taken now resumes at):
-   * `{ epoch: e + 1, phase: 'train', iter: 0 }` once epoch `e` is complete (during its
-   * `afterEpoch`), `{ epoch: e, phase: 'train', iter: k }` after `k` training batches.
-   */
+  /** Where the fit stands, as "the next batch to run" (see `FitControl`). */
   get position(): RunPosition {
-    return { ...this.pos };
+    return this.control.position;
   }
 
   /** Ask the fit to stop after the current batch, as the first Ctrl-C does. */
   requestInterrupt(): void {
-    this.stopRequested = true;
+    this.control.requestStop();
   }
 
   /**
    * Train `learn` for `epochs` epochs, validating after each. With `{ resume: dir }`, continue
    * from the checkpoint there (checked completely before anything is changed).
+   *
+   * The fit draws its random numbers (shuffles, dropout masks, augmentation, anything a callback
+   * draws) from its own copy of the generator, taken when `fit` is called and handed back to the
+   * global generator when it ends: two fits running at once each get what they would get alone.
+   * A learner, and a runner, can be in one fit at a time: a second concurrent `fit` is refused.
    */
   async fit(epochs: number, learn: Learner, opts: FitOptions = {}): Promise<void> {
     checkInt('Runner.fit', 'epochs', epochs, 1);
-    await checkDatasetLabels(learn.data);
-    const resume = opts.resume === undefined ? null : await prepareResume(opts.resume, learn, epochs);
+    const release = claimFit(this, learn);
+    const stream = forkRngStream();
+    try {
+      await withRngStream(stream, () => this.fitInStream(epochs, learn, opts));
+    } finally {
+      joinRngStream(stream);
+      release();
+    }
+  }
+
+  private async fitInStream(epochs: number, learn: Learner, opts: FitOptions): Promise<void> {
+    await checkDatasetLabels(learn.data, learn.lossFunc);
+    const start = await this.control.begin(learn, epochs, opts.resume);
     this.epochs = epochs;
     this.learn = learn;
     this.checkedFirstBatch = { train: false, valid: false };
     this.memoryChecked = false;
-    this.stopRequested = false;
-    this.interrupted = false;
-    this.lastCheckpoint = null;
-    if (resume) {
-      resume.apply();
-      const p = resume.state.position;
-      if (resume.state.epochs !== epochs) this.opts.log(`tfai: note: the checkpoint was taken in a ${resume.state.epochs}-epoch fit, this fit has ${epochs}: schedules follow the new length`);
-      this.opts.log(`tfai: resuming from ${resume.folder} at epoch ${p.epoch}, ${p.phase} batch ${p.iter}`);
-    }
-    const start: RunPosition = resume ? { ...resume.state.position } : { epoch: 0, phase: 'train', iter: 0 };
-    this.pos = { ...start };
-    const watch = this.opts.handleInterrupts ? watchInterrupts({ onInterrupt: () => this.requestInterrupt(), log: this.opts.log }) : null;
+    this.lossWatch.begin(!this.cbs.some((cb) => cb.watchesLoss));
+    this.tensorWatch.begin();
     try {
       await this.withEvents('Fit', CancelTrainError, async () => {
         for (let epoch = start.epoch; epoch < epochs; epoch++) {
           this.epoch = epoch;
-          const resumed = resume && epoch === start.epoch ? resume.state : null;
-          await this.withEvents('Epoch', CancelEpochError, () => this.oneEpoch(resumed));
-          if (epoch < epochs - 1) this.stopIfRequested();
+          this.epochMetrics = { epoch };
+          this.epochStart = performance.now();
+          await this.withEvents('Epoch', CancelEpochError, () => this.oneEpoch());
+          await this.lossWatch.check();
+          this.tensorWatch.epochEnd(epoch, this.cbs.map((c) => c.name));
+          if (epoch < epochs - 1) this.control.stopIfRequested();
         }
       });
+      await this.lossWatch.check();
     } finally {
-      watch?.dispose();
+      this.lossWatch.drop();
+      this.control.end();
     }
-    if (this.interrupted) this.reportInterrupt();
   }
 
   /** One epoch: training then validation (a resumed epoch starts where its checkpoint stopped). */
-  private async oneEpoch(resumed: CheckpointState | null): Promise<void> {
+  private async oneEpoch(): Promise<void> {
     const { trainDl, validDl } = this.learn.data;
-    const from = resumed?.position ?? { epoch: this.epoch, phase: 'train', iter: 0 };
+    const from = this.control.enterEpoch(this.epoch, this);
     try {
-      if (resumed) await this.restoreCounters(resumed);
-      if (from.phase === 'train') {
-        this.pos = { epoch: this.epoch, phase: 'train', iter: from.iter };
-        await this.allBatches(trainDl, from.iter);
-      }
-      this.pos = { epoch: this.epoch, phase: 'valid', iter: from.phase === 'valid' ? from.iter : 0 };
+      if (from.phase === 'train') await this.allBatches(trainDl, 'train', from.iter);
       await this.emit('beginValidate');
-      await this.allBatches(validDl, this.pos.iter);
+      await this.allBatches(validDl, 'valid', from.phase === 'valid' ? from.iter : 0);
     } catch (e) {
-      if (e instanceof CancelEpochError) this.pos = { epoch: this.epoch + 1, phase: 'train', iter: 0 };
+      if (e instanceof CancelEpochError) this.endEpoch();
       throw e;
     }
-    this.pos = { epoch: this.epoch + 1, phase: 'train', iter: 0 };
+    this.endEpoch();
   }
 
-  /** After the resumed epoch's `beginEpoch`: progress counters, then callbacks' own states. */
-  private async restoreCounters(state: CheckpointState): Promise<void> {
-    this.nIter = state.nIter;
-    if (state.position.phase !== 'train' || state.position.iter > 0) this.nEpochs = state.nEpochs;
-    const aware = this.cbs.filter(isResumeAware);
-    for (const cb of aware) await cb.restoreCheckpoint(state);
-    const held = Object.keys(state.callbacks);
-    if (!aware.length && held.length) this.opts.log(`tfai: note: the checkpoint also holds the state of ${held.join(', ')}; add a CheckpointCallback to this runner to restore it`);
-  }
-
-  private stopIfRequested(): void {
-    if (!this.stopRequested) return;
-    this.interrupted = true;
-    throw new CancelTrainError('interrupted');
-  }
-
-  private reportInterrupt(): void {
-    const p = this.pos;
-    const at = p.iter === 0 && p.phase === 'train' ? `after epoch ${p.epoch} of ${this.epochs}` : `in epoch ${p.epoch + 1} of ${this.epochs}, after ${p.phase === 'train' ? 'training' : 'validation'} batch ${p.iter}`;
-    this.opts.log(`tfai: training interrupted ${at}`);
-    const ck = this.lastCheckpoint;
-    if (ck && ck.position.epoch === p.epoch && ck.position.phase === p.phase && ck.position.iter === p.iter) {
-      this.opts.log(`tfai: checkpoint saved to ${ck.path}`);
-      this.opts.log(`tfai: resume with: await run.fit(${this.epochs}, learn, { resume: ${JSON.stringify(ck.dir)} })`);
-    } else {
-      this.opts.log('tfai: no checkpoint was saved for this point (add a CheckpointCallback to save one on interrupt)');
-    }
+  private endEpoch(): void {
+    this.control.epochDone(this.epoch);
+    this.epochMetrics.time = (performance.now() - this.epochStart) / 1000;
   }
 
   /**
@@ -250,14 +240,14 @@ export class Runner {
   }
 
   /** Every batch of `dl` (a resumed loader yields from batch `from` on). */
-  private async allBatches(dl: Loader, from = 0): Promise<void> {
+  private async allBatches(dl: Loader, phase: RunPosition['phase'], from: number): Promise<void> {
     this.iters = dl.length;
     this.iter = from;
+    this.control.startPhase(this.epoch, phase, from);
     for await (const [xb, yb] of dl) {
       await this.oneBatch(xb, yb);
       this.iter++;
-      this.pos.iter = this.iter;
-      this.stopIfRequested();
+      await this.control.batchDone(this.iter);
     }
   }
 
@@ -270,7 +260,7 @@ export class Runner {
         await checkStepMemory(this.learn, xb, yb); // wasm: refuse a batch that cannot fit 4 GB, at once
       }
       await this.withEvents('Batch', CancelBatchError, async () => {
-        if (this.opts.checkInputs) this.checkInputs();
+        if (this.opts.checkInputs) await this.checkInputs();
         if (this.inTrain) await this.trainStep();
         else await this.validStep();
       });
@@ -282,32 +272,39 @@ export class Runner {
   private async trainStep(): Promise<void> {
     const learn = this.learn;
     let pending: Promise<void>[] = [];
-    const { value, grads } = tf.variableGrads(() => {
+    const { value, grads } = variableGradsOrFree(() => {
       this.pred = tf.keep(learn.model.forward(this.xb));
-      this.checkFirst('train');
+      this.checkFirstShapes('train');
       pending = pending.concat(this.emitSync('afterPred'));
-      this.loss = learn.lossFunc(this.pred, this.yb);
+      this.loss = checkLossValue(learn.lossFunc(this.pred, this.yb));
       pending = pending.concat(this.emitSync('afterLoss'));
-      return this.loss;
+      return checkLossValue(this.loss, 'run.loss must be a scalar tensor: an afterLoss callback set it to');
     }, learn.trainableVars);
     this.loss = value;
     this.grads = grads;
-    await Promise.all(pending);
-    await this.emit('afterBackward');
+    await Promise.all([this.checkFirstLabels('train'), ...pending]);
+    this.lossWatch.add(this.loss, this.epoch, this.iter);
+    try {
+      await this.emit('afterBackward');
+    } catch (e) {
+      if (e instanceof CancelStepError) return; // no step, no afterStep (gradient accumulation)
+      throw e;
+    }
     learn.opt.step(this.grads);
     await this.emit('afterStep');
   }
 
   private async validStep(): Promise<void> {
     this.pred = tf.tidy(() => this.learn.model.forward(this.xb));
-    this.checkFirst('valid');
+    this.checkFirstShapes('valid');
+    await this.checkFirstLabels('valid');
     await this.emit('afterPred');
-    this.loss = this.learn.lossFunc(this.pred, this.yb);
+    this.loss = checkLossValue(this.learn.lossFunc(this.pred, this.yb));
     await this.emit('afterLoss');
   }
 
   /** `checkInputs`: throw naming the batch and x / y when either holds NaN or ±Inf. */
-  private checkInputs(): void {
+  private async checkInputs(): Promise<void> {
     for (const [name, t] of [['x', this.xb], ['y', this.yb]] as const) {
       if (t.dtype !== 'float32') continue;
       const counts = tf.tidy(() => {
@@ -315,7 +312,7 @@ export class Runner {
         const inf = tf.equal(tf.abs(t), Infinity);
         return tf.stack([tf.sum(tf.cast(nan, 'int32')), tf.sum(tf.cast(inf, 'int32'))]);
       });
-      const [nan, inf] = counts.dataSync();
+      const [nan, inf] = await counts.data();
       counts.dispose();
       if (nan || inf) {
         throw new RangeError(`Runner (checkInputs): ${this.inTrain ? 'training' : 'validation'} batch ${this.iter} of epoch ${this.epoch} (0-based): ${name} ${fmtShape(t.shape)} has ${nan} NaN and ${inf} infinite values`);
@@ -323,15 +320,21 @@ export class Runner {
     }
   }
 
-  private checkFirst(phase: 'train' | 'valid'): void {
+  /** The first batch's output and target shapes (synchronous: runs inside the gradient tape). */
+  private checkFirstShapes(phase: 'train' | 'valid'): void {
+    if (!this.checkedFirstBatch[phase]) checkBatchShapes(this.pred, this.yb, this.learn.data.c);
+  }
+
+  /** The first batch's labels (one asynchronous read), before its step. */
+  private async checkFirstLabels(phase: 'train' | 'valid'): Promise<void> {
     if (this.checkedFirstBatch[phase]) return;
-    checkBatch(this.pred, this.yb, this.learn.data.c);
+    await checkBatchLabels(this.pred, this.yb, this.learn.data.c);
     this.checkedFirstBatch[phase] = true;
   }
 
   private releaseBatch(xb: tf.Tensor, yb: tf.Tensor): void {
     const all = [xb, yb, this.xb, this.yb, this.pred, this.loss, ...Object.values(this.grads)];
-    for (const t of new Set(all)) if (t && !t.isDisposed) t.dispose();
+    for (const t of new Set(all)) if (t instanceof tf.Tensor && !t.isDisposed) t.dispose();
     this.grads = {};
   }
 

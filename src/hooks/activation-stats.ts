@@ -212,12 +212,12 @@ export class ActivationStats {
 
 /**
  * A hook function (for `Hook` / `Hooks`) recording `ActivationStats` with the given histogram
- * range into `hook.stats`, for training batches only (`module.training`); an eval-mode call starts
+ * range into `hook.stats` (made when the hook is), for training batches only (`module.training`); an eval-mode call starts
  * copying the epoch's statistics to the host.
  */
 export function appendStatsWith(opts: AppendStatsOptions = {}): HookFn<ActivationStats> {
   new ActivationStats(opts); // validate the options now rather than at the first batch
-  return (hook, { module, output }) => {
+  const fn: HookFn<ActivationStats> = (hook, { module, output }) => {
     if (!module.training) {
       hook.stats?.flushAsync();
       return;
@@ -225,6 +225,8 @@ export function appendStatsWith(opts: AppendStatsOptions = {}): HookFn<Activatio
     hook.stats ??= new ActivationStats(opts);
     hook.stats.record(output);
   };
+  fn.initStats = () => new ActivationStats(opts);
+  return fn;
 }
 
 /**

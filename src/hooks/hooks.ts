@@ -6,7 +6,7 @@
  * {
  *   using hooks = new Hooks(model.children().slice(0, 5), appendStats); // `with Hooks(...) as hooks:`
  *   await run.fit(1, learn);
- *   hooks[0].means;                                                      // one per training batch
+ *   hooks[0].stats?.means;                                               // one per training batch
  * }                                                                      // removed here
  * ```
  * `using` is compiled by TypeScript (target ES2022) and by esbuild (tsx, vitest, tsup) and runs on
@@ -15,21 +15,19 @@
  */
 import { tf } from '../backend/tf.js';
 import { Module, type ForwardHookEvent } from '../models/module.js';
-import { ActivationStats } from './activation-stats.js';
-
-// `using` calls `obj[Symbol.dispose]()`. Node >= 20.4 defines the symbol; on older runtimes fall back
-// to `Symbol.for('Symbol.dispose')`, the key that TypeScript's and esbuild's `using` helpers look up
-// when the built-in is missing.
-const symbols = Symbol as unknown as { dispose?: symbol };
-symbols.dispose ??= Symbol.for('Symbol.dispose');
 
 /**
  * A hook function: called after every forward call of the hooked module with the hook (whose
  * `stats` it may set and update) and the event `{ module, input, output }`. The tensors are valid
  * only during the call, and in training the call runs inside the gradient tape's scope: a tensor
  * the function wants to keep must be `tf.keep`'d (and is then the state's to dispose, see `Hook`).
+ * A function with an `initStats` property gets `hook.stats = initStats()` when the hook is made.
  */
-export type HookFn<S = unknown> = (hook: Hook<S>, event: ForwardHookEvent) => void;
+export type HookFn<S = unknown> = ((hook: Hook<S>, event: ForwardHookEvent) => void) & { initStats?: () => S };
+
+/** A state that copies device data to the host with `flush()` (e.g. `ActivationStats`). */
+type Flushable = { flush(): Promise<void> };
+const isFlushable = (s: unknown): s is Flushable => s !== null && typeof s === 'object' && typeof (s as Partial<Flushable>).flush === 'function';
 
 /** Free what a hook's state holds: tensors (also in arrays) or anything with a `dispose()` method. */
 function disposeState(s: unknown): void {
@@ -48,7 +46,8 @@ function disposeState(s: unknown): void {
  *
  * A removed hook never fires again. On removal its state is released: a tensor (or array of
  * tensors) in `stats` is disposed, and a `stats` object with a `dispose()` method (such as
- * `ActivationStats`, which first copies its numbers to the host) has it called.
+ * `ActivationStats`, which first copies its numbers to the host) has it called. The hook knows
+ * nothing of what the state is.
  */
 export class Hook<S = unknown> implements Disposable {
   /** The hooked module. */
@@ -61,27 +60,13 @@ export class Hook<S = unknown> implements Disposable {
     if (!(module instanceof Module)) throw new TypeError(`Hook: expected a Module, got ${String(module)}`);
     if (typeof fn !== 'function') throw new TypeError('Hook: fn must be a function (hook, { module, input, output }) => void');
     this.module = module;
+    if (fn.initStats) this.stats = fn.initStats();
     this.off = module.onForward((e) => fn(this, e));
   }
 
   /** Whether `remove()` was called. */
   get removed(): boolean {
     return this.off === null;
-  }
-
-  /** Output mean per training batch when the state is `ActivationStats` (from `appendStats`), else `[]`. */
-  get means(): number[] {
-    return this.stats instanceof ActivationStats ? this.stats.means : [];
-  }
-
-  /** Output std per training batch when the state is `ActivationStats`, else `[]`. */
-  get stds(): number[] {
-    return this.stats instanceof ActivationStats ? this.stats.stds : [];
-  }
-
-  /** Output histogram per training batch (`hists[iter][bin]`) when the state is `ActivationStats`, else `[]`. */
-  get hists(): number[][] {
-    return this.stats instanceof ActivationStats ? this.stats.hists : [];
   }
 
   /** Unsubscribe from the module and release the state (idempotent). */
@@ -141,9 +126,9 @@ export class Hooks<S = unknown> implements Iterable<Hook<S>>, Disposable {
     return this.list[Symbol.iterator]();
   }
 
-  /** Copy every hook's `ActivationStats` to the host with asynchronous reads (no-op for other state). */
+  /** Let every hook's state copy its device data to the host (`stats.flush()` where the state has one). */
   async flush(): Promise<void> {
-    for (const h of this.list) if (h.stats instanceof ActivationStats) await h.stats.flush();
+    for (const h of this.list) if (isFlushable(h.stats)) await h.stats.flush();
   }
 
   /** Remove every hook (idempotent). */

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  tf, Runner, Callback, CheckpointCallback, Learner, Sequential, Linear, crossEntropy, adam, setSeed, readCheckpointFiles, type CheckpointState,
-} from '../../src/index.js';
+import { tf, Runner, Callback, CheckpointCallback, Learner, Sequential, Linear, crossEntropy, adam, setSeed } from '../../src/index.js';
 import { convData, convLearner, trackingCbs } from '../fixtures/tiny-conv.js';
+import type { CheckpointState } from '../../src/io/checkpoint-types.js';
+import { readCheckpointFiles } from '../../src/io/checkpoint-folder.js';
 
 let root: string;
 beforeAll(async () => {

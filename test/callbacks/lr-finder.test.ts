@@ -2,11 +2,10 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  tf, Runner, Callback, Learner, LRFind, lrFind, suggestLr, minLossLr, smoothLosses, Recorder, Sequential, Lambda,
-  BatchNorm2d, Flatten, Linear, ReLU, DataBunch, DataLoader, TensorDataset, crossEntropy, sgd, setSeed, random, type Module,
-} from '../../src/index.js';
+import { tf, Runner, Callback, Learner, LRFinder, lrFind, Recorder, Sequential, Lambda, BatchNorm2d, Flatten, Linear, ReLU, DataBunch, DataLoader, TensorDataset, crossEntropy, sgd, setSeed, type Module } from '../../src/index.js';
 import { tinyData, tinyLearner } from '../helpers/tiny.js';
+import { minLossLr, smoothLosses, suggestLr } from '../../src/callbacks/lr-finder.js';
+import { random } from '../../src/core/rng.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -40,9 +39,9 @@ function snapshot(sd: Record<string, tf.Tensor>): Record<string, Float32Array | 
   return Object.fromEntries(Object.entries(sd).map(([k, v]) => [k, v.dataSync().slice()]));
 }
 
-describe('LRFind', () => {
+describe('LRFinder', () => {
   it('sweeps the lr exponentially across epochs, never validates, stops after maxIter', async () => {
-    const finder = new LRFind({ minLr: 1e-4, maxLr: 1e-1, maxIter: 10 });
+    const finder = new LRFinder({ minLr: 1e-4, maxLr: 1e-1, maxIter: 10 });
     const valid = new CountValid();
     const rec = new Recorder();
     await new Runner({ cbs: [finder, valid, rec] }).fit(5, tinyLearner()); // 4 batches per epoch
@@ -62,7 +61,7 @@ describe('LRFind', () => {
     const x = tf.randomNormal([48, 4], 0, 1, 'float32', 7);
     const y = tf.tensor1d(Array.from({ length: 48 }, () => Math.floor(random() * 3)), 'int32');
     const data = new DataBunch(new DataLoader(new TensorDataset(x, y), { bs: 12 }), tinyData().validDl, 3);
-    const finder = new LRFind({ minLr: 1e-3, maxLr: 1e6, maxIter: 200 });
+    const finder = new LRFinder({ minLr: 1e-3, maxLr: 1e6, maxIter: 200 });
     await new Runner({ cbs: [finder] }).fit(60, tinyLearner(data));
     expect(['diverged', 'nonFinite']).toContain(finder.stopReason);
     expect(finder.lrs.length).toBeLessThan(200);
@@ -74,7 +73,7 @@ describe('LRFind', () => {
     const data = tinyData();
     const learn = tinyLearner(data);
     const nanAt5 = new Learner({ model: learn.model, data, lossFunc: (p, t) => (++calls === 5 ? tf.mul(crossEntropy(p, t), NaN) : crossEntropy(p, t)), lr: 0.1 });
-    const finder = new LRFind({ maxIter: 50 });
+    const finder = new LRFinder({ maxIter: 50 });
     await new Runner({ cbs: [finder] }).fit(20, nanAt5);
     expect(finder.stopReason).toBe('nonFinite');
     expect(finder.losses).toHaveLength(5);
@@ -82,8 +81,8 @@ describe('LRFind', () => {
   });
 
   it('rejects bad ranges', () => {
-    expect(() => new LRFind({ minLr: 0 })).toThrow(/minLr/);
-    expect(() => new LRFind({ minLr: 1, maxLr: 0.5 })).toThrow(/maxLr/);
+    expect(() => new LRFinder({ minLr: 0 })).toThrow(/minLr/);
+    expect(() => new LRFinder({ minLr: 1, maxLr: 0.5 })).toThrow(/maxLr/);
   });
 });
 

@@ -5,7 +5,7 @@
  * to stop) and TerminateOnNaNCallback. After warm-up `tf.memory().numTensors` and `numBytes` must
  * not move from epoch to epoch; RSS growth is printed.
  *
- * Not attached: `LRFind` (its job is to end the fit after a short lr sweep) and `Hooks` /
+ * Not attached: `LRFinder` (its job is to end the fit after a short lr sweep) and `Hooks` /
  * `ActivationStats` (not callbacks; they keep per-batch statistics by design, so they grow).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

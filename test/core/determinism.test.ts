@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { tf, Runner, Callback, CheckpointCallback, setSeed, adam, type BackendName } from '../../src/index.js';
+import { tf, Runner, Callback, CheckpointCallback, setSeed, adam } from '../../src/index.js';
 import { useBackend } from '../helpers/backend.js';
 import { convData, convModel, convLearner, trackingCbs } from '../fixtures/tiny-conv.js';
+import { BackendName } from '../../src/backend/init-backend.js';
 
 let root: string;
 beforeAll(async () => {

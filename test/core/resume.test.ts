@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { tf, Runner, Callback, CheckpointCallback, setSeed, sgd, adam, type OptFunc, type Learner, type RunPosition } from '../../src/index.js';
+import { tf, Runner, Callback, CheckpointCallback, setSeed, sgd, adam, type OptFunc, type Learner } from '../../src/index.js';
 import { convLearner, trackingCbs } from '../fixtures/tiny-conv.js';
+import type { RunPosition } from '../../src/io/checkpoint-types.js';
 
 const EPOCHS = 4;
 let root: string;

@@ -4,7 +4,9 @@
  * refused before anything changes.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tf, TensorDataset, DataLoader, makeRng, seededRand, permutation } from '../../src/index.js';
+import { tf, TensorDataset, DataLoader } from '../../src/index.js';
+import { makeRng, permutation } from '../../src/core/rng.js';
+import { seededRand } from '../../src/data/samplers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

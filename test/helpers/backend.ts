@@ -1,5 +1,6 @@
 /** Switch the test's backend through tfai (so wasm gets tfai's training kernels), quietly. */
-import { initBackend, type BackendName } from '../../src/index.js';
+import { initBackend } from '../../src/index.js';
+import { BackendName } from '../../src/backend/init-backend.js';
 
 export async function useBackend(name: BackendName): Promise<void> {
   await initBackend(name, { log: () => {} });

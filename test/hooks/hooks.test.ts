@@ -1,11 +1,9 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  tf, Hook, Hooks, ActivationStats, appendStats, appendStatsWith, histc, saveStatsPlots, getCnnModel, initCnn,
-  Learner, Runner, Callback, TensorDataset, DataLoader, DataBunch, crossEntropy, sgd, setSeed, type Module,
-} from '../../src/index.js';
+import { tf, Hook, Hooks, ActivationStats, appendStats, appendStatsWith, saveStatsPlots, getCnnModel, initCnn, Learner, Runner, Callback, TensorDataset, DataLoader, DataBunch, crossEntropy, sgd, setSeed, type Module, type HookFn } from '../../src/index.js';
+import { histc } from '../../src/hooks/activation-stats.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -78,14 +76,14 @@ describe('Hook and Hooks', () => {
     const out = tf.tidy(() => layer.forward(x));
     const vals = out.dataSync();
     const { mean, std } = jsMeanStd(vals);
-    expect(hook.means).toHaveLength(1);
-    expect(hook.means[0]).toBeCloseTo(mean, 5);
-    expect(hook.stds[0]).toBeCloseTo(std, 4);
+    expect(hook.stats!.means).toHaveLength(1);
+    expect(hook.stats!.means[0]).toBeCloseTo(mean, 5);
+    expect(hook.stats!.stds[0]).toBeCloseTo(std, 4);
     const inRange = Array.from(vals).filter((v) => v >= -1 && v <= 1).length;
-    expect(hook.hists[0].reduce((a, b) => a + b, 0)).toBe(inRange);
-    expect(hook.hists[0]).toEqual(jsHistc(vals, 8, -1, 1));
+    expect(hook.stats!.hists[0].reduce((a, b) => a + b, 0)).toBe(inRange);
+    expect(hook.stats!.hists[0]).toEqual(jsHistc(vals, 8, -1, 1));
     expect(hook.stats).toBeInstanceOf(ActivationStats);
-    expect(hook.stats?.histMatrix().map((r) => r[0])).toEqual(hook.hists[0]);
+    expect(hook.stats?.histMatrix().map((r) => r[0])).toEqual(hook.stats!.hists[0]);
     tf.dispose([x, out]);
   });
 
@@ -95,11 +93,11 @@ describe('Hook and Hooks', () => {
     await new Runner().fit(2, learn);
     const sizes = [6 * 4 * 4 * 4, 6 * 2 * 2 * 8]; // block outputs [6, 4, 4, 4] and [6, 2, 2, 8]
     for (const [i, h] of [...hooks].entries()) {
-      expect(h.means).toHaveLength(8);
-      expect(h.stds).toHaveLength(8);
-      expect(h.hists).toHaveLength(8);
-      expect(h.hists[0]).toHaveLength(40);
-      h.hists.forEach((row) => expect(row.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(sizes[i]));
+      expect(h.stats!.means).toHaveLength(8);
+      expect(h.stats!.stds).toHaveLength(8);
+      expect(h.stats!.hists).toHaveLength(8);
+      expect(h.stats!.hists[0]).toHaveLength(40);
+      h.stats!.hists.forEach((row) => expect(row.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(sizes[i]));
     }
     hooks.remove();
   });
@@ -122,8 +120,8 @@ describe('Hook and Hooks', () => {
     hooks.remove();
     expect(tf.memory().numTensors).toBe(before);
     // The statistics were copied to the host before the tensors were freed.
-    expect(hooks[0].means).toHaveLength(16);
-    expect(hooks[1].means.every(Number.isFinite)).toBe(true);
+    expect(hooks[0].stats!.means).toHaveLength(16);
+    expect(hooks[1].stats!.means.every(Number.isFinite)).toBe(true);
   });
 
   it('a removed hook never fires again and disposes the tensors it kept', () => {
@@ -203,5 +201,36 @@ describe('saveStatsPlots', () => {
       expect(statSync(f.png).size).toBeGreaterThan(1000);
     }
     expect(paths.meanStdFirst.png).toMatch(/tiny-means-stds-first3\.png$/);
+    // the histogram grid: y in activation values (the default histc range [0, 10]) with colour bars
+    const hists = readFileSync(paths.hists.svg, 'utf8');
+    const t = [...hists.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(t).toEqual(expect.arrayContaining(['activation', 'log1p(count)', '10']));
+    expect(t).not.toContain('bin');
+    expect(hists.match(/class="colorbar"/g)?.length).toBe(convBlocks(learn.model).length);
+  });
+});
+
+describe('generic hooks', () => {
+  it('a hook function with initStats gets its state at construction; Hooks.flush and remove use any state’s flush/dispose', async () => {
+    const calls: string[] = [];
+    class Shapes {
+      seen: number[][] = [];
+      async flush(): Promise<void> {
+        calls.push('flush');
+      }
+      dispose(): void {
+        calls.push('dispose');
+      }
+    }
+    const record: HookFn<Shapes> = Object.assign((hook: Hook<Shapes>, { output }: { output: tf.Tensor }) => hook.stats?.seen.push(output.shape), { initStats: () => new Shapes() });
+    const learn = tinyConvLearner();
+    const hooks = new Hooks(convBlocks(learn.model), record);
+    expect([...hooks].every((h) => h.stats instanceof Shapes && h.stats.seen.length === 0)).toBe(true);
+    await new Runner({ cbs: [] }).fit(1, learn);
+    expect(hooks[0].stats?.seen[0]).toEqual([6, 4, 4, 4]);
+    expect(hooks[1].stats?.seen).toHaveLength(6); // 4 training + 2 validation batches
+    await hooks.flush();
+    hooks.remove();
+    expect(calls).toEqual(['flush', 'flush', 'dispose', 'dispose']);
   });
 });

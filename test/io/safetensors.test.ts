@@ -8,11 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  tf, Sequential, Conv2d, BatchNorm2d, Flatten, Linear, Learner, crossEntropy, setSeed, decodeSafetensors,
-  encodeSafetensors, writeFileAtomic, SafetensorsError,
-} from '../../src/index.js';
+import { tf, Sequential, Conv2d, BatchNorm2d, Flatten, Linear, Learner, crossEntropy, setSeed } from '../../src/index.js';
 import { tinyData } from '../helpers/tiny.js';
+import { SafetensorsError, decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
+import { writeFileAtomic } from '../../src/io/atomic-write.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -205,27 +205,10 @@ function wasmFactory(): { factory: () => tf.KernelBackend | Promise<tf.KernelBac
   return reg?.wasm;
 }
 
-/**
- * Runs `start` (which starts the wasm backend), then removes the `uncaughtException` and
- * `unhandledRejection` listeners that Emscripten's start-up added to `process`: they only rethrow
- * (what Node does anyway), but a rethrow from there makes Node print a 60 kB line of minified
- * Emscripten code as the "source" of every uncaught error of the program.
- */
-async function withoutEmscriptenListeners<T>(start: () => Promise<T>): Promise<T> {
-  const exceptions = new Set(process.listeners('uncaughtException'));
-  const rejections = new Set(process.listeners('unhandledRejection'));
-  try {
-    return await start();
-  } finally {
-    for (const l of process.listeners('uncaughtException')) if (!exceptions.has(l)) process.off('uncaughtException', l);
-    for (const l of process.listeners('unhandledRejection')) if (!rejections.has(l)) process.off('unhandledRejection', l);
-  }
-}
-
 async function startSingleThreaded(): Promise<boolean> {
   tf.env().set(FLAG, false);
   wasmBackend.setThreadsCount(1);
-  return withoutEmscriptenListeners(() => tf.setBackend('wasm'));
+  return tf.setBackend('wasm');
 }
 
 /**
@@ -277,7 +260,7 @@ export async function startWasmBackend(threads: number): Promise<{ ok: boolean; 
   let ok = false;
   try {
     const outcome = await Promise.race([
-      withoutEmscriptenListeners(() => tf.setBackend('wasm')).then((r) => ({ ok: r })),
+      tf.setBackend('wasm').then((r) => ({ ok: r })),
       failure.promise.then((w) => ({ failed: w })),
       new Promise<{ failed: string }>((resolve) => setTimeout(() => resolve({ failed: 'the threaded build did not start within 120 s' }), 120_000).unref()),
     ]);

@@ -63,14 +63,14 @@ export function cosOneCycle(start: number, high: number, end: number, pctStart =
 }
 
 /** Options of `sgdr`. */
-export type SgdrOptions = { nCycle: number; cycleLen?: number; cycleMult?: number; lrMax: number; lrMin?: number };
+export type SGDROptions = { nCycle: number; cycleLen?: number; cycleMult?: number; lrMax: number; lrMin?: number };
 
 /**
  * SGDR (cosine annealing with warm restarts) with the epoch count of the old fastai
  * `fit(lr, n_cycle, cycle_len, cycle_mult)`: cycle i lasts `cycleLen·cycleMult^i` epochs and
  * anneals from `lrMax` to `lrMin`. Returns the schedule and the number of epochs to fit for.
  */
-export function sgdr(opts: SgdrOptions): { sched: Sched; epochs: number } {
+export function sgdr(opts: SGDROptions): { sched: Sched; epochs: number } {
   const { nCycle, cycleLen = 1, cycleMult = 1, lrMax, lrMin = 0 } = opts;
   checkInt('sgdr', 'nCycle', nCycle);
   checkInt('sgdr', 'cycleLen', cycleLen);

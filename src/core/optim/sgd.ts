@@ -3,7 +3,7 @@ import { tf } from '../../backend/tf.js';
 import { Optimizer, type OptFunc } from './optimizer.js';
 
 /** Options of `sgd`: momentum (PyTorch semantics, no dampening) and decoupled weight decay. */
-export type SgdOptions = { mom?: number; wd?: number };
+export type SGDOptions = { mom?: number; wd?: number };
 
 /**
  * SGD as PyTorch's `optim.SGD(momentum=mom)`: `buf = mom·buf + g; p -= lr·buf`. Weight decay is
@@ -11,7 +11,7 @@ export type SgdOptions = { mom?: number; wd?: number };
  * `weight_decay` when `mom = 0`. Hyperparameters: `lr`, `mom`, `wd`.
  */
 export class SGD extends Optimizer {
-  constructor(groups: tf.Variable[][], lr: number, opts: SgdOptions = {}) {
+  constructor(groups: tf.Variable[][], lr: number, opts: SGDOptions = {}) {
     super(groups, { lr, mom: opts.mom ?? 0, wd: opts.wd ?? 0 });
   }
 
@@ -29,6 +29,6 @@ export class SGD extends Optimizer {
 }
 
 /** An `OptFunc` for `Learner`: `sgd({ mom: 0.9 })`. */
-export function sgd(opts: SgdOptions = {}): OptFunc {
+export function sgd(opts: SGDOptions = {}): OptFunc {
   return (groups, lr) => new SGD(groups, lr, opts);
 }

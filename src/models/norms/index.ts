@@ -6,4 +6,4 @@ export { LayerNorm, type LayerNormOptions } from './layer-norm.js';
 export { InstanceNorm, type InstanceNormOptions } from './instance-norm.js';
 export { GroupNorm, type GroupNormOptions } from './group-norm.js';
 export { RunningBatchNorm, type RunningBatchNormOptions } from './running-batch-norm.js';
-export { makeNorm, defaultGroups, NORM_KINDS, type NormKind, type NormOptions } from './norm-factory.js';
+export { makeNorm, defaultGroups, NORM_KINDS, type NormKind, type MakeNormOptions } from './norm-factory.js';

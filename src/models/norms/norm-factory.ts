@@ -18,7 +18,7 @@ export type NormKind = 'batch' | 'batch-scratch' | 'layer' | 'instance' | 'group
 export const NORM_KINDS: readonly NormKind[] = ['batch', 'batch-scratch', 'layer', 'instance', 'group', 'running', 'none'];
 
 /** Options `makeNorm` passes on to the layer it builds (each layer ignores what it has no use for). */
-export type NormOptions = {
+export type MakeNormOptions = {
   /** `'group'` only: number of groups (default `defaultGroups(nf)`); must divide `nf`. */
   groups?: number;
   /** Every norm: added to the variance (default: the layer's own, `1e-5`). */
@@ -45,7 +45,7 @@ export function defaultGroups(nf: number): number {
  * `makeNorm('group', 64)` is `new GroupNorm(4, 64)`; `makeNorm('batch', 8, { mom: 0.2 })` is
  * `new BatchNorm2d(8, { momentum: 0.2 })`. Throws for an unknown kind, naming the known ones.
  */
-export function makeNorm(kind: NormKind | ((nf: number) => Module), nf: number, opts: NormOptions = {}): Module | null {
+export function makeNorm(kind: NormKind | ((nf: number) => Module), nf: number, opts: MakeNormOptions = {}): Module | null {
   if (typeof kind === 'function') return kind(nf);
   const { eps, mom } = opts;
   switch (kind) {

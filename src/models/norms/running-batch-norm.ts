@@ -50,6 +50,8 @@ export type RunningBatchNormOptions = {
  * `count`, `step`, `dbias` are float scalars (initially 0).
  */
 export class RunningBatchNorm extends Module {
+  /** Marks a normalization layer: `learn.freeze()` keeps its parameters training (fastai's `train_bn`). */
+  readonly isNormLayer = true;
   /** Number of channels. */
   readonly nf: number;
   /** Momentum at batch size 2. */

@@ -9,7 +9,7 @@ import { Linear } from '../layers/linear.js';
 import { BatchNorm2d } from '../norms/batch-norm-2d.js';
 
 /** Options of `CNN`. */
-export interface CnnOptions {
+export interface CNNOptions {
   /** Add `BatchNorm2d` after each convolution (the lab's `CNNwithBN`; default false). */
   bn?: boolean;
   /** Input channels (default 3). */
@@ -34,7 +34,7 @@ export class CNN extends Module {
   /** The linear head. */
   readonly out: Linear;
 
-  constructor(opts: CnnOptions = {}) {
+  constructor(opts: CNNOptions = {}) {
     super();
     const bn = opts.bn ?? false;
     const size = opts.size ?? 32;

@@ -1,7 +1,8 @@
 /**
  * The old fastai CIFAR-10 lesson's ladder of models, each a step up from the last: `SimpleNet`
  * (MLP) → `ConvNet` → `ConvNet2` (with `ConvLayer`) → `ConvBnNet` / `ConvBnNet2` (with the
- * hand-written `BnLayer`) → `ResNetLadder` / `ResNetLadder2` (with `ResnetLayer`, dropout).
+ * hand-written `BnLayer`) → `ResNet` / `ResNet2` (with `ResNetLayer`, dropout). The public entry
+ * exports them as one namespace, `ladder` (`new ladder.ResNet2(...)`), with the notebook's names.
  * Children carry the notebook's names (`layers`, `layers2`, `conv1`, `out`, `drop`) so state-dict
  * keys match; every model returns log-probabilities (`log_softmax`), as the notebook's — feeding
  * them to `crossEntropy` is exact, since log-softmax of log-probabilities is the identity.
@@ -13,30 +14,8 @@ import { Conv2d } from '../layers/conv2d.js';
 import { Linear } from '../layers/linear.js';
 import { AdaptiveMaxPool2d } from '../layers/pooling.js';
 import { Dropout } from '../layers/dropout.js';
+import { ModuleList } from '../module-list.js';
 
-/** PyTorch's `nn.ModuleList`: holds children `0`, `1`, … for a parent's `forward` to call; not callable itself. */
-export class ModuleList<M extends Module = Module> extends Module {
-  /** The modules, in order. */
-  readonly items: M[];
-
-  constructor(modules: M[]) {
-    super();
-    this.items = modules.map((m, i) => this.registerModule(String(i), m));
-  }
-
-  forward(_x: tf.Tensor): tf.Tensor {
-    throw new Error('ModuleList has no forward: call its items');
-  }
-
-  /** Number of modules. */
-  get length(): number {
-    return this.items.length;
-  }
-
-  [Symbol.iterator](): Iterator<M> {
-    return this.items[Symbol.iterator]();
-  }
-}
 
 const pairs = (layers: readonly number[]): [number, number][] => layers.slice(0, -1).map((n, i) => [n, layers[i + 1]]);
 
@@ -195,8 +174,8 @@ export class BnLayer extends Module {
   }
 }
 
-/** `ResnetLayer`: a `BnLayer` whose output is added to its input (`x + BnLayer(x)`; needs ni = nf, stride 1). */
-export class ResnetLayer extends BnLayer {
+/** `ResNetLayer`: a `BnLayer` whose output is added to its input (`x + BnLayer(x)`; needs ni = nf, stride 1). */
+export class ResNetLayer extends BnLayer {
   override forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => tf.add(x, super.forward(x)));
   }
@@ -256,15 +235,15 @@ export class ConvBnNet2 extends Module {
 
 /**
  * The lesson's `ResNet(layers, c)`: `conv1` (5×5), then per stage a stride-2 `BnLayer` and two
- * `ResnetLayer`s (`layers2`, `layers3`), global max pool, `out`. The transcript's forward calls
+ * `ResNetLayer`s (`layers2`, `layers3`), global max pool, `out`. The transcript's forward calls
  * `λ3(λ3(λ(x)))`, a typo that leaves `layers2` unused; this runs `λ3(λ2(λ(x)))` as its `ResNet2`
- * does and as intended. `conv1` replaces the 5×5 stem (`ResNetLadder2` passes a `BnLayer`).
+ * does and as intended. `conv1` replaces the 5×5 stem (`ResNet2` passes a `BnLayer`).
  */
-export class ResNetLadder extends Module {
+export class ResNet extends Module {
   readonly conv1: Module;
   readonly layers: ModuleList<BnLayer>;
-  readonly layers2: ModuleList<ResnetLayer>;
-  readonly layers3: ModuleList<ResnetLayer>;
+  readonly layers2: ModuleList<ResNetLayer>;
+  readonly layers3: ModuleList<ResNetLayer>;
   readonly out: Linear;
 
   constructor(layers: readonly number[], c: number, conv1?: Module) {
@@ -272,8 +251,8 @@ export class ResNetLadder extends Module {
     checkLayers(new.target.name, layers);
     this.conv1 = this.registerModule('conv1', conv1 ?? stem5(layers));
     this.layers = this.registerModule('layers', new ModuleList(pairs(layers).map(([a, b]) => new BnLayer(a, b))));
-    this.layers2 = this.registerModule('layers2', new ModuleList(pairs(layers).map(([, b]) => new ResnetLayer(b, b, { stride: 1 }))));
-    this.layers3 = this.registerModule('layers3', new ModuleList(pairs(layers).map(([, b]) => new ResnetLayer(b, b, { stride: 1 }))));
+    this.layers2 = this.registerModule('layers2', new ModuleList(pairs(layers).map(([, b]) => new ResNetLayer(b, b, { stride: 1 }))));
+    this.layers3 = this.registerModule('layers3', new ModuleList(pairs(layers).map(([, b]) => new ResNetLayer(b, b, { stride: 1 }))));
     this.out = this.registerModule('out', new Linear(layers[layers.length - 1], c));
   }
 
@@ -283,11 +262,11 @@ export class ResNetLadder extends Module {
 }
 
 /**
- * The lesson's `ResNet2(layers, c, p = 0.5)`: `ResNetLadder` with a `BnLayer(3 → layers[0],
+ * The lesson's `ResNet2(layers, c, p = 0.5)`: `ResNet` with a `BnLayer(3 → layers[0],
  * stride 1, 7×7)` stem (padding 1 as in the notebook, so 32×32 inputs become 28×28) and
  * `Dropout(p)` (`drop`) before `out`.
  */
-export class ResNetLadder2 extends ResNetLadder {
+export class ResNet2 extends ResNet {
   readonly drop: Dropout;
 
   constructor(layers: readonly number[], c: number, p = 0.5) {

@@ -14,7 +14,7 @@ import {
 } from '../../../src/index.js';
 import { CNN } from '../../../src/models/zoo/cifar-cnn.js';
 import { BasicBlock, PlainBlock, ResNet } from '../../../src/models/zoo/resnet.js';
-import { BnLayer, ConvBnNet, ConvBnNet2, ConvNet, ConvNet2, ResNetLadder, ResNetLadder2, ResnetLayer, SimpleNet } from '../../../src/models/zoo/ladder.js';
+import { BnLayer, ConvBnNet, ConvBnNet2, ConvNet, ConvNet2, ResNet as LadderResNet, ResNet2, ResNetLayer, SimpleNet } from '../../../src/models/zoo/ladder.js';
 import { summary } from '../../../src/models/summary.js';
 
 beforeAll(async () => {
@@ -51,8 +51,8 @@ describe('output shapes on [2, 32, 32, 3]', () => {
     ['ConvNet2', () => new ConvNet2([3, 20, 40, 80], 10)],
     ['ConvBnNet', () => new ConvBnNet([10, 20, 40, 80, 160], 10)],
     ['ConvBnNet2', () => new ConvBnNet2([10, 20, 40, 80, 160], 10)],
-    ['ResNetLadder', () => new ResNetLadder([10, 20, 40, 80, 160], 10)],
-    ['ResNetLadder2', () => new ResNetLadder2([16, 32, 128, 256], 10, 0.2)],
+    ['ladder.ResNet', () => new LadderResNet([10, 20, 40, 80, 160], 10)],
+    ['ResNet2', () => new ResNet2([16, 32, 128, 256], 10, 0.2)],
   ];
   for (const [name, make] of models) {
     it(`${name} → [2, 10], train and eval, no leaks`, () => {
@@ -137,7 +137,7 @@ describe('summary', () => {
   });
 
   it('counts own parameters of non-leaf modules (BnLayer a, m), restores modes, frees tensors', () => {
-    const m = new ResNetLadder2([16, 32], 10, 0.2);
+    const m = new ResNet2([16, 32], 10, 0.2);
     m.train();
     m.layers2.items[0].eval();
     const before = tf.memory().numTensors;
@@ -147,7 +147,7 @@ describe('summary', () => {
     expect(m.layers2.items[0].training).toBe(false);
     expect(m.layers.items[0].training).toBe(true);
     expect(s.rows.map((r) => r.layer)).toEqual([
-      'Conv2d-1', 'BnLayer-2', 'Conv2d-3', 'BnLayer-4', 'Conv2d-5', 'ResnetLayer-6', 'Conv2d-7', 'ResnetLayer-8', 'Dropout-9', 'Linear-10',
+      'Conv2d-1', 'BnLayer-2', 'Conv2d-3', 'BnLayer-4', 'Conv2d-5', 'ResNetLayer-6', 'Conv2d-7', 'ResNetLayer-8', 'Dropout-9', 'Linear-10',
     ]);
     expect(s.rows[1]).toMatchObject({ path: 'conv1', outputShape: [2, 28, 28, 16], params: 32 });
     expect(s.rows.reduce((a, r) => a + r.params, 0)).toBe(s.totalParams);
@@ -183,8 +183,8 @@ describe('BnLayer', () => {
     l.dispose();
   });
 
-  it('ResnetLayer adds its input', () => {
-    const r = new ResnetLayer(3, 3, { stride: 1 });
+  it('ResNetLayer adds its input', () => {
+    const r = new ResNetLayer(3, 3, { stride: 1 });
     const b = new BnLayer(3, 3, { stride: 1 });
     b.loadStateDict(r.stateDict());
     const x = tf.randomNormal([2, 4, 4, 3], 0, 1, 'float32', 1);

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { NORM_KINDS } from '../../../src/models/norms/norm-factory.js';
 import {
   tf, convLayer, getCnnModel, getCnnLayers, initCnn, setSeed, Conv2d, GeneralRelu, BatchNorm2d, BatchNorm, LayerNorm,
-  InstanceNorm, GroupNorm, RunningBatchNorm, Linear, AdaptiveAvgPool2d, Flatten, NORM_KINDS, type NormKind, type Module,
+  InstanceNorm, GroupNorm, RunningBatchNorm, Linear, AdaptiveAvgPool2d, Flatten, type NormKind, type Module,
 } from '../../../src/index.js';
 
 beforeAll(async () => {

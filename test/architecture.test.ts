@@ -1,0 +1,44 @@
+/** The import directions of ARCHITECTURE.md, checked over every source file. */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const src = join(import.meta.dirname, '..', 'src');
+const ALLOWED: Record<string, string[]> = {
+  backend: [],
+  io: ['backend'],
+  core: ['backend', 'io'],
+  plot: [],
+  models: ['backend', 'io', 'core'],
+  data: ['backend', 'core', 'plot'],
+  hooks: ['backend', 'core', 'models', 'plot'],
+  callbacks: ['backend', 'io', 'core', 'models', 'plot'],
+  interpret: ['backend', 'core', 'data', 'plot'],
+};
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('architecture', () => {
+  it('every folder imports only the folders ARCHITECTURE.md allows, and TF.js only in backend/', () => {
+    const bad: string[] = [];
+    for (const f of files(src)) {
+      const from = relative(src, f).split('/')[0];
+      if (!(from in ALLOWED)) continue; // index.ts: the public entry may import anything
+      const text = readFileSync(f, 'utf8');
+      for (const [, spec] of text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
+        if (spec.startsWith('.')) {
+          const to = relative(src, resolve(dirname(f), spec)).split('/')[0];
+          if (to !== from && !ALLOWED[from].includes(to)) bad.push(`${relative(src, f)} imports ${to}/ (${spec})`);
+        } else if (spec.startsWith('@tensorflow/') && from !== 'backend') {
+          bad.push(`${relative(src, f)} imports ${spec} directly (use backend/tf.js)`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
