@@ -160,7 +160,8 @@ async function main(): Promise<void> {
       cells.push(`${ms(`layers${many}`).toFixed(1)} (${range(lr)}× tfai)`);
       rowOut.layersVsTfai = lr;
     } else cells.push('');
-    cells.push(isResNet && flops ? threadCounts.map((t) => (flops / ms(`tfai${t}`) / 1e6).toFixed(1)).join(' / ') : '');
+    const cpu1 = median(got[`tfai${threadCounts[0]}`]!.map((m) => m.cpuMs ?? NaN));
+    cells.push(isResNet && flops ? `${threadCounts.map((t) => (flops / ms(`tfai${t}`) / 1e6).toFixed(1)).join(' / ')} (${(flops / cpu1 / 1e6).toFixed(1)} per core)` : '');
     const rss = (k: string): number => Math.max(...got[k]!.map((m) => m.peakRss)) / 2 ** 20;
     cells.push(`${rss(`tfai${many}`).toFixed(0)}${noTorch ? '' : ` / ${rss(`torch${many}`).toFixed(0)}`}`);
     table.push(cells);
@@ -170,11 +171,12 @@ async function main(): Promise<void> {
   const T = threadCounts;
   const head = [
     'model', 'bs', ...T.map((t) => `tfai ${t}t ms`), ...(T.length > 1 ? [`tfai 1t / ${many}t`] : []),
-    ...T.map((t) => `torch ${t}t ms`), ...T.map((t) => `tfai / torch ${t}t`), 'tfjs-layers fit ms', `GFLOP/s ${T.map((t) => `${t}t`).join(' / ')}`,
+    ...T.map((t) => `torch ${t}t ms`), ...T.map((t) => `tfai / torch ${t}t`), 'tfjs-layers fit ms', `GFLOP/s ${T.map((t) => `${t}t`).join(' / ')} (1t by CPU time)`,
     `peak RSS MB tfai${noTorch ? '' : ' / torch'}`,
   ];
   const md = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...table.map((c) => `| ${c.join(' | ')} |`)].join('\n');
   console.log(`\n${md}\n`);
+  console.log(`GFLOP/s: convolution and matmul FLOPs of the step over wall time; "per core": over the 1-thread run's CPU time, which other load on the machine distorts least.`);
   console.log(`ms: median over ${rounds} round(s) of each process's median step (Runner.fit with a shuffled DataLoader for tfai; forward + backward + SGD for PyTorch${torchVersion ? ` ${torchVersion}` : ''}); ratios: range over rounds. Load average before ${loadBefore}, after ${loadAfter} (${cores} cores).`);
   const out = {
     date: new Date().toISOString(),
