@@ -180,7 +180,7 @@ function patchedWorkerClass(base: WorkerCtor, files: ThreadedFiles, onFailure: (
   return { Worker: TfaiWasmPthreadWorker, release: () => watched.splice(0).forEach((f) => f()) };
 }
 
-/** Resolves with the failure reason once `register` reports one (never otherwise). */
+/** A promise that resolves with the first failure passed to `report` (and never without one). */
 function failureSignal(): { promise: Promise<string>; report: (why: string) => void } {
   let report: (why: string) => void = () => {};
   const promise = new Promise<string>((resolve) => {
