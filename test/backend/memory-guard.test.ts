@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  tf, setSeed, getRngState, TensorDataset, DataLoader, DataBunch, Sequential, Conv2d, BatchNorm2d, ReLU, AdaptiveAvgPool2d,
+  tf, setSeed, TensorDataset, DataLoader, DataBunch, Sequential, Conv2d, BatchNorm2d, ReLU, AdaptiveAvgPool2d,
   Flatten, Linear, Lambda, Learner, Runner, crossEntropy, sgd,
 } from '../../src/index.js';
 import { initBackend } from '../../src/backend/init-backend.js';
 import { WasmMemoryError, WASM_HEAP_LIMIT, assertStepFits, estimateStepMemory } from '../../src/backend/wasm/memory-guard.js';
 import { checkStepMemory } from '../../src/core/step-memory.js';
+import { getRngState } from '../../src/core/rng.js';
 
 /** A convnet with a few MB of activations per 24×24 sample (192 channels at full resolution). */
 function wideNet(): Sequential {
