@@ -4,5 +4,7 @@
  * to train convnets on the wasm backend.
  */
 export { tf } from './tf.js';
-export { initBackend, onAccelerator, chosenBackend, type BackendName, type BackendPreference, type InitBackendOptions } from './init-backend.js';
+export { initBackend, onAccelerator, chosenBackend, wasmThreads, type BackendName, type BackendPreference, type InitBackendOptions } from './init-backend.js';
 export { registerWasmTrainingKernels } from './wasm/register-kernels.js';
+export { WasmMemoryError, WASM_HEAP_LIMIT, estimateStepMemory, assertStepFits, guardWasmMalloc, type StepMemoryEstimate } from './wasm/memory-guard.js';
+export { WASM_MAX_THREADS, type WasmThreadsReport } from './wasm/threads.js';

@@ -5,6 +5,10 @@
  */
 import { tf } from './tf.js';
 import { registerWasmTrainingKernels } from './wasm/register-kernels.js';
+import { resolveThreadCount, startWasmBackend, type WasmThreadsReport } from './wasm/threads.js';
+import { setKernelThreads } from './wasm/pool.js';
+import { useDirectConvDefaults } from './wasm/conv2d-forward.js';
+import { guardWasmMalloc } from './wasm/memory-guard.js';
 
 /** A backend tfai can run on. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -15,6 +19,11 @@ export type BackendPreference = BackendName | 'auto';
 export type InitBackendOptions = {
   /** Where the one-line choice is reported (default `console.log`; pass `() => {}` to silence). */
   log?: (line: string) => void;
+  /**
+   * Threads for the wasm backend (default: env `TFAI_THREADS`, else all logical cores; at most 8).
+   * Fixed once the wasm backend has started in this process. 1 runs the single-threaded SIMD build.
+   */
+  threads?: number;
 };
 
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
@@ -36,10 +45,20 @@ async function tryNative(): Promise<string | null> {
   return reasons.join('; ');
 }
 
-async function activate(name: BackendName): Promise<boolean> {
-  if (name === 'wasm') registerWasmTrainingKernels();
+let wasmReport: WasmThreadsReport | null = null;
+
+async function activate(name: BackendName, threads: number): Promise<boolean> {
   const before = errorListeners();
   try {
+    if (name === 'wasm') {
+      registerWasmTrainingKernels();
+      const { ok, report } = await startWasmBackend(threads);
+      wasmReport = report;
+      setKernelThreads(report.threads);
+      useDirectConvDefaults(report.threads);
+      if (ok) guardWasmMalloc(tf.findBackend('wasm'));
+      return ok;
+    }
     return await tf.setBackend(name);
   } catch {
     return false;
@@ -76,16 +95,29 @@ function dropEmscriptenErrorListeners(before: Listeners): void {
   }
 }
 
+function describe(name: BackendName): string {
+  if (name === 'tensorflow') return ` (${nativeDevice})`;
+  if (name === 'wasm' && wasmReport) {
+    const t = wasmReport.threads;
+    const xnn = wasmReport.xnnpackThreads > 1 ? `, XNNPACK on ${wasmReport.xnnpackThreads}` : '';
+    return ` (${t} thread${t === 1 ? '' : 's'}${xnn}${wasmReport.note ? `; ${wasmReport.note}` : ''})`;
+  }
+  return '';
+}
+
 /**
  * Choose and activate the backend: `pref` (default: env `TFAI_BACKEND`, else `'auto'`). With
  * `'auto'` the order is tensorflow (GPU, then CPU) > wasm > cpu. Logs its choice once, saying why a
- * preferred backend was unavailable. Returns the active backend's name.
+ * preferred backend was unavailable and, for wasm, how many threads it runs. Returns the active
+ * backend's name.
+ * @throws RangeError for an unknown backend, or a `threads` / `TFAI_THREADS` that is not a positive integer.
  */
 export async function initBackend(pref?: BackendPreference, opts: InitBackendOptions = {}): Promise<string> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const want = (pref ?? (process.env.TFAI_BACKEND as BackendPreference | undefined) ?? 'auto') as string;
   const allowed = ['auto', 'tensorflow', 'wasm', 'cpu'];
   if (!allowed.includes(want)) throw new RangeError(`initBackend: backend must be one of ${allowed.join(', ')}, got '${want}'`);
+  const threads = resolveThreadCount(opts.threads);
   const order: BackendName[] = want === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [want as BackendName, ...(['wasm', 'cpu'] as BackendName[]).filter((b) => b !== want)];
   const skipped: string[] = [];
   for (const name of order) {
@@ -96,8 +128,8 @@ export async function initBackend(pref?: BackendPreference, opts: InitBackendOpt
         continue;
       }
     }
-    if (await activate(name)) {
-      const line = `tfai: backend ${name}${name === 'tensorflow' ? ` (${nativeDevice})` : ''}${skipped.length ? ` — ${skipped.join('; ')}` : ''}`;
+    if (await activate(name, threads)) {
+      const line = `tfai: backend ${name}${describe(name)}${skipped.length ? ` — ${skipped.join('; ')}` : ''}`;
       if (chosen !== name) log(line);
       chosen = name;
       return name;
@@ -111,6 +143,14 @@ export async function initBackend(pref?: BackendPreference, opts: InitBackendOpt
 export function onAccelerator(): boolean {
   const b = tf.getBackend();
   return (b === 'tensorflow' && nativeDevice === 'gpu') || b === 'webgl' || b === 'webgpu';
+}
+
+/**
+ * Threads of the wasm backend as started by `initBackend` (`threads`, what was asked for in
+ * `requested`, and a `note` when they differ), or null when wasm was not started through it.
+ */
+export function wasmThreads(): WasmThreadsReport | null {
+  return wasmReport;
 }
 
 /** The backend chosen by `initBackend`, or null if it was never called. */

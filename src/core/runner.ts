@@ -5,6 +5,7 @@
 import { Subject } from 'rxjs';
 import { tf } from '../backend/tf.js';
 import { Callback } from './callback.js';
+import { checkStepMemory } from './step-memory.js';
 import { CancelBatchError, CancelEpochError, CancelStepError, CancelTrainError } from './cancel.js';
 import type { EventName, RunnerEvent } from './events.js';
 import type { Learner } from './learner.js';
@@ -102,6 +103,7 @@ export class Runner {
   epochMetrics: EpochMetrics = { epoch: 0 };
 
   private checkedFirstBatch = { train: false, valid: false };
+  private memoryChecked = false;
   private readonly opts: Required<Omit<RunnerOptions, 'cbs'>>;
   private epochStart = 0;
   private readonly lossWatch: NonFiniteLossWatch;
@@ -178,6 +180,7 @@ export class Runner {
     this.epochs = epochs;
     this.learn = learn;
     this.checkedFirstBatch = { train: false, valid: false };
+    this.memoryChecked = false;
     this.lossWatch.begin(!this.cbs.some((cb) => cb.watchesLoss));
     this.tensorWatch.begin();
     try {
@@ -252,6 +255,10 @@ export class Runner {
     this.xb = xb;
     this.yb = yb;
     try {
+      if (this.inTrain && !this.memoryChecked) {
+        this.memoryChecked = true;
+        await checkStepMemory(this.learn, xb, yb); // wasm: refuse a batch that cannot fit 4 GB, at once
+      }
       await this.withEvents('Batch', CancelBatchError, async () => {
         if (this.opts.checkInputs) await this.checkInputs();
         if (this.inTrain) await this.trainStep();
