@@ -1,10 +1,36 @@
 import { defineConfig } from 'tsup';
 
+/**
+ * The package's entries: `tfai` and its sub-paths (`tfai/io`, `tfai/backend`, `tfai/plot`,
+ * `tfai/data`), each built as ES module (`.js`) and CommonJS (`.cjs`) with declarations.
+ *
+ * `splitting` is on for both formats so that modules used by several entries live in shared chunks
+ * and are loaded once: tfai has module-level state (the global RNG, the chosen backend, the wasm
+ * kernel registration) that must be one instance whether a program imports `tfai`, `tfai/data` or
+ * both. For CommonJS tsup splits the ES build and turns its chunks into `require`s (its "cjs
+ * splitting"); `shims` maps `import.meta.url` to the `.cjs` file's own URL there.
+ * Source maps stay out of the package; `npm run build -- --sourcemap` adds them for debugging.
+ */
+const CHAINED_OPS_TYPES = '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+
 export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  dts: true,
+  entry: {
+    index: 'src/index.ts',
+    'io/index': 'src/io/index.ts',
+    'backend/index': 'src/backend/index.ts',
+    'plot/index': 'src/plot/index.ts',
+    'data/index': 'src/data/index.ts',
+  },
+  format: ['esm', 'cjs'],
+  splitting: true,
+  shims: true,
+  dts: {
+    // tfjs-core declares the chained tensor methods (`x.sum()`) as augmentations of its Tensor type
+    // in a file of their own; each declaration file imports it so downstream projects see them
+    // (`.js`, so that it resolves under NodeNext's ES-module rules as well as CommonJS's).
+    banner: `import '${CHAINED_OPS_TYPES}.js';`,
+  },
   clean: true,
-  sourcemap: true,
+  sourcemap: false,
   target: 'node20',
 });

@@ -1,153 +1,196 @@
 /**
- * `npm run bench [-- --quick] [-- --backends wasm,cpu]`: the notebooks' MNIST BatchNorm model at
- * bs 512 and bs 64 on every available backend — median ms per training step after warm-up,
- * samples/s, time per epoch on the embedded digits, the same step as a bare TF.js loop, tfai's
- * overhead (tfai / bare), and PyTorch's time for the same step when /usr/bin/python3 has torch.
- * Prints a table and writes bench/results.json.
+ * `npm run bench [-- --quick] [-- --rounds 3] [-- --models course,resnet18] [-- --threads 4] [-- --no-torch]`
+ *
+ * Training-step time of tfai on the wasm backend against PyTorch (CPU), as alternated ratios:
+ *
+ * - each configuration (model, batch size, implementation, thread count) runs in a fresh process
+ *   (bench/step-child.ts, bench/torch_step.py): warm-up steps, then the median of the timed steps;
+ * - every round runs all implementations of a row back to back, in an order that alternates from
+ *   round to round (A B C D, then D C B A), so that a change in the machine's load hits them alike;
+ *   the table gives the median over rounds and, for the ratios, their range over rounds;
+ * - tfai runs on 1 thread and on all logical cores (or `--threads N`); PyTorch with the same
+ *   thread counts and its allocator tuned (MALLOC_MMAP_MAX_=0, a large MALLOC_TRIM_THRESHOLD_), when
+ *   /usr/bin/python3 has torch; tfjs-layers `model.fit` (with tfai's kernels) on the course net;
+ * - GFLOP/s for the ResNets (convolution and matmul FLOPs of forward and backward), peak RSS;
+ * - the load average before and after, since other processes distort thread scaling most.
+ *
+ * Writes bench/results.json and prints a Markdown table (the README's performance table).
+ * `--quick` (well under a minute): the course net at bs 64, one round, few steps.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
-import { tf, initBackend, CancelTrainError, setSeed, loadMnist, getCnnModel, convLayer, initCnn, Learner, Runner, Callback, AvgStatsCallback, Recorder, CudaCallback, ParamScheduler, combineScheds, schedLin, accuracy, crossEntropy, sgd } from '../src/index.js';
-import { makeBareModel } from './bare-step.js';
-import { BackendName } from '../src/backend/init-backend.js';
+import { parseArgs, promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { logicalCores, WASM_MAX_THREADS } from '../src/backend/wasm/threads.js';
+import { MODELS } from './models.js';
 
-const { values: argv } = parseArgs({ options: { quick: { type: 'boolean' }, backends: { type: 'string' } } });
+const run = promisify(execFile);
+const here = fileURLToPath(new URL('.', import.meta.url));
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+const { values: argv } = parseArgs({
+  options: {
+    quick: { type: 'boolean' }, rounds: { type: 'string' }, models: { type: 'string' }, threads: { type: 'string' }, 'no-torch': { type: 'boolean' },
+  },
+});
 const quick = argv.quick ?? false;
-const STEPS = quick ? 6 : 20;
-const WARMUP = quick ? 2 : 4;
+const rounds = Number(argv.rounds ?? (quick ? 1 : 2));
+const many = Math.min(Number(argv.threads ?? logicalCores()), WASM_MAX_THREADS);
+const threadCounts = many > 1 ? [1, many] : [1];
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** One row of the table: a model at a batch size, and how many steps to time. */
+interface Row {
+  model: string;
+  bs: number;
+  steps: number;
+  warmup: number;
+  /** Also time tfjs-layers model.fit (course net only). */
+  layers?: boolean;
+}
+const ALL: Row[] = [
+  { model: 'course', bs: 32, steps: 30, warmup: 5 },
+  { model: 'course', bs: 64, steps: 20, warmup: 5, layers: true },
+  { model: 'course', bs: 512, steps: 10, warmup: 3 },
+  { model: 'course-rbn', bs: 32, steps: 30, warmup: 5 },
+  { model: 'cifar-cnn', bs: 256, steps: 8, warmup: 2 },
+  { model: 'resnet-narrow', bs: 128, steps: 4, warmup: 1 },
+  { model: 'resnet18', bs: 128, steps: 2, warmup: 1 },
+];
+const QUICK: Row[] = [{ model: 'course', bs: 64, steps: 8, warmup: 3, layers: true }];
+const wantModels = argv.models?.split(',');
+const rows = (quick ? QUICK : ALL).filter((r) => !wantModels || wantModels.includes(r.model));
+for (const m of wantModels ?? []) if (!MODELS[m]) throw new Error(`bench: unknown model '${m}' (one of ${Object.keys(MODELS).join(', ')})`);
 
-/** Times each training batch (beginBatch to the next beginBatch: loader + step + callbacks). */
-class StepTimer extends Callback {
-  override order = -100;
-  times: number[] = [];
-  private last = 0;
-  constructor(private readonly maxSteps = Infinity) {
-    super();
-  }
-  override beginBatch(): void {
-    const now = performance.now();
-    if (this.run.inTrain && this.last) this.times.push(now - this.last);
-    this.last = this.run.inTrain ? now : 0;
-    if (this.times.length >= this.maxSteps) throw new CancelTrainError('enough steps measured');
-  }
-  override beginValidate(): void {
-    this.last = 0;
-  }
+/** What one child process reports. */
+interface Measure {
+  ms: number;
+  cpuMs?: number;
+  flops?: number;
+  peakRss: number;
+  threads: number;
+}
+type Impl = { key: string; label: string; threads: number; kind: 'tfai' | 'layers' | 'torch' };
+
+async function tfaiChild(r: Row, threads: number, impl: 'tfai' | 'layers'): Promise<Measure> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', `${here}step-child.ts`, '--model', r.model, '--bs', String(r.bs), '--threads', String(threads), '--steps', String(r.steps), '--warmup', String(r.warmup), '--impl', impl], {
+    cwd: repo, maxBuffer: 1 << 24, env: { ...process.env, TFAI_THREADS: String(threads) },
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Measure;
 }
 
-/**
- * tfai's step time through `Runner.fit` with the usual callbacks. Runs `epochs` epochs (the epoch
- * time is the last one's), or stops after `maxSteps` steps and extrapolates the epoch time.
- */
-async function benchTfai(bs: number, epochs: number, maxSteps = Infinity): Promise<{ msPerStep: number; secPerEpoch: number; estimated: boolean }> {
-  setSeed(0);
-  const data = await loadMnist({ bs, seed: 0 });
-  const model = getCnnModel(data, [8, 16, 32, 64, 64], convLayer, { leak: 0.1, sub: 0.4, maxv: 6 });
-  initCnn(model);
-  const learn = new Learner({ model, data, lossFunc: crossEntropy, optFunc: sgd(), lr: 0.4 });
-  const timer = new StepTimer(maxSteps);
-  const stats = new AvgStatsCallback([accuracy], { print: false });
-  const sched = combineScheds([0.3, 0.7], [schedLin(0.6, 2), schedLin(2, 0.1)]);
-  const run = new Runner({ cbs: [timer, stats, new Recorder(), new CudaCallback({ log: () => {} }), new ParamScheduler('lr', sched)] });
-  await run.fit(epochs, learn);
-  const msPerStep = median(timer.times.slice(WARMUP));
-  const done = stats.history.at(-1);
-  const estimated = !done;
-  const secPerEpoch = done ? done.seconds : (msPerStep * (data.trainDl.length + data.validDl.length / 3)) / 1000;
-  model.dispose();
-  learn.opt.dispose();
-  data.dispose();
-  return { msPerStep, secPerEpoch, estimated };
+const TORCH_ENV = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: '100000000000' };
+async function torchChild(r: Row, threads: number): Promise<Measure> {
+  const { stdout } = await run('/usr/bin/python3', [`${here}torch_step.py`, r.model, String(r.bs), String(threads), String(r.steps), String(r.warmup)], {
+    cwd: repo, maxBuffer: 1 << 24, env: { ...process.env, ...TORCH_ENV },
+  });
+  const j = JSON.parse(stdout.trim().split('\n').at(-1)!) as { ms: number; threads: number; peakRss: number; torch: string };
+  torchVersion = j.torch;
+  return { ms: j.ms, threads: j.threads, peakRss: j.peakRss };
 }
 
-async function benchBare(bs: number): Promise<number> {
-  const bare = makeBareModel();
-  const n = 4096;
-  const x = tf.randomNormal([n, 28, 28, 1], 0, 1, 'float32', 5);
-  const y = tf.randomUniform([n], 0, 10, 'int32', 6) as tf.Tensor1D;
-  const times: number[] = [];
-  for (let i = 0; i < STEPS + WARMUP; i++) {
-    const t = performance.now();
-    const idx = tf.tensor1d(Array.from({ length: bs }, (_, j) => (i * bs + j) % n), 'int32');
-    const xb = tf.gather(x, idx) as tf.Tensor4D;
-    const yb = tf.gather(y, idx) as tf.Tensor1D;
-    const loss = bare.step(xb, yb, 0.4);
-    tf.dispose([idx, xb, yb, loss]);
-    if (i >= WARMUP) times.push(performance.now() - t);
-  }
-  tf.dispose([x, y]);
-  bare.dispose();
-  return median(times);
-}
-
-function benchTorch(): { version: string; threads: number; ms: Record<string, number> } | string {
+let torchVersion = '';
+async function torchAvailable(): Promise<string | null> {
+  if (argv['no-torch']) return '--no-torch';
   try {
-    const out = execFileSync('/usr/bin/python3', [new URL('./torch_step.py', import.meta.url).pathname, String(STEPS), String(WARMUP), '1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const j = JSON.parse(out.trim().split('\n').at(-1)!);
-    return { version: j.torch, threads: j.threads, ms: j.ms };
-  } catch (e) {
-    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    return /ModuleNotFoundError|No module named/.test(String((e as { stderr?: string }).stderr ?? msg)) ? 'torch not installed for /usr/bin/python3' : `PyTorch not run: ${msg}`;
+    await run('/usr/bin/python3', ['-c', 'import torch'], { env: { ...process.env, ...TORCH_ENV } });
+    return null;
+  } catch {
+    return 'torch is not installed for /usr/bin/python3';
   }
 }
 
-type Row = { backend: string; bs: number; tfaiMs: number; bareMs: number; overhead: number; samplesPerSec: number; secPerEpoch: number; epochEstimated: boolean; torchMs?: number; vsTorch?: number };
+const median = (xs: number[]): number => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
+const range = (xs: number[], digits = 2): string => {
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return lo.toFixed(digits) === hi.toFixed(digits) ? lo.toFixed(digits) : `${lo.toFixed(digits)}–${hi.toFixed(digits)}`;
+};
+const loadNow = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
-  // The pure-JS cpu backend needs minutes per MNIST epoch: measured only when asked for.
-  const wanted = (argv.backends?.split(',') ?? ['tensorflow', 'wasm']) as BackendName[];
-  const rows: Row[] = [];
-  const torch = benchTorch();
-  if (typeof torch === 'string') console.log(`PyTorch comparison skipped: ${torch}`);
-  else console.log(`PyTorch ${torch.version}, ${torch.threads} thread: ${JSON.stringify(torch.ms)} ms/step`);
-  for (const b of wanted) {
-    const active = await initBackend(b, { log: () => {} });
-    if (active !== b) {
-      console.log(`${b}: not available here (fell back to ${active}), skipped`);
-      continue;
-    }
-    // The pure-JS cpu backend is ~100x slower on convolutions: bs 64 only, a few steps, epoch time estimated.
-    for (const bs of b === 'cpu' ? [64] : [512, 64]) {
-      // Alternate bare and tfai runs (two rounds each, one in --quick or on cpu) and compare the
-      // best median of each, so that machine noise hits both sides alike.
-      const rounds = quick || b === 'cpu' ? 1 : 2;
-      let bareMs = Infinity;
-      let t: Awaited<ReturnType<typeof benchTfai>> | null = null;
-      for (let r = 0; r < rounds; r++) {
-        bareMs = Math.min(bareMs, await benchBare(bs));
-        const tr = b === 'cpu' ? await benchTfai(bs, 1, STEPS + WARMUP) : await benchTfai(bs, quick ? 1 : 2);
-        if (!t || tr.msPerStep < t.msPerStep) t = tr;
+  const noTorch = await torchAvailable();
+  const loadBefore = loadNow();
+  const cores = logicalCores();
+  console.log(`tfai bench: ${rows.length} rows, ${rounds} round(s), threads ${threadCounts.join(' / ')}, ${cores} logical cores, load average ${loadBefore}`);
+  if (os.loadavg()[0]! > 0.5 * cores) console.log(`WARNING: the machine is busy (load ${os.loadavg()[0]!.toFixed(1)} on ${cores} cores): thread scaling and wall times will be distorted`);
+  if (noTorch) console.log(`PyTorch comparison skipped: ${noTorch}`);
+
+  const results: Array<Record<string, unknown>> = [];
+  const table: string[][] = [];
+  for (const r of rows) {
+    const impls: Impl[] = [
+      ...threadCounts.map((t): Impl => ({ key: `tfai${t}`, label: `tfai ${t}t`, threads: t, kind: 'tfai' })),
+      ...(noTorch ? [] : threadCounts.map((t): Impl => ({ key: `torch${t}`, label: `torch ${t}t`, threads: t, kind: 'torch' }))),
+      ...(r.layers ? [{ key: `layers${many}`, label: `tfjs-layers ${many}t`, threads: many, kind: 'layers' } as Impl] : []),
+    ];
+    const got: Record<string, Measure[]> = Object.fromEntries(impls.map((i) => [i.key, []]));
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? impls : [...impls].reverse();
+      for (const impl of order) {
+        const m = impl.kind === 'torch' ? await torchChild(r, impl.threads) : await tfaiChild(r, impl.threads, impl.kind);
+        got[impl.key]!.push(m);
+        console.log(`  ${MODELS[r.model]!.label} bs ${r.bs}, round ${round + 1}: ${impl.label} ${m.ms.toFixed(1)} ms/step${m.cpuMs !== undefined ? ` (cpu ${m.cpuMs.toFixed(1)} ms)` : ''}, peak RSS ${(m.peakRss / 2 ** 20).toFixed(0)} MB`);
       }
-      if (!t) throw new Error('no tfai measurement');
-      const row: Row = { backend: b, bs, tfaiMs: t.msPerStep, bareMs, overhead: t.msPerStep / bareMs, samplesPerSec: (bs * 1000) / t.msPerStep, secPerEpoch: t.secPerEpoch, epochEstimated: t.estimated };
-      if (typeof torch !== 'string') {
-        row.torchMs = torch.ms[String(bs)];
-        row.vsTorch = t.msPerStep / row.torchMs;
-      }
-      rows.push(row);
-      console.log(`  ${b} bs ${bs}: tfai ${t.msPerStep.toFixed(1)} ms/step, bare ${bareMs.toFixed(1)} ms/step, epoch ${t.secPerEpoch.toFixed(1)} s`);
     }
+    const ms = (k: string): number => median(got[k]!.map((m) => m.ms));
+    const ratios = (a: string, b: string): number[] => got[a]!.map((m, i) => m.ms / got[b]![i]!.ms);
+    const flops = got[`tfai${threadCounts[0]}`]![0]!.flops ?? 0;
+    const isResNet = r.model.startsWith('resnet');
+    const rowOut: Record<string, unknown> = { model: r.model, label: MODELS[r.model]!.label, bs: r.bs, flopsPerStep: flops, rounds: got };
+    const cells = [MODELS[r.model]!.label, String(r.bs)];
+    for (const t of threadCounts) cells.push(ms(`tfai${t}`).toFixed(1));
+    if (threadCounts.length > 1) {
+      const scale = ratios(`tfai1`, `tfai${many}`);
+      cells.push(range(scale));
+      rowOut.threadSpeedup = scale;
+    }
+    if (!noTorch) {
+      for (const t of threadCounts) cells.push(ms(`torch${t}`).toFixed(1));
+      for (const t of threadCounts) {
+        const rt = ratios(`tfai${t}`, `torch${t}`);
+        cells.push(range(rt));
+        rowOut[`vsTorch${t}t`] = rt;
+      }
+    } else {
+      for (let i = 0; i < 2 * threadCounts.length; i++) cells.push('–');
+    }
+    if (r.layers) {
+      const lr = ratios(`layers${many}`, `tfai${many}`);
+      cells.push(`${ms(`layers${many}`).toFixed(1)} (${range(lr)}× tfai)`);
+      rowOut.layersVsTfai = lr;
+    } else cells.push('');
+    const cpu1 = median(got[`tfai${threadCounts[0]}`]!.map((m) => m.cpuMs ?? NaN));
+    cells.push(isResNet && flops ? `${threadCounts.map((t) => (flops / ms(`tfai${t}`) / 1e6).toFixed(1)).join(' / ')} (${(flops / cpu1 / 1e6).toFixed(1)} per core)` : '');
+    const rss = (k: string): number => Math.max(...got[k]!.map((m) => m.peakRss)) / 2 ** 20;
+    cells.push(`${rss(`tfai${many}`).toFixed(0)}${noTorch ? '' : ` / ${rss(`torch${many}`).toFixed(0)}`}`);
+    table.push(cells);
+    results.push(rowOut);
   }
-  const head = ['backend', 'bs', 'tfai ms/step', 'bare ms/step', 'tfai/bare', 'samples/s', 's/epoch', 'torch ms/step', 'tfai/torch'];
-  const body = rows.map((r) => [r.backend, String(r.bs), r.tfaiMs.toFixed(1), r.bareMs.toFixed(1), r.overhead.toFixed(3), r.samplesPerSec.toFixed(0), `${r.epochEstimated ? '~' : ''}${r.secPerEpoch.toFixed(2)}`, r.torchMs?.toFixed(1) ?? '-', r.vsTorch?.toFixed(2) ?? '-']);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i])).join('  ');
-  console.log(`\n${line(head)}\n${body.map(line).join('\n')}`);
-  const results = {
+  const loadAfter = loadNow();
+  const T = threadCounts;
+  const head = [
+    'model', 'bs', ...T.map((t) => `tfai ${t}t ms`), ...(T.length > 1 ? [`tfai 1t / ${many}t`] : []),
+    ...T.map((t) => `torch ${t}t ms`), ...T.map((t) => `tfai / torch ${t}t`), 'tfjs-layers fit ms', `GFLOP/s ${T.map((t) => `${t}t`).join(' / ')} (1t by CPU time)`,
+    `peak RSS MB tfai${noTorch ? '' : ' / torch'}`,
+  ];
+  const md = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...table.map((c) => `| ${c.join(' | ')} |`)].join('\n');
+  console.log(`\n${md}\n`);
+  console.log(`GFLOP/s: convolution and matmul FLOPs of the step over wall time; "per core": over the 1-thread run's CPU time, which other load on the machine distorts least.`);
+  console.log(`ms: median over ${rounds} round(s) of each process's median step (Runner.fit with a shuffled DataLoader for tfai; forward + backward + SGD for PyTorch${torchVersion ? ` ${torchVersion}` : ''}); ratios: range over rounds. Load average before ${loadBefore}, after ${loadAfter} (${cores} cores).`);
+  const out = {
     date: new Date().toISOString(),
     quick,
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${os.platform()} ${os.arch()}` },
-    versions: tf.version,
-    wasmSimd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
-    torch: typeof torch === 'string' ? torch : torch,
-    rows,
+    rounds,
+    machine: { cpus: cores, model: os.cpus()[0]?.model, memGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${os.platform()} ${os.arch()}` },
+    load: { before: loadBefore, after: loadAfter },
+    torch: noTorch ?? torchVersion,
+    threads: threadCounts,
+    rows: results,
+    table: md,
   };
-  writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(results, null, 2));
-  console.log('\nwrote bench/results.json');
+  writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(out, null, 2));
+  console.log('wrote bench/results.json');
 }
 
 await main();

@@ -1,11 +1,11 @@
 /** Tiny `--name value` parser shared by the examples (they import only the public API otherwise). */
 import { parseArgs } from 'node:util';
 
-/** Parse `--key value` flags into numbers/strings with defaults. */
-export function flags<T extends Record<string, string | number>>(defaults: T): T {
-  const options = Object.fromEntries(Object.keys(defaults).map((k) => [k, { type: 'string' as const }]));
+/** Parse `--key value` flags into numbers/strings with defaults; a boolean default makes a bare `--key` switch. */
+export function flags<T extends Record<string, string | number | boolean>>(defaults: T): T {
+  const options = Object.fromEntries(Object.entries(defaults).map(([k, d]) => [k, { type: typeof d === 'boolean' ? ('boolean' as const) : ('string' as const) }]));
   const { values } = parseArgs({ options, allowPositionals: false, strict: true });
-  const out: Record<string, string | number> = { ...defaults };
+  const out: Record<string, string | number | boolean> = { ...defaults };
   for (const [k, v] of Object.entries(values)) {
     if (v === undefined) continue;
     const def = defaults[k];
@@ -13,7 +13,7 @@ export function flags<T extends Record<string, string | number>>(defaults: T): T
       const n = Number(v);
       if (!Number.isFinite(n)) throw new RangeError(`--${k} must be a number, got '${v}'`);
       out[k] = n;
-    } else out[k] = v as string;
+    } else out[k] = v;
   }
   return out as T;
 }

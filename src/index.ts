@@ -64,6 +64,8 @@ export { loadMnist, type LoadMnistOptions } from './data/mnist.js';
 export { imageFolder, type ImageDataBunch, type ImageFolderOptions } from './data/image-folder.js';
 export { loadCifar10, CIFAR10_CLASSES, type LoadCifar10Options } from './data/cifar10.js';
 export { downloadCifar10 } from './data/download.js';
+export { loadFashionMnist, type LoadFashionMnistOptions } from './data/fashion-mnist.js';
+export { downloadFashionMnist, FASHION_MNIST_CLASSES } from './data/fashion-mnist-files.js';
 export { randomFlip, padCrop, compose, type ImageTransform } from './data/augment.js';
 export { showBatch, type ShowBatchOptions } from './data/show-batch.js';
 
@@ -87,3 +89,22 @@ export { saveStatsPlots } from './hooks/stats-plots.js';
 
 // files
 export type { JsonValue } from './io/checkpoint-types.js';
+
+// ---- training features (issue #14): interpretation, logs, training control, freezing, metrics, one-cycle
+export { CancelStepError } from './core/cancel.js';
+export { errorRate, topKAccuracy, mse, mae, rmse, isAccumMetric, type MetricFn, type AccumMetric } from './core/metrics.js';
+export { precision, recall, f1Score, type ClassScoreOptions, type ScoreAverage } from './core/class-scores.js';
+export { GradientClipping, clipGradNorm, clipGradValue, type GradientClippingOptions } from './callbacks/gradient-clipping.js';
+export { GradientAccumulation, type GradientAccumulationOptions } from './callbacks/gradient-accumulation.js';
+export { fitOneCycle, type FitOneCycleOptions } from './callbacks/fit-one-cycle.js';
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './callbacks/reduce-lr-on-plateau.js';
+export { CSVLogger, type CSVLoggerOptions } from './callbacks/csv-logger.js';
+export { TensorBoardCallback, type TensorBoardCallbackOptions } from './callbacks/tensorboard.js';
+export { ClassificationInterpretation, type InterpretationOptions, type TopLosses, type Confusion, type ImagePictureOptions } from './interpret/classification-interpretation.js';
+export { showResults, type ShowResultsOptions } from './interpret/show-results.js';
+export type { Denormalize } from './interpret/picture.js';
+
+// issue 13: stop-gradient helpers (`with torch.no_grad():`, `x.detach()`) and the notebooks' get_dls
+export { noGrad, detach } from './core/no-grad.js';
+export { getDls, type GetDlsOptions } from './data/get-dls.js';
+export type { PlotLrFindOptions } from './callbacks/recorder-plots.js';

@@ -13,6 +13,7 @@ const ALLOWED: Record<string, string[]> = {
   data: ['backend', 'core', 'plot'],
   hooks: ['backend', 'core', 'models', 'plot'],
   callbacks: ['backend', 'io', 'core', 'models', 'plot'],
+  interpret: ['backend', 'core', 'data', 'plot'],
 };
 
 function files(dir: string): string[] {

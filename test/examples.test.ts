@@ -41,6 +41,19 @@ describe('examples', () => {
     expect(out).toMatch(/final valid accuracy 0\.\d+/);
   });
 
+  it('interpret trains with fitOneCycle, logs CSV and TensorBoard, and writes the interpretation pictures', async () => {
+    const out = join(tmp, 'interpret');
+    const { code, out: log } = await example('interpret.ts', ['--epochs', '1', '--bs', '512', '--out', out]);
+    expect(code, log).toBe(0);
+    expect(log).toMatch(/final valid: loss \d\.\d+, accuracy 0\.\d+, error rate 0\.\d+, macro F1 0\.\d+/);
+    expect(log).toMatch(/top losses: #\d+ \d\/\d loss \d+\.\d\d/);
+    const csv = readFileSync(join(out, 'history.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('epoch,train_loss,train_accuracy,train_error_rate,train_f1_score,valid_loss,valid_accuracy,valid_error_rate,valid_f1_score,time,wall_time');
+    expect(csv).toHaveLength(2);
+    expect(readdirSync(join(out, 'runs', 'mnist-one-cycle'))[0]).toMatch(/^events\.out\.tfevents\./);
+    for (const f of ['confusion-matrix.png', 'top-losses.png', 'results.png']) expect(readFileSync(join(out, f)).subarray(1, 4).toString()).toBe('PNG');
+  });
+
   it('cifar10-tricks says where to put missing data and exits with code 2', async () => {
     const { code, out } = await example('cifar10-tricks.ts', ['--data', join(tmp, 'nothing-here')]);
     expect(code).toBe(2);

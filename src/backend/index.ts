@@ -4,6 +4,8 @@
  * program (tfjs-layers' `model.fit` included) can register to train convnets on the wasm backend.
  */
 export { tf } from './tf.js';
-export { initBackend, onAccelerator, chosenBackend, gpuStatus, type BackendName, type BackendPreference, type InitBackendOptions } from './init-backend.js';
+export { initBackend, onAccelerator, chosenBackend, gpuStatus, wasmThreads, type BackendName, type BackendPreference, type InitBackendOptions } from './init-backend.js';
 export { registerWasmTrainingKernels } from './wasm/register-kernels.js';
+export { WasmMemoryError, WASM_HEAP_LIMIT, estimateStepMemory, assertStepFits, guardWasmMalloc, type StepMemoryEstimate } from './wasm/memory-guard.js';
+export { WASM_MAX_THREADS, type WasmThreadsReport } from './wasm/threads.js';
 export { probeWebGPU, webgpuAdapter, describeAdapter, isSoftwareAdapter, type WebGPUAdapterSummary, type WebGPUProbe, type GpuAdapterInfo } from './webgpu.js';

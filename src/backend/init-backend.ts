@@ -8,6 +8,10 @@
 import { tf } from './tf.js';
 import { registerWasmTrainingKernels } from './wasm/register-kernels.js';
 import { activateWebGPU, describeAdapter, webgpuAdapter } from './webgpu.js';
+import { resolveThreadCount, startWasmBackend, type WasmThreadsReport } from './wasm/threads.js';
+import { setKernelThreads } from './wasm/pool.js';
+import { useDirectConvDefaults } from './wasm/conv2d-forward.js';
+import { guardWasmMalloc } from './wasm/memory-guard.js';
 
 /** A backend tfai can run on. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -18,6 +22,11 @@ export type BackendPreference = BackendName | 'auto';
 export type InitBackendOptions = {
   /** Where the one-line choice is reported (default `console.log`; pass `() => {}` to silence). */
   log?: (line: string) => void;
+  /**
+   * Threads for the wasm backend (default: env `TFAI_THREADS`, else all logical cores; at most 8).
+   * Fixed once the wasm backend has started in this process. 1 runs the single-threaded SIMD build.
+   */
+  threads?: number;
 };
 
 type NativeDevice = 'gpu' | 'cpu';
@@ -45,8 +54,10 @@ async function tryNative(devices: NativeDevice[]): Promise<string | null> {
   return reasons.join('; ');
 }
 
-/** Activate `step`; null on success, else why not. */
-async function activate(step: Step): Promise<string | null> {
+let wasmReport: WasmThreadsReport | null = null;
+
+/** Activate `step` (wasm on `threads` threads); null on success, else why not. */
+async function activate(step: Step, threads: number): Promise<string | null> {
   if (step.name === 'webgpu') {
     const r = await activateWebGPU({ allowSoftware: step.allowSoftware ?? false });
     return r.ok ? null : `webgpu: ${r.reason}`;
@@ -55,11 +66,25 @@ async function activate(step: Step): Promise<string | null> {
     const why = await tryNative(step.native);
     if (why !== null) return `tensorflow unavailable (${why})`;
   }
-  if (step.name === 'wasm') registerWasmTrainingKernels();
+  const before = errorListeners();
   try {
-    if (await tf.setBackend(step.name)) return null;
+    if (step.name === 'wasm') {
+      registerWasmTrainingKernels();
+      const { ok, report } = await startWasmBackend(threads);
+      wasmReport = report;
+      setKernelThreads(report.threads);
+      useDirectConvDefaults(report.threads);
+      if (ok) {
+        guardWasmMalloc(tf.findBackend('wasm'));
+        return null;
+      }
+    } else if (await tf.setBackend(step.name)) {
+      return null;
+    }
   } catch {
     // reported below
+  } finally {
+    if (step.name === 'wasm') dropEmscriptenErrorListeners(before);
   }
   return `${step.name} failed to initialise`;
 }
@@ -78,11 +103,47 @@ function plan(want: BackendPreference): Step[] {
   }
 }
 
-/** `backend (detail)`: the active backend and what it runs on. */
+const ERROR_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+type Listener = (...args: unknown[]) => void;
+type Listeners = Record<(typeof ERROR_EVENTS)[number], Listener[]>;
+/** `process` as a plain emitter (its typings list these events separately). */
+const proc = process as unknown as { listeners(e: string): Listener[]; off(e: string, l: Listener): void };
+
+function errorListeners(): Listeners {
+  return { uncaughtException: proc.listeners('uncaughtException'), unhandledRejection: proc.listeners('unhandledRejection') };
+}
+
+/**
+ * tfjs-backend-wasm's emscripten glue, when its module starts in Node, adds two process listeners
+ * that rethrow every uncaught exception and unhandled rejection (`throw ex` / `throw reason`) from
+ * inside its minified one-line file. Node then prints that line — about 30 KB of minified code —
+ * above the error, and exits with code 7 (an error thrown by an exception handler). Removing them,
+ * as the module's own `_dispose` would, lets errors print as without wasm: the message, the throw
+ * site and the stack, exit code 1. Only listeners added while the backend started and whose source
+ * is one of those rethrows are removed; the program's own listeners stay.
+ */
+function dropEmscriptenErrorListeners(before: Listeners): void {
+  const rethrows = /^function\s*\((ex|reason)\)\s*\{\s*(if\s*\(!\(ex instanceof ExitStatus\)\)\s*\{\s*)?throw (ex|reason);?\s*\}?\s*\}$/;
+  for (const event of ERROR_EVENTS) {
+    for (const l of proc.listeners(event)) {
+      if (!before[event].includes(l) && rethrows.test(String(l).replace(/\s+/g, ' '))) proc.off(event, l);
+    }
+  }
+}
+
+/** `backend (detail)`: the active backend and what it runs on (the GPU adapter, wasm's threads). */
 function describeActive(name: BackendName): string {
   if (name === 'tensorflow') return `tensorflow (${nativeDevice})`;
-  const a = name === 'webgpu' ? webgpuAdapter() : null;
-  return a ? `webgpu on ${describeAdapter(a)}` : name;
+  if (name === 'webgpu') {
+    const a = webgpuAdapter();
+    return a ? `webgpu on ${describeAdapter(a)}` : name;
+  }
+  if (name === 'wasm' && wasmReport) {
+    const t = wasmReport.threads;
+    const xnn = wasmReport.xnnpackThreads > 1 ? `, XNNPACK on ${wasmReport.xnnpackThreads}` : '';
+    return `wasm (${t} thread${t === 1 ? '' : 's'}${xnn}${wasmReport.note ? `; ${wasmReport.note}` : ''})`;
+  }
+  return name;
 }
 
 /**
@@ -90,16 +151,18 @@ function describeActive(name: BackendName): string {
  * `'auto'` the order is tensorflow on the GPU > webgpu on a hardware adapter > tensorflow on the
  * CPU > wasm > cpu; `'webgpu'` also accepts a software adapter. A backend that cannot start falls
  * back to wasm, then cpu. Logs its choice once, naming the GPU adapter or why each preferred
- * backend was skipped. Returns the active backend's name.
+ * backend was skipped and, for wasm, how many threads it runs. Returns the active backend's name.
+ * @throws RangeError for an unknown backend, or a `threads` / `TFAI_THREADS` that is not a positive integer.
  */
 export async function initBackend(pref?: BackendPreference, opts: InitBackendOptions = {}): Promise<string> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const want = (pref ?? (process.env.TFAI_BACKEND as BackendPreference | undefined) ?? 'auto') as string;
   const allowed = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
   if (!allowed.includes(want)) throw new RangeError(`initBackend: backend must be one of ${allowed.join(', ')}, got '${want}'`);
+  const threads = resolveThreadCount(opts.threads);
   const skipped: string[] = [];
   for (const step of plan(want as BackendPreference)) {
-    const why = await activate(step);
+    const why = await activate(step, threads);
     if (why !== null) {
       skipped.push(why);
       continue;
@@ -129,6 +192,14 @@ export function onAccelerator(): boolean {
  */
 export function gpuStatus(): string {
   return gpuNote;
+}
+
+/**
+ * Threads of the wasm backend as started by `initBackend` (`threads`, what was asked for in
+ * `requested`, and a `note` when they differ), or null when wasm was not started through it.
+ */
+export function wasmThreads(): WasmThreadsReport | null {
+  return wasmReport;
 }
 
 /** The backend chosen by `initBackend`, or null if it was never called. */

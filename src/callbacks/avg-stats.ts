@@ -1,25 +1,36 @@
 /** Per-epoch averages of the loss and metrics, as the course's `AvgStatsCallback`. */
 import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
-import type { Metric } from '../core/metrics.js';
+import { isAccumMetric, metricNames, type Metric } from '../core/metrics.js';
 import type { JsonValue } from '../io/checkpoint-types.js';
 
 /**
- * Running sums of `[loss, ...metrics]` weighted by batch size, kept on the device and read once
- * per epoch (no host round trip per batch).
+ * Running sums of `[loss, ...metrics]` over an epoch, kept on the device and read once per epoch
+ * (no host round trip per batch). The loss and each `MetricFn` are summed weighted by batch size
+ * and divided by the sample count; each `AccumMetric`'s statistics are summed as they are and
+ * finalised from the sums (F1 from summed counts, RMSE from summed squared errors).
  */
 export class AvgStats {
   /** Sums on the device, or null before the first batch. */
   private tot: tf.Tensor1D | null = null;
+  /** Length of each metric's part of the sums (known from the first batch or a saved state). */
+  private sizes: number[] | null = null;
   /** Number of samples accumulated. */
   count = 0;
-  /** The averages read at the end of the last epoch: `[loss, ...metrics]`. */
+  /** The values read at the end of the last epoch: `[loss, ...metric values]` (see `names`). */
   avgStats: number[] = [];
+  /** Number of classes, for metrics with one value per class (set by `AvgStatsCallback` at `beginFit`). */
+  c = 0;
 
   constructor(
     readonly metrics: Metric[],
     readonly inTrain: boolean,
   ) {}
+
+  /** `['loss', ...each metric's names]` for `c` classes. */
+  get names(): string[] {
+    return ['loss', ...this.metrics.flatMap((m) => metricNames(m, this.c))];
+  }
 
   /** Forget the sums (start of an epoch). */
   reset(): void {
@@ -32,7 +43,9 @@ export class AvgStats {
   accumulate(loss: tf.Scalar, pred: tf.Tensor, yb: tf.Tensor): void {
     const bs = yb.shape[0] ?? 1;
     const next = tf.tidy(() => {
-      const v = tf.mul(tf.stack([loss, ...this.metrics.map((m) => m(pred, yb))]), bs) as tf.Tensor1D;
+      const parts = this.metrics.map((m) => (isAccumMetric(m) ? m.stats(pred, yb) : tf.reshape(tf.mul(m(pred, yb), bs), [1])));
+      this.sizes ??= parts.map((p) => p.size);
+      const v = tf.concat([tf.reshape(tf.mul(loss, bs), [1]), ...parts]) as tf.Tensor1D;
       return this.tot ? tf.add(this.tot, v) : v;
     });
     this.tot?.dispose();
@@ -40,26 +53,46 @@ export class AvgStats {
     this.count += bs;
   }
 
-  /** The running sums as `{ avg, count }` (one device read), for a checkpoint taken mid-epoch. */
-  async getState(): Promise<{ avg: number[]; count: number }> {
-    return { avg: this.count ? await this.read() : [], count: this.count };
+  /**
+   * The running sums as `{ avg, count, sizes }` (one device read), for a checkpoint taken mid-epoch;
+   * `avg` is the sums divided by `count`.
+   */
+  async getState(): Promise<{ avg: number[]; count: number; sizes?: number[] }> {
+    if (!this.tot || !this.count) return { avg: [], count: 0 };
+    const sums = await this.tot.data();
+    return { avg: Array.from(sums, (s) => s / this.count), count: this.count, ...(this.sizes ? { sizes: this.sizes } : {}) };
   }
 
   /** Continue from sums saved by `getState`. */
-  setState(s: { avg: number[]; count: number }): void {
+  setState(s: { avg: number[]; count: number; sizes?: number[] }): void {
     this.reset();
     if (s.count > 0 && s.avg.length) {
       this.tot = tf.tensor1d(s.avg.map((a) => a * s.count));
       this.count = s.count;
+      if (s.sizes) this.sizes = [...s.sizes];
     }
   }
 
-  /** Read the averages from the device (one read). */
+  /** Read the sums from the device (one read) and compute the epoch's values. */
   async read(): Promise<number[]> {
-    if (!this.tot || this.count === 0) return (this.avgStats = []);
-    const sums = await this.tot.data();
-    this.avgStats = Array.from(sums, (s) => s / this.count);
-    return this.avgStats;
+    return (this.avgStats = await this.peek());
+  }
+
+  /** The epoch's values so far (one asynchronous device read), without keeping them as `avgStats`. */
+  async peek(): Promise<number[]> {
+    const { tot, count } = this;
+    if (!tot || count === 0) return [];
+    const sums = await tot.data();
+    const sizes = this.sizes ?? this.metrics.map(() => 1);
+    const out = [sums[0] / count];
+    let at = 1;
+    this.metrics.forEach((m, i) => {
+      const part = sums.subarray(at, at + sizes[i]);
+      at += sizes[i];
+      if (isAccumMetric(m)) out.push(...m.finalize(part, this.c));
+      else out.push(part[0] / count);
+    });
+    return out;
   }
 
   /** `train: [0.228213, 0.9300]` as the course prints it. */
@@ -84,13 +117,14 @@ export type AvgStatsCallbackOptions = {
   log?: (line: string) => void;
 };
 
-type SavedPartial = { avg: number[]; count: number };
+type SavedPartial = { avg: number[]; count: number; sizes?: number[] };
 type SavedState = { history: EpochStats[]; partial: { train: SavedPartial; valid: SavedPartial } | null };
 
 /**
- * `new AvgStatsCallback([accuracy])`: averages the loss and each metric over every epoch's
- * training and validation batches, publishes them in `run.epochMetrics` as `train_loss`,
- * `valid_loss`, `train_<metric>`, `valid_<metric>`, prints `train: [loss, acc]` / `valid: [loss, acc]`
+ * `new AvgStatsCallback([accuracy, f1Score()])`: averages the loss and each metric over every epoch's
+ * training and validation batches (an `AccumMetric` such as `f1Score()` from counts summed over the
+ * epoch), publishes them in `run.epochMetrics` as `train_loss`, `valid_loss`, `train_<metric>`,
+ * `valid_<metric>` (the metric's name: `valid_error_rate`, `valid_f1_score`, …), prints `train: [loss, acc]` / `valid: [loss, acc]`
  * lines (see `print`), and keeps them in `trainStats`, `validStats` and `history`.
  *
  * `history` holds one entry per epoch that ran (completely or not): `train` and `valid` are
@@ -111,15 +145,24 @@ export class AvgStatsCallback extends Callback {
   constructor(metrics: Metric | Metric[] = [], opts: AvgStatsCallbackOptions = {}) {
     super();
     const ms = Array.isArray(metrics) ? metrics : [metrics];
+    ms.forEach((m, i) => {
+      if (typeof m !== 'function' && !isAccumMetric(m)) {
+        throw new TypeError(`AvgStatsCallback: metric ${i} must be a function (pred, target) => scalar or a metric object with stats/finalize (e.g. f1Score()), got ${String(m)}`);
+      }
+    });
     this.trainStats = new AvgStats(ms, true);
     this.validStats = new AvgStats(ms, false);
     this.print = opts.print;
     this.log = opts.log ?? ((l) => console.log(l));
   }
 
-  /** Metric names, for tables: `['loss', 'accuracy']`. */
+  /**
+   * Value names, for tables: `['loss', 'accuracy']` (a per-class metric has one name per class of
+   * the learner being fitted).
+   */
   get names(): string[] {
-    return ['loss', ...this.trainStats.metrics.map((m) => m.name || 'metric')];
+    this.trainStats.c = this.validStats.c = this.run?.learn?.data.c ?? this.trainStats.c;
+    return this.trainStats.names;
   }
 
   override epochMetricNames(): string[] {
@@ -127,6 +170,7 @@ export class AvgStatsCallback extends Callback {
   }
 
   override beginFit(): void {
+    this.trainStats.c = this.validStats.c = this.run.learn.data.c;
     this.printing = this.print ?? !this.run.cbs.some((cb) => cb.displaysMetrics);
   }
 
@@ -140,6 +184,14 @@ export class AvgStatsCallback extends Callback {
     const { loss, pred, yb } = this.run;
     if (!loss || loss.isDisposed || !pred || pred.isDisposed) return;
     (this.run.inTrain ? this.trainStats : this.validStats).accumulate(loss, pred, yb);
+  }
+
+  /** The current phase's averages so far (`train_loss`, `train_<metric>` or `valid_…`; one device read). */
+  override async runningMetrics(): Promise<Record<string, number>> {
+    const stats = this.run.inTrain ? this.trainStats : this.validStats;
+    const phase = stats.inTrain ? 'train' : 'valid';
+    const avg = await stats.peek();
+    return Object.fromEntries(avg.map((v, k) => [`${phase}_${this.names[k]}`, v]));
   }
 
   override async afterEpoch(): Promise<void> {

@@ -8,7 +8,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Callback } from '../core/callback.js';
 import { captureRun } from '../core/run-state.js';
-import { freeName, listCheckpoints, readPointer, removeLeftovers, setPointer, writeCheckpointFolder } from '../io/checkpoint-folder.js';
+import { freeName, listCheckpoints, readPointer, removeBrokenCheckpoints, removeCheckpointFolder, removeLeftovers, setPointer, writeCheckpointFolder } from '../io/checkpoint-folder.js';
+import { lockDir, type DirLock } from '../io/dir-lock.js';
+import { describeFsError } from '../io/fs-errors.js';
 import type { CheckpointState, RunPosition } from '../io/checkpoint-types.js';
 import { checkInt } from '../core/validate.js';
 import { Monitor } from './monitor.js';
@@ -30,6 +32,8 @@ export type CheckpointCallbackOptions = {
   mode?: 'min' | 'max' | 'auto';
   /** Save a checkpoint when the fit is interrupted (Ctrl-C, `run.requestInterrupt()`; default true). */
   saveOnInterrupt?: boolean;
+  /** Where notices go: a stale lock taken over, a crashed save's folder removed (default `console.warn`). */
+  log?: (line: string) => void;
 };
 
 const pad = (n: number, w = 4): string => String(n).padStart(w, '0');
@@ -43,6 +47,13 @@ const samePos = (a: RunPosition, b: RunPosition): boolean => a.epoch === b.epoch
  * Each folder is written to a temporary folder and renamed, and `latest` is replaced last, so a
  * crash mid-save leaves the previous checkpoint current and intact. Every callback that keeps a
  * state (`getState` / `setState`: `Recorder`, `AvgStatsCallback`, your own) is saved with it.
+ *
+ * At `beginFit` the directory is created if needed and locked (`<dir>/.tfai-lock`, see `lockDir`):
+ * a second fit on the same directory, in this process or another, fails there with a message
+ * naming the owner, and a directory that cannot be written (read-only, no permission, a path
+ * through a file) fails there too, not after the first epoch. A lock left by a process that is gone
+ * (`kill -9`) is taken over with a notice. The lock is released when the fit ends, also on an error
+ * or Ctrl-C. Temporaries and half-deleted checkpoint folders a crash left are removed at `beginFit`.
  */
 export class CheckpointCallback extends Callback {
   /** After the callbacks that record the epoch (so their epoch is complete when saved). */
@@ -61,6 +72,8 @@ export class CheckpointCallback extends Callback {
   saved: string[] = [];
   private seq = 0;
   private bestValue: number | null = null;
+  private lock: DirLock | null = null;
+  private readonly log: (line: string) => void;
 
   constructor(opts: CheckpointCallbackOptions) {
     super();
@@ -72,18 +85,40 @@ export class CheckpointCallback extends Callback {
     checkInt('CheckpointCallback', 'keep', this.keep, 1);
     this.monitor = opts.monitor === undefined ? null : new Monitor('CheckpointCallback', opts.monitor, opts.mode ?? 'auto');
     this.saveOnInterrupt = opts.saveOnInterrupt ?? true;
+    this.log = opts.log ?? ((l) => console.warn(l));
   }
 
   override async beginFit(): Promise<void> {
     this.monitor?.check(this.run); // fail now, naming what can be monitored
     this.saved = [];
-    await fs.mkdir(this.dir, { recursive: true });
+    await this.releaseLock(); // an earlier fit's, should its afterFit not have run
+    try {
+      await fs.mkdir(this.dir, { recursive: true });
+    } catch (e) {
+      throw new Error(`CheckpointCallback: cannot create the checkpoint directory '${this.dir}': ${describeFsError(e)}`, { cause: e });
+    }
+    if (!(await fs.stat(this.dir)).isDirectory()) throw new Error(`CheckpointCallback: the checkpoint directory '${this.dir}' is a file, not a folder`);
+    this.lock = await lockDir(this.dir, { by: 'CheckpointCallback', log: this.log }); // also proves the directory writable
     await removeLeftovers(this.dir);
+    for (const r of await removeBrokenCheckpoints(this.dir)) {
+      this.log(`CheckpointCallback: removed '${path.join(this.dir, r.name)}', a checkpoint folder a crash left incomplete (${r.reason})`);
+    }
     const existing = await listCheckpoints(this.dir);
     this.seq = existing.at(-1)?.seq ?? 0;
     const bestName = await readPointer(this.dir, 'best');
     const best = existing.find((c) => c.name === bestName);
     this.bestValue = best?.monitor && best.monitor.name === this.monitor?.name ? best.monitor.value : null;
+  }
+
+  /** The fit is over (done, failed or interrupted): release the directory. */
+  override async afterFit(): Promise<void> {
+    await this.releaseLock();
+  }
+
+  private async releaseLock(): Promise<void> {
+    const lock = this.lock;
+    this.lock = null;
+    await lock?.release();
   }
 
   override async afterEpoch(): Promise<void> {
@@ -103,8 +138,22 @@ export class CheckpointCallback extends Callback {
     await this.save(name, null);
   }
 
-  /** Write a checkpoint of the run as it stands now; returns its folder. */
+  /**
+   * Write a checkpoint of the run as it stands now; returns its folder.
+   * @throws Error naming the checkpoint, the directory and what failed (a full disk, …); the
+   *   previous checkpoint and `latest` are then as they were.
+   */
   async save(baseName: string, monitorValue: number | null): Promise<string> {
+    try {
+      return await this.write(baseName, monitorValue);
+    } catch (e) {
+      const latest = await readPointer(this.dir, 'latest').catch(() => null);
+      const kept = latest ? `the last complete checkpoint, '${path.join(this.dir, latest)}', is intact` : 'no earlier checkpoint of this directory was touched';
+      throw new Error(`CheckpointCallback: could not save checkpoint '${baseName}' in '${this.dir}': ${(e as Error).message}; ${kept}`, { cause: e });
+    }
+  }
+
+  private async write(baseName: string, monitorValue: number | null): Promise<string> {
     const captured = await captureRun(this.run);
     const name = await freeName(this.dir, baseName);
     this.seq += 1;
@@ -133,6 +182,6 @@ export class CheckpointCallback extends Callback {
   private async rotate(): Promise<void> {
     const all = await listCheckpoints(this.dir);
     const protect = new Set([await readPointer(this.dir, 'latest'), await readPointer(this.dir, 'best'), ...all.slice(-this.keep).map((c) => c.name)]);
-    for (const c of all) if (!protect.has(c.name)) await fs.rm(path.join(this.dir, c.name), { recursive: true, force: true });
+    for (const c of all) if (!protect.has(c.name)) await removeCheckpointFolder(this.dir, c.name);
   }
 }

@@ -3,6 +3,7 @@ import { Callback } from '../core/callback.js';
 import { CancelTrainError } from '../core/cancel.js';
 import { checkInt } from '../core/validate.js';
 import { Monitor, type MonitorMode } from './monitor.js';
+import type { JsonValue } from '../io/checkpoint-types.js';
 
 /** Options of `EarlyStoppingCallback`. */
 export type EarlyStoppingCallbackOptions = {
@@ -55,6 +56,18 @@ export class EarlyStoppingCallback extends Callback {
     this.bestEpoch = -1;
     this.stoppedEpoch = null;
     this.wait = 0;
+  }
+
+  /** Best value, its epoch and the epochs waited so far (so a resumed fit keeps its patience). */
+  override getState(): JsonValue {
+    return { best: Number.isNaN(this.best) ? null : this.best, bestEpoch: this.bestEpoch, wait: this.wait };
+  }
+
+  override setState(saved: JsonValue): void {
+    const s = saved as { best: number | null; bestEpoch: number; wait: number };
+    this.best = s.best ?? NaN;
+    this.bestEpoch = s.bestEpoch;
+    this.wait = s.wait;
   }
 
   override afterEpoch(): void {

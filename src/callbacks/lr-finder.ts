@@ -47,6 +47,7 @@ export type LRFinderStop = 'maxIter' | 'diverged' | 'nonFinite' | 'endOfFit';
  */
 export class LRFinder extends Callback {
   override order = 1;
+  override readonly watchesLoss = true;
   /** First learning rate of the sweep. */
   readonly minLr: number;
   /** Learning rate of batch `maxIter`. */

@@ -1,15 +1,18 @@
 /** Progress display: bars in a terminal, a plain per-epoch table everywhere else. */
-import cliProgress from 'cli-progress';
-import type { MultiBar, SingleBar } from 'cli-progress';
 import { Callback } from '../core/callback.js';
 import { availableMetrics } from './monitor.js';
+import { LiveLines } from './live-lines.js';
+import { RateMeter } from './rate-meter.js';
+import { BAR_MIN, TableFormat, barLine, barRoom, formatCell, formatMetrics, formatTime, type BarLineParts } from './progress-format.js';
+
+export { formatTime };
 
 /** Where `ProgressCallback` writes: `process.stdout`, a file stream, or any object with `write`. */
 export type ProgressStream = {
   write(chunk: string): unknown;
   /** True for a terminal: bars are drawn only then. */
   isTTY?: boolean;
-  /** Terminal width, when known. */
+  /** Terminal width, when known (read at every redraw; default 80). */
   columns?: number;
 };
 
@@ -17,33 +20,51 @@ export type ProgressStream = {
 export type ProgressCallbackOptions = {
   /** Output (default `process.stdout`). */
   stream?: ProgressStream;
-  /** Least time between two reads of the loss for the batch bar, in ms (default 250). */
+  /**
+   * Least time between two redraws of the bars, in ms (default 250). Each redraw reads the running
+   * loss and metrics from the device once (asynchronously); between redraws nothing is read.
+   */
   throttleMs?: number;
 };
 
-/** `mm:ss` (or `h:mm:ss`), as fastai's table shows times. */
-export function formatTime(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const two = (n: number): string => String(n).padStart(2, '0');
-  const h = Math.floor(s / 3600);
-  return h ? `${h}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}` : `${two(Math.floor(s / 60))}:${two(s % 60)}`;
-}
+/** Epoch durations the whole-fit ETA averages over (the latest ones). */
+const RECENT_EPOCHS = 3;
 
 /**
  * `new ProgressCallback()`: fastai-style progress.
  *
- * - In a TTY: an epoch bar and a batch bar (phase, running training loss, ETA of the current
- *   loader), drawn with `cli-progress`, with each finished epoch's table row printed above them.
- *   The loss shown is read from the device at most once every `throttleMs` (250 ms), never per
- *   batch, and the bars are redrawn at that rate.
- * - Anywhere else (CI logs, files, pipes): one table row per epoch — `epoch`, `train_loss`,
- *   `valid_loss`, one column per metric (validation values), `time` — under a header printed once,
- *   plain text without control characters.
+ * In a terminal (`stream.isTTY`), two bars redrawn in place, with each finished epoch's table row
+ * printed above them (fastprogress' layout, tqdm's numbers):
  *
- * The numbers are the epoch's named metrics (`run.epochMetrics`, published by `AvgStatsCallback`;
- * without one the table has only epoch and time): `train_loss`, `valid_loss`, then each validation
- * metric under its plain name, as fastai's table. The progress display declares that it shows the
- * metrics (`displaysMetrics`), so `AvgStatsCallback` does not print its own lines by default.
+ * ```
+ * epoch     train_loss  valid_loss  accuracy  time
+ * 0         0.788081    0.692896    0.818862  00:09
+ * epoch  1/3  █████████▉░░░░░░░░░░░░░░░░░░░░  33% [00:09<00:18]
+ * train  5/16 █████████▍░░░░░░░░░░░░░░░░░░░░  31% [00:01<00:04, 2.41 it/s] loss 0.1472  accuracy 0.9551
+ * ```
+ *
+ * - The batch bar (`train`, then `valid`) shows batches done, elapsed time, the ETA of the loader
+ *   and the rate (`it/s`, or `s/it` when slower than one batch a second). The ETA reads `--` until a
+ *   batch was timed, then follows the recent rate (an exponential moving average, as tqdm's), so
+ *   the slow first batches of a fit stop weighing on it within a few redraws.
+ * - After the rate come the phase's running loss and metrics so far in the epoch (the `train_…`
+ *   or `valid_…` numbers of callbacks implementing `runningMetrics`, i.e. `AvgStatsCallback`,
+ *   shown without the phase prefix); without such a callback, the last batch's loss (`batch_loss`).
+ *   They are read from the device at most once every `throttleMs`, asynchronously, never per batch.
+ * - The epoch bar shows epochs done, time since the fit started and the ETA of the fit: `--` until
+ *   an epoch finished, then the mean of the latest epochs' durations times the epochs left (the
+ *   first epoch, with its warm-up, left out once another one finished).
+ * - When the fit ends, the table stays with the epoch bar under it; the batch bar is erased.
+ *
+ * Anywhere else (CI logs, files, pipes): only the table — `epoch`, `train_loss`, `valid_loss`, one
+ * column per validation metric under its plain name, `time` — one row per epoch under a header
+ * printed once, plain text without control characters.
+ *
+ * The table's numbers are the epoch's named metrics (`run.epochMetrics`, published by
+ * `AvgStatsCallback`; without one it has only epoch and time), the time the epoch's wall time. The
+ * display declares that it shows the metrics (`displaysMetrics`), so `AvgStatsCallback` does not
+ * print its own lines by default. Other output written to the terminal during the fit lands among
+ * the bars: send it through `write(line)` to get it printed above them.
  */
 export class ProgressCallback extends Callback {
   /** After the callbacks that publish epoch metrics (`AvgStatsCallback` is 0). */
@@ -53,16 +74,27 @@ export class ProgressCallback extends Callback {
   private readonly stream: ProgressStream;
   private readonly throttleMs: number;
   private metricNames: string[] = [];
-  private bars: { multi: MultiBar; epoch: SingleBar; batch: SingleBar } | null = null;
+  private table = new TableFormat([]);
   private headerDone = false;
+  private live: LiveLines | null = null;
+  private readonly meter = new RateMeter();
+  private phase: { label: 'train' | 'valid'; total: number; done: number; start: number } | null = null;
+  private running: Record<string, number> = {};
+  private fitStart = 0;
   private epochStart = 0;
+  private epochsDone = 0;
+  private epochTimes: number[] = [];
   private lastDraw = 0;
-  private loss = '-';
+  private countDigits = 1;
 
   constructor(opts: ProgressCallbackOptions = {}) {
     super();
-    this.stream = opts.stream ?? process.stdout;
-    this.throttleMs = opts.throttleMs ?? 250;
+    const throttleMs = opts.throttleMs ?? 250;
+    if (!(throttleMs >= 0)) throw new RangeError(`ProgressCallback: throttleMs must be a number ≥ 0, got ${String(opts.throttleMs)}`);
+    const stream = opts.stream ?? process.stdout;
+    if (!stream || typeof stream.write !== 'function') throw new TypeError('ProgressCallback: stream must have a write(chunk) method');
+    this.stream = stream;
+    this.throttleMs = throttleMs;
   }
 
   /** Whether bars are drawn (the stream is a terminal). */
@@ -75,96 +107,126 @@ export class ProgressCallback extends Callback {
     return ['epoch', ...this.metricNames.map(columnName), 'time'];
   }
 
+  /**
+   * Print `line` as permanent output: above the bars while they are drawn (fastprogress'
+   * `master_bar.write`), else as a plain line. Use it for messages during a fit, e.g.
+   * `new Runner({ log: (l) => progress.write(l) })`.
+   */
+  write(line: string): void {
+    if (this.live) this.live.print(line, this.lines());
+    else this.stream.write(`${line}\n`);
+  }
+
   override beginFit(): void {
     this.metricNames = tableMetrics(availableMetrics(this.run));
+    this.table = new TableFormat(this.columns);
     this.headerDone = false;
-    this.loss = '-';
-    if (!this.tty) return;
-    const multi = new cliProgress.MultiBar({
-      stream: this.stream as NodeJS.WritableStream,
-      hideCursor: true,
-      clearOnComplete: false,
-      autopadding: true,
-      barsize: 30,
-    });
-    const epoch = multi.create(this.run.epochs, 0, {}, { format: 'epoch |{bar}| {value}/{total} | elapsed {duration_formatted}' });
-    const batch = multi.create(1, 0, { label: 'train', info: '' }, { format: '{label} |{bar}| {value}/{total} {info}| ETA {eta_formatted}' });
-    this.bars = { multi, epoch, batch };
+    this.fitStart = performance.now();
+    this.epochTimes = [];
+    this.phase = null;
+    const { trainDl, validDl } = this.run.learn.data;
+    this.countDigits = String(Math.max(this.run.epochs, trainDl.length, validDl.length)).length;
+    this.live = this.tty ? new LiveLines(this.stream) : null;
   }
 
   override beginEpoch(): void {
     this.epochStart = performance.now();
-    this.startBar('train', this.run.learn.data.trainDl.length);
+    this.epochsDone = this.run.epoch;
+    this.startPhase('train', this.run.learn.data.trainDl.length);
   }
 
   override beginValidate(): void {
-    this.startBar('valid', this.run.learn.data.validDl.length);
-  }
-
-  private startBar(label: string, total: number): void {
-    if (!this.bars) return;
-    this.bars.batch.start(total, 0, { label, info: this.info() });
-    this.redraw(true);
+    this.startPhase('valid', this.run.learn.data.validDl.length);
   }
 
   override async afterBatch(): Promise<void> {
-    if (!this.bars) return;
-    const now = performance.now();
-    const due = now - this.lastDraw >= this.throttleMs;
-    const { loss } = this.run;
-    if (due && this.run.inTrain && loss && !loss.isDisposed) this.loss = (await loss.data())[0].toFixed(4);
-    this.bars.batch.increment(1, { info: this.info() });
-    if (due) this.redraw(false);
+    if (!this.live || !this.phase) return;
+    this.meter.tick();
+    this.phase.done = Math.min(this.phase.total, this.run.iter + 1);
+    if (performance.now() - this.lastDraw < this.throttleMs) return;
+    this.running = await this.readRunning();
+    this.meter.sample(performance.now()); // after the read: the counted batches are computed
+    this.draw();
   }
 
   override afterEpoch(): void {
-    const row = this.row();
-    if (this.bars) {
-      const { multi, epoch } = this.bars;
-      if (!this.headerDone) multi.log(`${this.header()}\n`);
-      multi.log(`${row}\n`);
-      epoch.increment(1);
-      this.redraw(true);
-    } else {
-      if (!this.headerDone) this.stream.write(`${this.header()}\n`);
-      this.stream.write(`${row}\n`);
-    }
+    const m = this.run.epochMetrics;
+    const seconds = m.time ?? (performance.now() - this.epochStart) / 1000;
+    const row = this.table.line([String(this.run.epoch), ...this.metricNames.map((n) => formatCell(m[n])), formatTime(seconds)]);
+    const text = this.headerDone ? row : `${this.table.header()}\n${row}`;
     this.headerDone = true;
+    if (this.run.position.epoch > this.run.epoch) {
+      // A complete epoch (an epoch cut short by an error or Ctrl-C still gets its row: what ran).
+      this.epochTimes.push(seconds);
+      this.epochsDone = this.run.epoch + 1;
+    }
+    this.phase = null;
+    if (this.live) this.live.print(text, this.lines());
+    else this.stream.write(`${text}\n`);
   }
 
   override afterFit(): void {
-    this.bars?.multi.stop();
-    this.bars = null;
+    this.phase = null;
+    this.live?.close(this.lines());
+    this.live = null;
   }
 
-  private info(): string {
-    return this.run.inTrain ? `| loss ${this.loss} ` : '';
-  }
-
-  private redraw(force: boolean): void {
-    if (!this.bars) return;
+  private startPhase(label: 'train' | 'valid', total: number): void {
+    if (!this.live) return;
     const now = performance.now();
-    if (!force && now - this.lastDraw < this.throttleMs) return;
-    this.lastDraw = now;
-    this.bars.multi.update();
+    this.phase = { label, total, done: 0, start: now };
+    this.meter.start(now);
+    this.running = {};
+    this.draw();
   }
 
-  private widths(): number[] {
-    return this.columns.map((c) => Math.max(c.length, 8));
+  /** The phase's running numbers (one asynchronous device read per provider), prefix dropped. */
+  private async readRunning(): Promise<Record<string, number>> {
+    const providers = this.run.cbs.filter((cb) => cb.runningMetrics);
+    if (providers.length) {
+      const all: Record<string, number>[] = await Promise.all(providers.map((cb) => cb.runningMetrics?.() ?? {}));
+      const shown: Record<string, number> = {};
+      for (const r of all) for (const [k, v] of Object.entries(r)) shown[k.replace(/^(train|valid)_/, '')] = v;
+      return shown;
+    }
+    const { loss } = this.run;
+    if (!loss || loss.isDisposed) return {};
+    return { batch_loss: (await loss.data())[0] };
   }
 
-  private header(): string {
-    const w = this.widths();
-    return this.columns.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd();
+  private draw(): void {
+    this.lastDraw = performance.now();
+    this.live?.draw(this.lines());
   }
 
-  private row(): string {
-    const m = this.run.epochMetrics;
-    const fmt = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(6));
-    const cells = [String(this.run.epoch), ...this.metricNames.map((n) => fmt(m[n]))];
-    cells.push(formatTime(m.time ?? (performance.now() - this.epochStart) / 1000));
-    const w = this.widths();
-    return cells.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd();
+  /** The bar lines as they stand now: the epoch bar, and the batch bar during a phase. */
+  private lines(): string[] {
+    const now = performance.now();
+    const cols = this.stream.columns && this.stream.columns > 0 ? this.stream.columns : 80;
+    const p = this.phase;
+    const countWidth = 2 * this.countDigits + 1;
+    const parts: BarLineParts[] = [{ label: 'epoch', done: this.epochsDone, total: this.run.epochs, elapsed: (now - this.fitStart) / 1000, eta: this.fitEta(now), countWidth }];
+    if (p) {
+      const extra = formatMetrics(this.running);
+      parts.push({ label: p.label, done: p.done, total: p.total, elapsed: (now - p.start) / 1000, eta: this.meter.eta(p.total - p.done), rate: this.meter.rate, showRate: true, extra, countWidth });
+    }
+    const common = Math.min(...parts.map((q) => barRoom(q, cols))); // bars of one length when all lines have room
+    const lines = parts.map((q) => barLine(common >= BAR_MIN ? { ...q, maxBar: common } : q, cols));
+    return lines;
+  }
+
+  /**
+   * Seconds left in the fit: unknown until an epoch finished, then the mean duration of the latest
+   * epochs times the epochs left, less the time spent in the current one. The fit's first epoch
+   * (compilation, warm-up) stops counting once a later one finished, as Keras drops the first step.
+   */
+  private fitEta(now: number): number | undefined {
+    if (!this.epochTimes.length) return undefined;
+    const timed = this.epochTimes.length > 1 ? this.epochTimes.slice(1) : this.epochTimes;
+    const recent = timed.slice(-RECENT_EPOCHS);
+    const perEpoch = recent.reduce((a, b) => a + b, 0) / recent.length;
+    const inEpoch = this.phase ? (now - this.epochStart) / 1000 : 0;
+    return Math.max(0, perEpoch * (this.run.epochs - this.epochsDone) - inEpoch);
   }
 }
 

@@ -3,6 +3,8 @@
  * `lr_find` plot: each function draws with `src/plot` and writes `<dir>/<name>.svg` and `.png`.
  */
 import { lineChart, multiPanelLineChart, saveFigure, type LinePanel, type SavedFigure, type Series } from '../plot/index.js';
+import { seriesColor } from '../plot/colors.js';
+import { extent } from '../plot/scale.js';
 import type { EpochMetrics } from '../core/epoch-metrics.js';
 
 /** What the lr / loss plots read: `Recorder` fits. */
@@ -19,8 +21,18 @@ export type LRCurve = {
   losses: number[];
   /** Drawn as the main line when given. */
   smoothLosses?: number[];
-  /** Drawn as a vertical marker when finite. */
+  /** Marked on the (smoothed) loss curve when finite. */
   suggestion?: number;
+  /** A second suggestion (`lrFind`'s lr at the lowest loss / 10), marked too when finite. */
+  minLossLr?: number;
+};
+
+/** Options of `plotLrFind`. */
+export type PlotLrFindOptions = PlotOptions & {
+  /** Leave out the first `skipStart` batches (default 0). */
+  skipStart?: number;
+  /** Leave out the last `skipEnd` batches, where the loss usually explodes (default 5, as fastai's `skip_end`). */
+  skipEnd?: number;
 };
 
 /** Options shared by the plot functions. */
@@ -58,25 +70,69 @@ export async function plotLoss(rec: RecordedRun, dir: string, opts: PlotLossOpti
 }
 
 /**
- * An lr sweep: loss against learning rate on a log x axis — the smoothed loss (when given), the raw
- * loss, and a vertical line at the suggested lr. Raw losses far above the smoothed curve (a
- * diverging last batch) are left out so that the useful part keeps the height: `<dir>/lr-find.svg|png`.
+ * An lr sweep as fastai draws it: loss against learning rate on a log x axis, leaving out the last
+ * `skipEnd` (default 5) batches where the loss explodes. The smoothed loss is the main line and the
+ * raw loss a faint one behind it; the suggestion (and `minLossLr`) are markers on the curve. The y
+ * range comes from the useful part — the smoothed curve's highest value over the shown batches
+ * down to the lowest loss — so the raw loss's diverging tail leaves the top of the frame instead of
+ * flattening everything else: `<dir>/lr-find.svg|png`.
+ * @throws RangeError if `skipStart` / `skipEnd` are not integers >= 0.
  */
-export async function plotLrFind(curve: LRCurve, dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
-  const finite = (curve.smoothLosses ?? curve.losses).filter(Number.isFinite);
-  const lo = Math.min(...finite);
-  const hi = Math.max(...finite);
-  const cap = finite.length ? hi + (hi - lo) * 0.5 : Infinity;
-  const raw = curve.losses.map((l) => (l <= cap ? l : NaN));
-  const series: Series[] = [];
-  if (curve.smoothLosses) series.push({ name: 'loss (smoothed)', x: curve.lrs, y: curve.smoothLosses });
-  series.push({ name: curve.smoothLosses ? 'loss (raw)' : 'loss', x: curve.lrs, y: raw });
-  const s = curve.suggestion;
-  if (s !== undefined && Number.isFinite(s) && finite.length) {
-    series.push({ name: `suggested lr ${s.toPrecision(2)}`, x: [s, s], y: [lo, hi] });
+export async function plotLrFind(curve: LRCurve, dir: string, opts: PlotLrFindOptions = {}): Promise<SavedFigure> {
+  const skipStart = opts.skipStart ?? 0;
+  const skipEnd = opts.skipEnd ?? 5;
+  for (const [k, v] of [['skipStart', skipStart], ['skipEnd', skipEnd]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new RangeError(`plotLrFind: ${k} must be an integer >= 0, got ${v}`);
   }
-  const svg = lineChart({ title: opts.title ?? 'LR finder', xLabel: 'learning rate (log scale)', yLabel: 'loss', logX: true, series });
+  const n = Math.min(curve.lrs.length, curve.losses.length);
+  // a sweep too short to skip anything is shown whole
+  const [lo, hi] = n - skipStart - skipEnd >= 2 ? [skipStart, n - skipEnd] : [0, n];
+  const lrs = curve.lrs.slice(lo, hi);
+  const raw = curve.losses.slice(lo, hi);
+  const smooth = curve.smoothLosses?.slice(lo, hi);
+  const main = smooth ?? raw;
+
+  const series: Series[] = [];
+  if (smooth) {
+    series.push({ name: 'loss (raw)', x: lrs, y: raw, style: { color: seriesColor(0), width: 1.25, opacity: 0.35 } });
+    series.push({ name: 'loss (smoothed)', x: lrs, y: smooth, style: { color: seriesColor(0), width: 2 } });
+  } else {
+    series.push({ name: 'loss', x: lrs, y: raw, style: { color: seriesColor(0) } });
+  }
+  const marks: [string, number | undefined, string][] = [
+    ['steepest slope', curve.suggestion, seriesColor(3)],
+    ['min loss / 10', curve.minLossLr, seriesColor(2)],
+  ];
+  for (const [label, lr, color] of marks) {
+    if (lr === undefined || !Number.isFinite(lr) || lr <= 0) continue;
+    const y = valueAt(curve.lrs, curve.smoothLosses ?? curve.losses, lr);
+    if (Number.isFinite(y)) series.push({ name: `${label}: ${lr.toPrecision(2)}`, x: [lr], y: [y], style: { color, width: 0, markers: 'all', markerRadius: 6 } });
+  }
+  const yRange = usefulRange(main, smooth ? raw : []);
+  const skipped = lo > 0 || hi < n ? ` — ${[lo > 0 ? `first ${lo}` : '', hi < n ? `last ${n - hi}` : ''].filter(Boolean).join(' and ')} batches not shown` : '';
+  const svg = lineChart({ title: opts.title ?? 'LR finder', xLabel: `learning rate (log scale)${skipped}`, yLabel: 'loss', logX: true, yRange, series });
   return saveFigure(svg, dir, opts.name ?? 'lr-find');
+}
+
+/** The loss at the recorded lr nearest to `lr` (in log space); NaN when there is none. */
+function valueAt(lrs: number[], losses: number[], lr: number): number {
+  let best = -1;
+  lrs.forEach((l, i) => {
+    if (l > 0 && Number.isFinite(losses[i]) && (best < 0 || Math.abs(Math.log(l / lr)) < Math.abs(Math.log(lrs[best] / lr)))) best = i;
+  });
+  return best < 0 ? NaN : losses[best];
+}
+
+/**
+ * The y range of an lr-finder plot: from the lowest of `main` and `extra` to the highest of `main`,
+ * padded by 8 %; undefined (fit everything) when `main` has no finite value.
+ */
+function usefulRange(main: number[], extra: number[]): [number, number] | undefined {
+  const top = extent(main);
+  if (!top) return undefined;
+  const bottom = extent([...main, ...extra]) ?? top;
+  const span = top[1] - bottom[0] || Math.abs(top[1]) || 1;
+  return [bottom[0] - 0.08 * span, top[1] + 0.08 * span];
 }
 
 /**

@@ -5,7 +5,7 @@ import type { SavedFigure } from '../plot/index.js';
 import type { EpochMetrics } from '../core/epoch-metrics.js';
 import type { JsonValue } from '../io/checkpoint-types.js';
 import { minLossLr, suggestLr, smoothLosses } from './lr-finder.js';
-import { plotLoss, plotLr, plotLrFind, plotMetrics, type PlotLossOptions, type PlotOptions } from './recorder-plots.js';
+import { plotLoss, plotLr, plotLrFind, plotMetrics, type PlotLossOptions, type PlotLrFindOptions, type PlotOptions } from './recorder-plots.js';
 
 type SavedState = { lrs: number[][]; losses: number[]; metrics: EpochMetrics[] };
 
@@ -98,7 +98,7 @@ export class Recorder extends Callback {
    * Save loss against learning rate (log x) to `<dir>/lr-find.svg|png`, for a run that swept the lr
    * (an `LRFinder` callback next to this recorder), with the smoothed loss and the suggested lr.
    */
-  plotLrFind(dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
+  plotLrFind(dir: string, opts: PlotLrFindOptions = {}): Promise<SavedFigure> {
     const lrs = this.lr;
     const smooth = smoothLosses(this.losses);
     const suggestion = suggestLr(lrs, smooth);

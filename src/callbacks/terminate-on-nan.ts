@@ -22,6 +22,7 @@ export type NonFiniteLoss = { epoch: number; iter: number; nIter: number; loss: 
  * Device reads: one `await loss.data()` per training batch — the check needs the value each batch.
  */
 export class TerminateOnNaNCallback extends Callback {
+  override readonly watchesLoss = true;
   /** Where the loss became non-finite in the last fit, or null. */
   terminatedAt: NonFiniteLoss | null = null;
   private readonly log: (line: string) => void;

@@ -44,10 +44,25 @@ export abstract class Callback {
   epochMetricNames?(): string[];
 
   /**
+   * The numbers accumulated so far in the current phase of the epoch, by epoch-metric name
+   * (`train_loss`, `train_accuracy`, … while training; `valid_…` while validating), read from the
+   * device asynchronously. For live displays: `ProgressCallback` calls it at most once per redraw
+   * (every `throttleMs`), never per batch.
+   */
+  runningMetrics?(): Promise<Record<string, number>>;
+
+  /**
    * True for a callback that displays the epoch's metrics itself (a progress table): callbacks that
    * print the course's `train: [...]` lines by default then stay quiet.
    */
   readonly displaysMetrics?: boolean;
+
+  /**
+   * True for a callback that reads every training loss and acts on a non-finite one itself
+   * (`TerminateOnNaNCallback` stops, `LRFinder` ends its sweep): the runner's own one-time warning
+   * about a NaN / ±Infinity training loss is then off.
+   */
+  readonly watchesLoss?: boolean;
 
   /**
    * The state checkpoints keep (JSON; may be async, e.g. to read device sums). A callback that

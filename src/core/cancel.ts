@@ -27,3 +27,15 @@ export class CancelTrainError extends Error {
     this.name = 'CancelTrainError';
   }
 }
+
+/**
+ * Skip this training batch's optimizer step (fastai v2's `CancelStepException`): throw it from
+ * `afterBackward`. The remaining `afterBackward` handlers, `opt.step` and `afterStep` are skipped;
+ * the batch then ends as usual (`afterBatch`). Gradient accumulation uses it.
+ */
+export class CancelStepError extends Error {
+  constructor(message = 'step cancelled') {
+    super(message);
+    this.name = 'CancelStepError';
+  }
+}

@@ -10,6 +10,14 @@ import { watchInterrupts, type InterruptWatch } from './interrupt.js';
 import { callbackKeys, prepareResume, type PreparedResume } from './run-state.js';
 import type { RunPosition } from '../io/checkpoint-types.js';
 
+/**
+ * One turn of the event loop (`setImmediate`): signal handlers, timers and I/O callbacks waiting
+ * behind a synchronous batch run now. Promise continuations alone never let them run.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** The last checkpoint a checkpoint callback wrote in this fit (what the interrupt notice reports). */
 export type CheckpointRecord = { dir: string; path: string; position: RunPosition };
 
@@ -67,6 +75,7 @@ export class FitControl {
     if (resume) {
       resume.apply();
       const p = resume.state.position;
+      if (resume.note) this.opts.log(`tfai: note: ${resume.note}`);
       if (resume.state.epochs !== epochs) this.opts.log(`tfai: note: the checkpoint was taken in a ${resume.state.epochs}-epoch fit, this fit has ${epochs}: schedules follow the new length`);
       this.opts.log(`tfai: resuming from ${resume.folder} at epoch ${p.epoch}, ${p.phase} batch ${p.iter}`);
       this.pos = { ...p };
@@ -98,9 +107,14 @@ export class FitControl {
     this.pos = { epoch, phase, iter };
   }
 
-  /** `iter` batches of the current loader are done; stops the fit here if a stop was requested. */
-  batchDone(iter: number): void {
+  /**
+   * `iter` batches of the current loader are done: yield to the event loop once (so that a Ctrl-C,
+   * a timer or I/O that arrived during the batch is handled now, not at the epoch's next file
+   * write), then stop the fit here if a stop was requested.
+   */
+  async batchDone(iter: number): Promise<void> {
     this.pos.iter = iter;
+    await yieldToEventLoop();
     this.stopIfRequested();
   }
 

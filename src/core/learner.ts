@@ -35,7 +35,22 @@ export type LearnerOptions<M extends Trainable = Trainable, D extends DataSource
    * hyperparameters; default one group of every trainable parameter.
    */
   splitter?: (model: M) => tf.Variable[][];
+  /**
+   * Keep the parameters of normalization layers training when their group is frozen (default
+   * true, fastai's `train_bn`). Layers declare themselves with `isNormLayer = true` (tfai's norms do).
+   */
+  trainBN?: boolean;
 };
+
+/** A layer as `freeze` looks at it: norm layers say so (`isNormLayer`), as tfai's norms do. */
+type MaybeNormLayer = { readonly isNormLayer?: boolean; parameters(): tf.Variable[] };
+
+/** The parameters of the model's normalization layers (found through `modules()` when the model has it). */
+function normLayerParams(model: Trainable): tf.Variable[] {
+  const modules = (model as { modules?: () => Iterable<MaybeNormLayer> }).modules;
+  if (typeof modules !== 'function') return [];
+  return [...modules.call(model)].filter((m) => m.isNormLayer === true).flatMap((m) => m.parameters());
+}
 
 /**
  * `new Learner({ model, data, lossFunc, optFunc, lr })`, as the course's `Learner`: it holds the
@@ -48,6 +63,8 @@ export class Learner<M extends Trainable = Trainable, D extends DataSource = Dat
   readonly optFunc: OptFunc;
   /** The optimizer; its parameter groups follow `splitter`. */
   opt: Optimizer;
+  /** Whether `freeze` keeps norm layers training (the `trainBN` option). */
+  readonly trainBN: boolean;
 
   constructor(opts: LearnerOptions<M, D>) {
     const lr = opts.lr ?? 0.1;
@@ -61,6 +78,32 @@ export class Learner<M extends Trainable = Trainable, D extends DataSource = Dat
       if (g.length === 0) throw new Error(`Learner: parameter group ${i} is empty (check the splitter)`);
     });
     this.opt = this.optFunc(groups, lr);
+    this.trainBN = opts.trainBN ?? true;
+  }
+
+  /**
+   * Train only the parameter groups from `n` on (negative `n` counts from the end), as fastai's
+   * `freeze_to`: earlier groups get no gradient and no update, except the parameters of norm layers
+   * (see `trainBN`). The optimizer keeps every parameter's state, so unfrozen groups continue
+   * from it (fastai clears it instead).
+   */
+  freezeTo(n: number): void {
+    this.opt.freezeTo(n, this.trainBN ? normLayerParams(this.model) : []);
+  }
+
+  /**
+   * Train only the last parameter group (the head) and the norm layers, for transfer learning
+   * (`learn.freeze(); fit…; learn.unfreeze(); fit…`). Needs a `splitter` that gives at least two groups.
+   */
+  freeze(): void {
+    const n = this.opt.paramGroups.length;
+    if (n < 2) throw new Error(`Learner.freeze: the optimizer has ${n} parameter group; give the Learner a splitter that returns [body, head] groups to freeze the body`);
+    this.freezeTo(-1);
+  }
+
+  /** Train every parameter group again. */
+  unfreeze(): void {
+    this.freezeTo(0);
   }
 
   /**
@@ -99,8 +142,8 @@ export class Learner<M extends Trainable = Trainable, D extends DataSource = Dat
     return tta(this.model, opts.dl ?? this.data.validDl, opts);
   }
 
-  /** Every trainable variable across the optimizer's groups (what backward differentiates). */
+  /** The variables that train now (every group's, less frozen ones): what backward differentiates. */
   get trainableVars(): tf.Variable[] {
-    return this.opt.paramGroups.flatMap((g) => g.params);
+    return this.opt.trainableParams;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Capturing a fit's state for a checkpoint, and checking and applying one when a fit resumes:
- * model weights, optimizer state (moments, step counts, hyperparameters), the global RNG, the
+ * model weights, optimizer state (moments, step counts, hyperparameters), the fit's RNG stream, the
  * loaders' shuffle generators and mid-epoch order, and the runner's position and counters.
  */
 import { tf } from '../backend/tf.js';
@@ -94,6 +94,8 @@ export async function captureRun(run: RunView): Promise<CapturedRun> {
 export type PreparedResume = {
   folder: string;
   state: CheckpointState;
+  /** Why this checkpoint was taken when it was not found the ordinary way (`latest` missing). */
+  note?: string;
   /** Write the weights, optimizer state, RNG and loader states (then frees the staged tensors). */
   apply(): void;
   /** Free the staged tensors without applying them. */
@@ -128,6 +130,7 @@ export async function prepareResume(p: string, learn: Learner, epochs: number): 
     return {
       folder,
       state,
+      note: files.note,
       dispose,
       apply(): void {
         try {

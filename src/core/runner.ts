@@ -5,16 +5,23 @@
 import { Subject } from 'rxjs';
 import { tf } from '../backend/tf.js';
 import { Callback } from './callback.js';
-import { CancelBatchError, CancelEpochError, CancelTrainError } from './cancel.js';
+import { checkStepMemory } from './step-memory.js';
+import { CancelBatchError, CancelEpochError, CancelStepError, CancelTrainError } from './cancel.js';
 import type { EventName, RunnerEvent } from './events.js';
 import type { Learner } from './learner.js';
 import { TrainEvalCallback } from './train-eval.js';
 import { checkInt } from './validate.js';
-import { checkBatch, checkDatasetLabels } from './batch-checks.js';
+import { checkBatchLabels, checkBatchShapes, checkDatasetLabels } from './batch-checks.js';
 import { FitControl } from './fit-control.js';
 import { settleHostCopies } from './host-copies.js';
 import type { EpochMetrics } from './epoch-metrics.js';
 import type { RunPosition } from '../io/checkpoint-types.js';
+import { checkLossValue } from './losses.js';
+import { variableGradsOrFree } from './tape.js';
+import { NonFiniteLossWatch } from './loss-watch.js';
+import { TensorCountWatch } from './tensor-watch.js';
+import { claimFit } from './fit-lock.js';
+import { forkRngStream, joinRngStream, withRngStream } from './rng.js';
 
 type CancelClass = new (...args: never[]) => Error;
 type Loader = Learner['data']['trainDl'];
@@ -70,7 +77,11 @@ export class Runner {
   pred!: tf.Tensor;
   /** The current batch's loss (a scalar on the device). */
   loss!: tf.Scalar;
-  /** Gradients of the current training batch, keyed by variable name (between backward and step). */
+  /**
+   * Gradients of the current training batch, keyed by variable name, from the backward pass to
+   * the end of the batch (`afterBackward` handlers may replace them: a handler that does disposes
+   * the tensors it replaces; what is here at the end of the batch is disposed by the runner).
+   */
   grads: tf.NamedTensorMap = {};
   /** Epochs requested in this fit. */
   epochs = 0;
@@ -93,12 +104,17 @@ export class Runner {
   epochMetrics: EpochMetrics = { epoch: 0 };
 
   private checkedFirstBatch = { train: false, valid: false };
+  private memoryChecked = false;
   private readonly opts: Required<Omit<RunnerOptions, 'cbs'>>;
   private epochStart = 0;
+  private readonly lossWatch: NonFiniteLossWatch;
+  private readonly tensorWatch: TensorCountWatch;
 
   constructor(opts: RunnerOptions = {}) {
     this.opts = { checkInputs: opts.checkInputs ?? false, handleInterrupts: opts.handleInterrupts ?? true, log: opts.log ?? ((l) => console.log(l)) };
     this.control = new FitControl({ handleInterrupts: this.opts.handleInterrupts, log: this.opts.log });
+    this.lossWatch = new NonFiniteLossWatch(this.opts.log);
+    this.tensorWatch = new TensorCountWatch(this.opts.log);
     this.addCbs([new TrainEvalCallback(), ...(opts.cbs ?? [])]);
   }
 
@@ -141,14 +157,33 @@ export class Runner {
   /**
    * Train `learn` for `epochs` epochs, validating after each. With `{ resume: dir }`, continue
    * from the checkpoint there (checked completely before anything is changed).
+   *
+   * The fit draws its random numbers (shuffles, dropout masks, augmentation, anything a callback
+   * draws) from its own copy of the generator, taken when `fit` is called and handed back to the
+   * global generator when it ends: two fits running at once each get what they would get alone.
+   * A learner, and a runner, can be in one fit at a time: a second concurrent `fit` is refused.
    */
   async fit(epochs: number, learn: Learner, opts: FitOptions = {}): Promise<void> {
     checkInt('Runner.fit', 'epochs', epochs, 1);
-    await checkDatasetLabels(learn.data);
+    const release = claimFit(this, learn);
+    const stream = forkRngStream();
+    try {
+      await withRngStream(stream, () => this.fitInStream(epochs, learn, opts));
+    } finally {
+      joinRngStream(stream);
+      release();
+    }
+  }
+
+  private async fitInStream(epochs: number, learn: Learner, opts: FitOptions): Promise<void> {
+    await checkDatasetLabels(learn.data, learn.lossFunc);
     const start = await this.control.begin(learn, epochs, opts.resume);
     this.epochs = epochs;
     this.learn = learn;
     this.checkedFirstBatch = { train: false, valid: false };
+    this.memoryChecked = false;
+    this.lossWatch.begin(!this.cbs.some((cb) => cb.watchesLoss));
+    this.tensorWatch.begin();
     try {
       await this.withEvents('Fit', CancelTrainError, async () => {
         for (let epoch = start.epoch; epoch < epochs; epoch++) {
@@ -156,11 +191,15 @@ export class Runner {
           this.epochMetrics = { epoch };
           this.epochStart = performance.now();
           await this.withEvents('Epoch', CancelEpochError, () => this.oneEpoch());
+          await this.lossWatch.check();
+          this.tensorWatch.epochEnd(epoch, this.cbs.map((c) => c.name));
           if (epoch < epochs - 1) this.control.stopIfRequested();
         }
       });
+      await this.lossWatch.check();
       await settleHostCopies(); // statistics recorded on the device during the fit are on the host when it returns
     } finally {
+      this.lossWatch.drop();
       this.control.end();
     }
   }
@@ -210,7 +249,7 @@ export class Runner {
     for await (const [xb, yb] of dl) {
       await this.oneBatch(xb, yb);
       this.iter++;
-      this.control.batchDone(this.iter);
+      await this.control.batchDone(this.iter);
     }
   }
 
@@ -218,8 +257,12 @@ export class Runner {
     this.xb = xb;
     this.yb = yb;
     try {
+      if (this.inTrain && !this.memoryChecked) {
+        this.memoryChecked = true;
+        await checkStepMemory(this.learn, xb, yb); // wasm: refuse a batch that cannot fit 4 GB, at once
+      }
       await this.withEvents('Batch', CancelBatchError, async () => {
-        if (this.opts.checkInputs) this.checkInputs();
+        if (this.opts.checkInputs) await this.checkInputs();
         if (this.inTrain) await this.trainStep();
         else await this.validStep();
       });
@@ -231,32 +274,39 @@ export class Runner {
   private async trainStep(): Promise<void> {
     const learn = this.learn;
     let pending: Promise<void>[] = [];
-    const { value, grads } = tf.variableGrads(() => {
+    const { value, grads } = variableGradsOrFree(() => {
       this.pred = tf.keep(learn.model.forward(this.xb));
-      this.checkFirst('train');
+      this.checkFirstShapes('train');
       pending = pending.concat(this.emitSync('afterPred'));
-      this.loss = learn.lossFunc(this.pred, this.yb);
+      this.loss = checkLossValue(learn.lossFunc(this.pred, this.yb));
       pending = pending.concat(this.emitSync('afterLoss'));
-      return this.loss;
+      return checkLossValue(this.loss, 'run.loss must be a scalar tensor: an afterLoss callback set it to');
     }, learn.trainableVars);
     this.loss = value;
     this.grads = grads;
-    await Promise.all(pending);
-    await this.emit('afterBackward');
+    await Promise.all([this.checkFirstLabels('train'), ...pending]);
+    this.lossWatch.add(this.loss, this.epoch, this.iter);
+    try {
+      await this.emit('afterBackward');
+    } catch (e) {
+      if (e instanceof CancelStepError) return; // no step, no afterStep (gradient accumulation)
+      throw e;
+    }
     learn.opt.step(this.grads);
     await this.emit('afterStep');
   }
 
   private async validStep(): Promise<void> {
     this.pred = tf.tidy(() => this.learn.model.forward(this.xb));
-    this.checkFirst('valid');
+    this.checkFirstShapes('valid');
+    await this.checkFirstLabels('valid');
     await this.emit('afterPred');
-    this.loss = this.learn.lossFunc(this.pred, this.yb);
+    this.loss = checkLossValue(this.learn.lossFunc(this.pred, this.yb));
     await this.emit('afterLoss');
   }
 
   /** `checkInputs`: throw naming the batch and x / y when either holds NaN or ±Inf. */
-  private checkInputs(): void {
+  private async checkInputs(): Promise<void> {
     for (const [name, t] of [['x', this.xb], ['y', this.yb]] as const) {
       if (t.dtype !== 'float32') continue;
       const counts = tf.tidy(() => {
@@ -264,7 +314,7 @@ export class Runner {
         const inf = tf.equal(tf.abs(t), Infinity);
         return tf.stack([tf.sum(tf.cast(nan, 'int32')), tf.sum(tf.cast(inf, 'int32'))]);
       });
-      const [nan, inf] = counts.dataSync();
+      const [nan, inf] = await counts.data();
       counts.dispose();
       if (nan || inf) {
         throw new RangeError(`Runner (checkInputs): ${this.inTrain ? 'training' : 'validation'} batch ${this.iter} of epoch ${this.epoch} (0-based): ${name} ${fmtShape(t.shape)} has ${nan} NaN and ${inf} infinite values`);
@@ -272,15 +322,21 @@ export class Runner {
     }
   }
 
-  private checkFirst(phase: 'train' | 'valid'): void {
+  /** The first batch's output and target shapes (synchronous: runs inside the gradient tape). */
+  private checkFirstShapes(phase: 'train' | 'valid'): void {
+    if (!this.checkedFirstBatch[phase]) checkBatchShapes(this.pred, this.yb, this.learn.data.c);
+  }
+
+  /** The first batch's labels (one asynchronous read), before its step. */
+  private async checkFirstLabels(phase: 'train' | 'valid'): Promise<void> {
     if (this.checkedFirstBatch[phase]) return;
-    checkBatch(this.pred, this.yb, this.learn.data.c);
+    await checkBatchLabels(this.pred, this.yb, this.learn.data.c);
     this.checkedFirstBatch[phase] = true;
   }
 
   private releaseBatch(xb: tf.Tensor, yb: tf.Tensor): void {
     const all = [xb, yb, this.xb, this.yb, this.pred, this.loss, ...Object.values(this.grads)];
-    for (const t of new Set(all)) if (t && !t.isDisposed) t.dispose();
+    for (const t of new Set(all)) if (t instanceof tf.Tensor && !t.isDisposed) t.dispose();
     this.grads = {};
   }
 

@@ -65,8 +65,14 @@ export function cropBatch(xb: tf.Tensor, tops: ArrayLike<number>, lefts: ArrayLi
 export interface PadCropOptions extends RandomOptions {
   /** Pixels added on each side (default 4). */
   pad?: number;
-  /** `'zeros'` (default; zero in normalised space is the mean colour) or `'reflect'` (mirror, edge not repeated). */
-  mode?: 'zeros' | 'reflect';
+  /**
+   * `'zeros'` (default; zero in normalised space is the mean colour), `'constant'` (fill with
+   * `value`, e.g. the normalised black background of Fashion-MNIST) or `'reflect'` (mirror, edge
+   * not repeated).
+   */
+  mode?: 'zeros' | 'constant' | 'reflect';
+  /** Fill value of `mode: 'constant'` (default 0). */
+  value?: number;
   /** Output size, square `n` or `[h, w]` (default: the input's size). */
   size?: number | readonly [number, number];
 }
@@ -80,7 +86,10 @@ export function padCrop(opts: PadCropOptions = {}): ImageTransform {
   const rand = opts.rand ?? random;
   const pad = opts.pad ?? 4;
   const mode = opts.mode ?? 'zeros';
+  const value = opts.value ?? 0;
   if (!Number.isInteger(pad) || pad < 0) throw new RangeError(`padCrop: pad must be an integer >= 0, got ${pad}`);
+  if (mode !== 'zeros' && mode !== 'constant' && mode !== 'reflect') throw new RangeError(`padCrop: mode must be 'zeros', 'constant' or 'reflect', got ${JSON.stringify(mode)}`);
+  if (!Number.isFinite(value)) throw new RangeError(`padCrop: value must be a finite number, got ${value}`);
   return (xb) => {
     const x = check4d('padCrop', xb);
     const [n, H, W] = x.shape;
@@ -92,7 +101,7 @@ export function padCrop(opts: PadCropOptions = {}): ImageTransform {
     const lefts = Array.from({ length: n }, () => Math.floor(rand() * (Wp - w + 1)));
     const padded = tf.tidy(() => {
       const p: [number, number][] = [[0, 0], [pad, pad], [pad, pad], [0, 0]];
-      return mode === 'reflect' ? tf.mirrorPad(x, p, 'reflect') : tf.pad(x, p);
+      return mode === 'reflect' ? tf.mirrorPad(x, p, 'reflect') : tf.pad(x, p, mode === 'constant' ? value : 0);
     });
     try {
       return cropBatch(padded, tops, lefts, h, w);

@@ -42,8 +42,16 @@ export interface ByteImages {
   labels: Int32Array;
 }
 
-function sizeError(name: string, size: number): Error {
+/** The error for a .bin whose size is not a positive multiple of the record size, or null when it is. */
+function sizeError(name: string, size: number): Error | null {
+  if (size === 0) {
+    return new Error(
+      `${name}: the file is empty (0 bytes); every CIFAR-10 .bin file holds at least one ${CIFAR10_RECORD_BYTES}-byte record ` +
+        `(1 label byte + 3,072 pixel bytes): the download or copy was cut short — get the file again`,
+    );
+  }
   const rem = size % CIFAR10_RECORD_BYTES;
+  if (rem === 0) return null;
   return new Error(
     `${name}: size ${size} bytes is not a multiple of the ${CIFAR10_RECORD_BYTES}-byte CIFAR-10 record ` +
       `(1 label byte + 3,072 pixel bytes): ${Math.floor(size / CIFAR10_RECORD_BYTES)} whole records and ${rem} bytes left over`,
@@ -53,11 +61,12 @@ function sizeError(name: string, size: number): Error {
 /**
  * Parse records of the binary release (`1 label byte + R plane + G plane + B plane`, 32×32 each)
  * into NHWC bytes. Reads at most `limit` records. `name` goes into every error.
- * @throws Error naming `name` when its size is not a multiple of 3,073 (with the remainder) or a
- *   label is not below `nClasses`.
+ * @throws Error naming `name` when it is empty, its size is not a multiple of 3,073 (with the
+ *   remainder), or a label is not below `nClasses`.
  */
 export function parseCifarBin(bytes: Uint8Array, name = '<buffer>', limit = Infinity, nClasses = 10): ByteImages {
-  if (bytes.length % CIFAR10_RECORD_BYTES !== 0) throw sizeError(name, bytes.length);
+  const bad = sizeError(name, bytes.length);
+  if (bad) throw bad;
   const n = Math.min(bytes.length / CIFAR10_RECORD_BYTES, limit);
   const images = new Uint8Array(n * PLANE * 3);
   const labels = new Int32Array(n);
@@ -96,12 +105,16 @@ export async function findCifar10Bins(dir: string): Promise<string | undefined> 
   return undefined;
 }
 
-/** Read the first `limit` records of `files` (in order), checking every file's size first. */
+/**
+ * Read the first `limit` records of `files` (in order), checking every file's size first (also the
+ * files after `limit`: each must hold at least one whole record).
+ */
 async function readBins(dir: string, files: readonly string[], limit: number, nClasses: number): Promise<ByteImages> {
   const paths = files.map((f) => join(dir, f));
   const sizes = await Promise.all(paths.map(fileSize));
   sizes.forEach((s, i) => {
-    if (s !== undefined && s % CIFAR10_RECORD_BYTES !== 0) throw sizeError(paths[i], s);
+    const bad = s === undefined ? null : sizeError(paths[i], s);
+    if (bad) throw bad;
   });
   const parts: ByteImages[] = [];
   let left = limit;
@@ -160,8 +173,8 @@ function missingError(dir: string, missing?: { where: string; files: string[] })
  * Read CIFAR-10 from `dir` as bytes: the binary release (in `dir` or `dir/cifar-10-batches-bin`)
  * when any of its files is there, else the `train/` and `test/` class folders. `subset` keeps the
  * first N images of each split (for folders, taken round-robin over the classes).
- * @throws Error naming the files: missing files (and how to get them), bad .bin sizes, unknown
- *   class folders, undecodable images.
+ * @throws Error naming the files: missing files (and how to get them), empty .bin files or sizes
+ *   that are not a multiple of the record, unknown class folders, undecodable images.
  */
 export async function loadCifar10Arrays(dir: string, opts: { subset?: number; classes?: readonly string[] } = {}): Promise<Cifar10Arrays> {
   const limit = opts.subset ?? Infinity;
@@ -217,14 +230,16 @@ export interface LoadCifar10Options {
 /**
  * Load CIFAR-10 as an `ImageDataBunch` (`c` = number of classes, 10; `classes` holds the names):
  * NHWC float32 `[bs, 32, 32, 3]` batches normalised per channel with `CIFAR10_MEAN` /
- * `CIFAR10_STD`, int32 labels. The training loader shuffles; the test split is the validation set.
+ * `CIFAR10_STD` (kept in `normStats`), int32 labels. The training loader shuffles; the test split is
+ * the validation set.
  * @throws Error as `loadCifar10Arrays` does, or RangeError for a bad `bs`.
  */
 export async function loadCifar10(opts: LoadCifar10Options): Promise<ImageDataBunch> {
   const bs = opts.bs ?? 64;
   const validBs = opts.validBs ?? 2 * bs;
   const arr = await loadCifar10Arrays(opts.dir, { subset: opts.subset, classes: opts.classes });
-  const norm = opts.normalize ?? true ? { mean: CIFAR10_MEAN, std: CIFAR10_STD } : {};
+  const normalized = opts.normalize ?? true;
+  const norm = normalized ? { mean: CIFAR10_MEAN, std: CIFAR10_STD } : {};
   const shape = [arr.height, arr.width, 3] as const;
   const trainBytes = new ByteImageDataset(arr.train.images, arr.train.labels, shape, norm);
   const validDs = new ByteImageDataset(arr.test.images, arr.test.labels, shape, norm);
@@ -235,5 +250,6 @@ export async function loadCifar10(opts: LoadCifar10Options): Promise<ImageDataBu
   }
   const trainDl = new DataLoader(trainDs, { bs, shuffle: true, seed: opts.seed });
   const validDl = new DataLoader(validDs, { bs: validBs, shuffle: false });
-  return new ImageDataBunch(trainDl, validDl, arr.classes, 3);
+  const normStats = normalized ? { mean: [...CIFAR10_MEAN], std: [...CIFAR10_STD] } : undefined;
+  return new ImageDataBunch(trainDl, validDl, arr.classes, { cIn: 3, normStats });
 }

@@ -25,8 +25,8 @@ export interface DataLoaderOptions {
   dropLast?: boolean;
   /**
    * Seed for this loader's own generator (`makeRng(seed)`): the sequence of per-epoch
-   * permutations is then reproducible. Without it, shuffling draws from the global `random`
-   * (reproducible via `setSeed`).
+   * permutations is then reproducible. Without it, shuffling draws from the current generator
+   * (`random`: during a fit, the fit's own stream; reproducible via `setSeed`).
    */
   seed?: number;
 }

@@ -7,7 +7,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { tf } from '../backend/tf.js';
-import { DataBunch } from './data-bunch.js';
+import { DataBunch, type DataBunchOptions } from './data-bunch.js';
 import type { DataLoader } from './data-loader.js';
 import type { Dataset } from './dataset.js';
 import { decodeImage } from './image-decode.js';
@@ -92,10 +92,17 @@ export class ImageDataBunch extends DataBunch {
   /** Class names, indexed by label. */
   readonly classes: readonly string[];
 
-  /** `c` is `classes.length`. @throws RangeError if `classes` is empty. */
-  constructor(trainDl: DataLoader, validDl: DataLoader, classes: readonly string[], cIn?: number) {
-    super(trainDl, validDl, classes.length, cIn);
+  /**
+   * `c` is `classes.length`; `opts` is the input channels or `{ cIn, normStats }` as for `DataBunch`.
+   * @throws RangeError if `classes` is empty.
+   */
+  constructor(trainDl: DataLoader, validDl: DataLoader, classes: readonly string[], opts?: number | DataBunchOptions) {
+    super(trainDl, validDl, classes.length, opts);
     this.classes = [...classes];
+  }
+
+  protected override withLoaders(trainDl: DataLoader, validDl: DataLoader): ImageDataBunch {
+    return new ImageDataBunch(trainDl, validDl, this.classes, { cIn: this.cIn, normStats: this.normStats });
   }
 }
 
@@ -118,8 +125,9 @@ export interface ImageFolderData {
 /** Options of `imageFolder`. */
 export interface ImageFolderOptions {
   /**
-   * The class list (label = index). Every sub-folder must be one of them (classes without a folder
-   * are allowed). Default: the sub-folder names, sorted.
+   * The class list (label = index). Every sub-folder must be one of them (classes without a folder,
+   * or with an empty one, are allowed: the labels are fixed by this list). Default: the sub-folder
+   * names, sorted — then every sub-folder must hold at least one image.
    */
   classes?: readonly string[];
   /**
@@ -144,8 +152,13 @@ async function listDir(dir: string, who: string): Promise<Dirent[]> {
  * Read the `<dir>/<class>/<image>` layout: one sub-folder per class holding `.png` / `.jpg` /
  * `.jpeg` files (files are sorted by name; other files and loose files in `dir` are ignored).
  * All images must share one size; grey or RGBA images are converted to RGB.
+ *
+ * Without `classes`, an empty class folder is an error naming it rather than skipped: skipping it
+ * would shift the labels of the classes after it, so a train and a valid folder read separately
+ * would disagree on what label 3 means (and `c` would silently change).
  * @throws Error naming the folder when it is unreadable or holds no images, the sub-folder when its
- *   name is not in `classes`, and the file when it cannot be decoded or its size differs.
+ *   name is not in `classes` or (without `classes`) it holds no image, and the file when it cannot
+ *   be decoded or its size differs.
  */
 export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): Promise<ImageFolderData> {
   const who = 'imageFolder';
@@ -159,6 +172,12 @@ export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): P
       .filter((d) => d.isFile() && IMAGE_EXTENSIONS.includes(extname(d.name).toLowerCase()))
       .map((d) => d.name)
       .sort();
+    if (!files.length && !opts.classes) {
+      throw new Error(
+        `${who}: class folder ${join(dir, f)} holds no ${IMAGE_EXTENSIONS.join('/')} images; every class folder needs at least one ` +
+          `(an empty one would still count as a class and shift the labels). Remove it, fill it, or pass \`classes\` to fix the label list`,
+      );
+    }
     perClass[k] = files.map((name) => join(dir, f, name));
   }
   const order: [string, number][] = [];

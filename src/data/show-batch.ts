@@ -1,66 +1,57 @@
 /**
- * `showBatch`: write the first images of a loader's batch as a labelled PNG grid (pngjs), labels
- * drawn with a tiny built-in 5×7 bitmap font so no font files or canvas are needed.
+ * `showBatch`: the first images of a loader's batch as a labelled PNG grid (fastai's
+ * `show_batch`). The images are placed pixel for pixel into one bitmap; the grid, labels and title
+ * are SVG text over it, rendered by resvg with the bundled DejaVu Sans, so labels are real text.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { tf } from '../backend/tf.js';
+import { svgToPng } from '../plot/png.js';
+import { svgDocument, svgText } from '../plot/svg.js';
+import { truncateText } from '../plot/text-metrics.js';
+import { DataBunch } from './data-bunch.js';
 import { encodePng } from './image-decode.js';
-
-/**
- * 5×7 glyphs (capital-letter shapes; lower case maps to them): 7 rows, each a base-32 digit whose
- * 5 bits are the pixels left to right.
- */
-const GLYPHS: Record<string, string> = {
-  a: 'ehhvhhh', b: 'uhhuhhu', c: 'ehggghe', d: 'sihhhis', e: 'vgguggv', f: 'vgguggg', g: 'ehgnhhf',
-  h: 'hhhvhhh', i: 'e44444e', j: '72222ic', k: 'hikokih', l: 'ggggggv', m: 'hrllhhh', n: 'hhpljhh',
-  o: 'ehhhhhe', p: 'uhhuggg', q: 'ehhhlid', r: 'uhhukih', s: 'fgge11u', t: 'v444444',
-  u: 'hhhhhhe', v: 'hhhhha4', w: 'hhhllla', x: 'hha4ahh', y: 'hha4444', z: 'v1248gv',
-  '0': 'ehjlphe', '1': '4c4444e', '2': 'eh1248v', '3': 'v2421he', '4': '26aiv22', '5': 'vgu11he',
-  '6': '68guhhe', '7': 'v124888', '8': 'ehhehhe', '9': 'ehhf12c', '-': '000v000', _: '000000v',
-  '?': 'eh12404', ':': '0cc0cc0', '.': '00000cc', '/': '01248g0', ' ': '0000000',
-};
-
-/** Draw `text` in black at (x, y) into RGB `img` of width `W`, at most `maxW` pixels wide. */
-function drawText(img: Uint8Array, W: number, text: string, x: number, y: number, maxW: number): void {
-  const chars = [...text.toLowerCase()].slice(0, Math.max(0, Math.floor((maxW + 1) / 6)));
-  chars.forEach((ch, k) => {
-    const g = GLYPHS[ch] ?? GLYPHS['?'];
-    for (let r = 0; r < 7; r++) {
-      const bits = parseInt(g[r], 32);
-      for (let c = 0; c < 5; c++) {
-        if (bits & (16 >> c)) img.fill(0, ((y + r) * W + x + k * 6 + c) * 3, ((y + r) * W + x + k * 6 + c) * 3 + 3);
-      }
-    }
-  });
-}
 
 /** Options of `showBatch`. */
 export interface ShowBatchOptions {
-  /** Class names: label `k` is shown as `classes[k]` (default: the number). */
+  /** Class names: label `k` is shown as `classes[k]` (default: a bunch's `classes`, else the number). */
   classes?: readonly string[];
   /** How many images (default 16; fewer if the batch is smaller). */
   n?: number;
-  /** Mean used to normalise the inputs (scalar or per channel; default 0). */
+  /** Mean used to normalise the inputs (scalar or per channel; default: a bunch's `normStats`, else 0). */
   mean?: number | readonly number[];
-  /** Std used to normalise the inputs (scalar or per channel; default 1). */
+  /** Std used to normalise the inputs (scalar or per channel; default: a bunch's `normStats`, else 1). */
   std?: number | readonly number[];
   /** Columns of the grid (default `ceil(sqrt(n))`). */
   ncols?: number;
   /** Integer zoom of each image (default: enough to make it about 96 pixels wide). */
   scale?: number;
+  /** A title above the grid (default none). */
+  title?: string;
 }
 
-const GAP = 4;
-const LABEL_H = 11;
+/** Gap between cells and around the grid, in pixels. */
+const GAP = 6;
+/** Label font size and the strip it takes under each image. */
+const LABEL_SIZE = 13;
+const LABEL_H = LABEL_SIZE + 9;
+const TITLE_SIZE = 16;
+
+/** What `showBatch` draws from: a loader (or any iterable of batches), or a bunch (its training loader). */
+export type ShowBatchSource = Iterable<[tf.Tensor, tf.Tensor]> | DataBunch;
 
 /**
- * Take the first batch of `dl`, de-normalise its first `n` images (`x * std + mean`, clipped to
- * [0, 1]) and write them to `path` as a PNG grid with each label under its image. The batch's
- * tensors are disposed. Returns the PNG's size and the number of images drawn.
+ * Take the first batch of `src` (a `DataBunch`'s training loader, or any loader), de-normalise
+ * its first `n` images (`x * std + mean`, clipped to [0, 1]) and write them to `path` as a PNG
+ * grid with each label under its image. From a bunch, `normStats` and an `ImageDataBunch`'s
+ * `classes` are used unless given. The batch's tensors are disposed. Returns the PNG's size and the
+ * number of images drawn.
  * @throws Error if the loader is empty or its inputs are not NHWC images with 1 or 3 channels.
  */
-export async function showBatch(dl: Iterable<[tf.Tensor, tf.Tensor]>, path: string, opts: ShowBatchOptions = {}): Promise<{ width: number; height: number; n: number }> {
+export async function showBatch(src: ShowBatchSource, path: string, opts: ShowBatchOptions = {}): Promise<{ width: number; height: number; n: number }> {
+  const bunch = src instanceof DataBunch ? src : undefined;
+  const dl: Iterable<[tf.Tensor, tf.Tensor]> = bunch ? bunch.trainDl : (src as Iterable<[tf.Tensor, tf.Tensor]>);
+  const classes = opts.classes ?? (bunch && 'classes' in bunch ? (bunch as DataBunch & { classes: readonly string[] }).classes : undefined);
   const it = dl[Symbol.iterator]();
   const first = it.next();
   it.return?.();
@@ -70,7 +61,7 @@ export async function showBatch(dl: Iterable<[tf.Tensor, tf.Tensor]>, path: stri
   let ys: Float32Array | Int32Array | Uint8Array;
   try {
     if (xb.rank !== 4 || (xb.shape[3] !== 1 && xb.shape[3] !== 3)) throw new Error(`showBatch: expected NHWC images with 1 or 3 channels, got a batch of shape [${xb.shape.join(', ')}]`);
-    [xs, ys] = [(await xb.data()) as Float32Array, (await yb.data()) as Int32Array];
+    [xs, ys] = (await Promise.all([xb.data(), yb.data()])) as [Float32Array, Int32Array];
   } finally {
     xb.dispose();
     yb.dispose();
@@ -82,13 +73,20 @@ export async function showBatch(dl: Iterable<[tf.Tensor, tf.Tensor]>, path: stri
   const s = opts.scale ?? Math.max(1, Math.round(96 / w));
   const per = (v: number | readonly number[] | undefined, d: number): number[] =>
     Array.from({ length: c }, (_, i) => (v === undefined ? d : typeof v === 'number' ? v : v[i] ?? v[0]));
-  const mean = per(opts.mean, 0);
-  const std = per(opts.std, 1);
-  const cw = w * s, ch = h * s + LABEL_H;
-  const W = GAP + ncols * (cw + GAP), H = GAP + nrows * (ch + GAP);
+  const mean = per(opts.mean ?? bunch?.normStats?.mean, 0);
+  const std = per(opts.std ?? bunch?.normStats?.std, 1);
+
+  const cw = w * s;
+  const ch = h * s + LABEL_H;
+  const top = opts.title ? GAP + TITLE_SIZE + 8 : GAP;
+  const W = GAP + ncols * (cw + GAP);
+  const H = top + nrows * (ch + GAP);
+  // the images, pixel for pixel, on a white bitmap the size of the figure
   const img = new Uint8Array(W * H * 3).fill(255);
+  const labels: string[] = [];
   for (let k = 0; k < n; k++) {
-    const x0 = GAP + (k % ncols) * (cw + GAP), y0 = GAP + Math.floor(k / ncols) * (ch + GAP);
+    const x0 = GAP + (k % ncols) * (cw + GAP);
+    const y0 = top + Math.floor(k / ncols) * (ch + GAP);
     for (let r = 0; r < h * s; r++) {
       for (let q = 0; q < w * s; q++) {
         const src = ((k * h + Math.floor(r / s)) * w + Math.floor(q / s)) * c;
@@ -101,9 +99,14 @@ export async function showBatch(dl: Iterable<[tf.Tensor, tf.Tensor]>, path: stri
       }
     }
     const y = ys[k];
-    drawText(img, W, opts.classes?.[y] ?? String(y), x0, y0 + h * s + 2, cw);
+    const label = truncateText(classes?.[y] ?? String(y), cw, LABEL_SIZE);
+    labels.push(svgText(x0 + cw / 2, y0 + h * s + 5, label, { size: LABEL_SIZE, anchor: 'middle', valign: 'top' }));
   }
+  const bitmap = Buffer.from(encodePng(img, W, H)).toString('base64');
+  const title = opts.title ? svgText(W / 2, GAP, opts.title, { size: TITLE_SIZE, anchor: 'middle', valign: 'top', bold: true }) : '';
+  const body = `<image x="0" y="0" width="${W}" height="${H}" href="data:image/png;base64,${bitmap}"/>\n${title}<g class="labels">${labels.join('')}</g>`;
+  const png = svgToPng(svgDocument(W, H, opts.title ?? 'batch', body));
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, encodePng(img, W, H));
+  await writeFile(path, png);
   return { width: W, height: H, n };
 }

@@ -62,17 +62,21 @@ export function meanStdChart(src: StatsSource, opts: StatsPlotOptions & { limit?
   });
 }
 
-/** SVG: one histogram-over-time image per layer (bins bottom to top, colour = log1p(count)). */
+/**
+ * SVG: one histogram-over-time image per layer — iterations left to right, activation values
+ * bottom to top (the histogram's range), colour = log1p(count) with a colour bar per layer.
+ */
 export function histogramGrid(src: StatsSource, opts: StatsPlotOptions = {}): string {
   const ls = layers(src, opts.names);
   const s0 = ls[0]?.stats;
   const range = s0 ? ` (${s0.bins} bins over [${s0.min}, ${s0.max}])` : '';
   return heatmapGrid({
     title: `${opts.title ?? 'Activations'}: histograms over training${range}`,
-    panels: ls.map(({ name, stats }) => ({ title: name, matrix: stats.histMatrix() })),
+    panels: ls.map(({ name, stats }) => ({ title: name, matrix: stats.histMatrix(), yRange: [stats.min, stats.max] })),
     columns: Math.min(ls.length, 3) || 1,
+    panelWidth: 420,
     xLabel: 'iteration',
-    yLabel: 'bin',
+    yLabel: 'activation',
   });
 }
 

@@ -10,6 +10,7 @@
 import { promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
+import { fsFailure } from './fs-errors.js';
 
 /** Contents a file can be written from. */
 export type FileContents = Uint8Array | string;
@@ -22,12 +23,22 @@ export function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `${TEMP_PREFIX}${path.basename(target)}-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-/** Write `data` to `file` and flush it to disk before returning. The file must not exist yet. */
-async function writeAndSync(file: string, data: FileContents): Promise<void> {
-  const fh = await fs.open(file, 'wx');
+/**
+ * Write `data` to `file` and flush it to disk before returning. The file must not exist yet.
+ * Failures name `shown` (the file's final path, not the temporary's) and the step.
+ */
+async function writeAndSync(file: string, data: FileContents, shown: string): Promise<void> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(file, 'wx');
+  } catch (e) {
+    throw fsFailure('creating', shown, e);
+  }
   try {
     await fh.writeFile(data);
     await fh.sync();
+  } catch (e) {
+    throw fsFailure('writing', shown, e);
   } finally {
     await fh.close();
   }
@@ -57,8 +68,10 @@ export async function fsyncDir(dir: string): Promise<void> {
 export async function writeFileAtomic(file: string, data: FileContents): Promise<void> {
   const tmp = tempPathFor(file);
   try {
-    await writeAndSync(tmp, data);
-    await fs.rename(tmp, file);
+    await writeAndSync(tmp, data, file);
+    await fs.rename(tmp, file).catch((e: unknown) => {
+      throw fsFailure('replacing', file, e);
+    });
   } catch (e) {
     await fs.rm(tmp, { force: true });
     throw e;
@@ -76,14 +89,18 @@ export async function writeDirAtomic(dir: string, files: Record<string, FileCont
     if (name !== path.basename(name) || name.startsWith('.')) throw new Error(`writeDirAtomic: file name '${name}' must be a plain name (no folders, not hidden)`);
   }
   const tmp = tempPathFor(dir);
-  await fs.mkdir(tmp);
+  await fs.mkdir(tmp).catch((e: unknown) => {
+    throw fsFailure('creating a folder for', dir, e);
+  });
   try {
-    for (const [name, data] of Object.entries(files)) await writeAndSync(path.join(tmp, name), data);
+    for (const [name, data] of Object.entries(files)) await writeAndSync(path.join(tmp, name), data, path.join(dir, name));
     await fsyncDir(tmp);
     // rename(2) onto an existing non-empty folder fails (ENOTEMPTY / EEXIST); check first so an empty
     // folder of that name is not silently replaced either.
     if (await exists(dir)) throw new Error(`writeDirAtomic: '${dir}' already exists; it is never overwritten`);
-    await fs.rename(tmp, dir);
+    await fs.rename(tmp, dir).catch((e: unknown) => {
+      throw fsFailure('moving into place', dir, e);
+    });
   } catch (e) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw e;

@@ -57,7 +57,7 @@ export type CheckpointState = {
   position: RunPosition;
   nEpochs: number;
   nIter: number;
-  /** The global RNG (`getRngState`). */
+  /** The RNG of the fit (its own stream, `getRngState` inside the fit). */
   rng: SavedRngState;
   loaders: { train: LoaderState | null; valid: LoaderState | null };
   optimizer: OptimizerMeta;

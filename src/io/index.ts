@@ -11,3 +11,4 @@ export { layoutKinds, torchShape, type LayoutKind } from './torch-layout.js';
 export type { StateDict, Persistable, LayoutAware } from './persistable.js';
 export { readCheckpointFiles, resolveCheckpoint, listCheckpoints, CHECKPOINT_FILES, type CheckpointFiles } from './checkpoint-folder.js';
 export type { CheckpointState, RunPosition, JsonValue, LoaderState, ResumableLoader, OptimizerMeta, SavedRngState } from './checkpoint-types.js';
+export { lockDir, DirLock, LOCK_FILE, type LockOwner, type LockDirOptions } from './dir-lock.js';

@@ -109,13 +109,17 @@ function writeValues(view: DataView, at: number, t: TensorToWrite): void {
 type RawEntry = { name: string; dtype: SafetensorsDtype; shape: number[]; begin: number; end: number };
 
 /**
- * Decode and validate a safetensors file held in memory. `source` names it in errors (a path).
+ * Decode and validate a safetensors file held in memory: a `Uint8Array` (also a Node `Buffer`, e.g.
+ * from `readFileSync`, or a view at any offset of a larger buffer), another typed-array view, or an
+ * `ArrayBuffer`. The tensors' values are copied out, so `input` may be reused afterwards. `source`
+ * names the file in errors (a path).
  * @throws SafetensorsError naming the file and the byte offset or key at fault.
  */
-export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): SafetensorsContents {
+export function decodeSafetensors(input: Uint8Array | ArrayBufferView | ArrayBufferLike, source = '<buffer>'): SafetensorsContents {
   const fail = (msg: string): never => {
     throw new SafetensorsError(source, msg);
   };
+  const bytes = asBytes(input, fail);
   if (bytes.length < 8) fail(`truncated: ${bytes.length} bytes, a safetensors file starts with an 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hlenBig = view.getBigUint64(0, true);
@@ -133,6 +137,15 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safet
     tensors.set(e.name, { shape: e.shape, data: convert(bytes.subarray(dataStart + e.begin, dataStart + e.end), e, dataStart, fail), fileDtype: e.dtype });
   }
   return { tensors, metadata };
+}
+
+/** The bytes `input` covers, as a `Uint8Array` view (no copy). */
+function asBytes(input: Uint8Array | ArrayBufferView | ArrayBufferLike, fail: (m: string) => never): Uint8Array {
+  const v: unknown = input;
+  if (v instanceof Uint8Array) return v;
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && v instanceof SharedArrayBuffer)) return new Uint8Array(v);
+  return fail(`expected the file's bytes (Uint8Array, Buffer or ArrayBuffer), got ${v === null ? 'null' : typeof v === 'object' ? (v as object).constructor?.name ?? 'an object' : typeof v}`);
 }
 
 function parseHeader(raw: Uint8Array, fail: (m: string) => never): Record<string, unknown> {
@@ -203,8 +216,13 @@ function checkLayout(entries: RawEntry[], dataStart: number, dataLen: number, fa
 function convert(raw: Uint8Array, e: RawEntry, dataStart: number, fail: (m: string) => never): Float32Array | Int32Array {
   const n = raw.length / ITEM_SIZE[e.dtype];
   const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  if (LE && e.dtype === 'F32') return new Float32Array(raw.slice().buffer);
-  if (LE && e.dtype === 'I32') return new Int32Array(raw.slice().buffer);
+  if (LE && (e.dtype === 'F32' || e.dtype === 'I32')) {
+    // Copy the bytes into a fresh array: `raw` may sit at any offset of a larger buffer (a Node
+    // Buffer from the shared pool, a view), so its `.buffer` is not the tensor's bytes.
+    const out = e.dtype === 'F32' ? new Float32Array(n) : new Int32Array(n);
+    new Uint8Array(out.buffer).set(raw);
+    return out;
+  }
   switch (e.dtype) {
     case 'F32':
       return float32(n, (i) => v.getFloat32(4 * i, true));
@@ -265,7 +283,7 @@ function bf16(h: number): number {
  *   the file cannot be read.
  */
 export async function readSafetensors(file: string): Promise<SafetensorsContents> {
-  return decodeSafetensors(new Uint8Array(await fs.readFile(file)), file);
+  return decodeSafetensors(await fs.readFile(file), file);
 }
 
 /** Write tensors and metadata as a safetensors file, atomically (the old file survives a failure). */

@@ -9,6 +9,9 @@ import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { fromTorchTensors, toTorchTensors } from './torch-layout.js';
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { fsFailure } from './fs-errors.js';
+import { CHECKPOINT_FILES, resolveCheckpoint } from './checkpoint-folder.js';
 
 /** Metadata written into every weights file (`format: pt` is what Hugging Face tools expect). */
 const WEIGHTS_METADATA = { format: 'pt', writer: 'tfai' };
@@ -40,12 +43,30 @@ export function decodeWeights(model: Persistable, bytes: Uint8Array, source: str
 /**
  * Load `file` into `model`: the file is validated completely, then its keys and shapes against the
  * model, and only then written. On any error the model is unchanged.
+ * @throws Error naming `file` and what failed: missing, unreadable, a folder (for a checkpoint
+ *   directory or folder, naming the weights file inside it to load), or not a valid weights file.
  */
 export async function loadWeights(model: Persistable, file: string, opts: { strict?: boolean } = {}): Promise<void> {
-  const sd = decodeWeights(model, new Uint8Array(await fs.readFile(file)), file, opts);
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EISDIR') throw new Error(await folderMessage(file), { cause: e });
+    throw fsFailure('loading weights: reading', file, e);
+  }
+  const sd = decodeWeights(model, bytes, file, opts);
   try {
     model.loadStateDict(sd, opts);
   } finally {
     tf.dispose(Object.values(sd));
   }
+}
+
+/** What to say when `loadWeights` is given a folder: which weights file to give instead. */
+async function folderMessage(dir: string): Promise<string> {
+  const head = `loading weights: '${dir}' is a folder, not a weights file (.safetensors)`;
+  const folder = await resolveCheckpoint(dir).catch(() => null);
+  if (folder === null) return `${head}; give the path of a file written by learn.save or PyTorch's safetensors`;
+  const weights = path.join(folder, CHECKPOINT_FILES.model);
+  return `${head}. It holds a checkpoint: to load its weights give '${weights}'; to continue its training use run.fit(epochs, learn, { resume: ${JSON.stringify(dir)} })`;
 }

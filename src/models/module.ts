@@ -19,6 +19,10 @@ export type ModuleEvents = { forward: ForwardHookEvent };
 
 export type { StateDict };
 
+function describeValue(v: unknown): string {
+  return v === null ? 'null' : typeof v === 'object' ? `a ${(v as object).constructor?.name ?? 'object'}` : `${typeof v} ${String(v)}`;
+}
+
 /** The base class of every layer and model. */
 export abstract class Module {
   /** Training mode (batch statistics, dropout on) or eval mode. */
@@ -155,8 +159,13 @@ export abstract class Module {
 
   /**
    * Copy `sd` into this module's parameters and buffers. Everything is checked before anything is
-   * written: a missing or unexpected key, or a shape mismatch, throws naming the key (and both
-   * shapes) and leaves the module untouched.
+   * written: a missing or unexpected key, a disposed tensor, or a shape mismatch, throws naming the
+   * key (and both shapes) and leaves the module untouched.
+   *
+   * The values are copied as they were when the call began, so `sd` may hold the module's own
+   * tensors: `m.loadStateDict(m.stateDict())` changes nothing, `{ ...m.stateDict(), weight: w }`
+   * writes only `weight`, and swapping two of the module's tensors swaps their values. `sd` stays
+   * the caller's (nothing in it is disposed or aliased by the module afterwards).
    */
   loadStateDict(sd: StateDict, opts: { strict?: boolean } = {}): void {
     const strict = opts.strict ?? true;
@@ -165,17 +174,27 @@ export abstract class Module {
     const extra = Object.keys(sd).filter((k) => !(k in own));
     if (strict && missing.length) throw new Error(`loadStateDict: missing key '${missing[0]}'${missing.length > 1 ? ` (and ${missing.length - 1} more: ${missing.slice(1, 5).join(', ')})` : ''}`);
     if (strict && extra.length) throw new Error(`loadStateDict: unexpected key '${extra[0]}'${extra.length > 1 ? ` (and ${extra.length - 1} more)` : ''}`);
+    const writes: [tf.Variable, tf.Tensor][] = [];
     for (const [k, v] of Object.entries(own)) {
       const src = sd[k];
       if (!src) continue;
+      if (!(src instanceof tf.Tensor)) throw new TypeError(`loadStateDict: '${k}' is not a tensor (got ${describeValue(src)})`);
+      if (src.isDisposed) throw new Error(`loadStateDict: '${k}' has been disposed`);
       if (!tf.util.arraysEqual(src.shape, v.shape)) {
         throw new Error(`loadStateDict: shape mismatch for '${k}': model has ${fmtShape(v.shape)}, state dict has ${fmtShape(src.shape)}`);
       }
+      writes.push([v as tf.Variable, src]);
     }
-    for (const [k, v] of Object.entries(own)) {
-      const src = sd[k];
-      if (!src) continue;
-      (v as tf.Variable).assign(src.dtype === v.dtype ? src : tf.cast(src, v.dtype));
+    // Snapshot every source before the first write: a source may be one of the module's own
+    // variables (or share its data), which an earlier write would otherwise change under it.
+    // `Variable.assign` of a variable's own data frees that data first, so same-data writes are skipped.
+    const values = writes.map(([v, src]) => (src.dtype === v.dtype ? tf.clone(src) : tf.cast(src, v.dtype)));
+    try {
+      writes.forEach(([v], i) => {
+        if (values[i].dataId !== v.dataId) v.assign(values[i]);
+      });
+    } finally {
+      tf.dispose(values);
     }
   }
 

@@ -26,6 +26,7 @@ type HeatmapPanelSpec = {
   yLabel: string;
   logScale: boolean;
   colorbar: boolean;
+  yRange?: [number, number];
 };
 
 /** SVG for one heatmap panel filling `outer`: cells, frame, ticks in source units, labels and optional colour bar. */
@@ -40,7 +41,7 @@ function drawHeatmapPanel(outer: Box, spec: HeatmapPanelSpec): string {
     xLabel: spec.xLabel,
     yLabel: spec.yLabel,
     xDomain: [0, Math.max(1, cells.sourceCols)],
-    yDomain: [0, Math.max(1, cells.sourceRows)],
+    yDomain: checkYRange(spec.yRange) ?? [0, Math.max(1, cells.sourceRows)],
     rightReserve: spec.colorbar ? colorbarWidth(cells.domain, approxPlotHeight, colorbarLabel) : 0,
   });
   const { plot } = layout;
@@ -62,11 +63,20 @@ function drawHeatmapPanel(outer: Box, spec: HeatmapPanelSpec): string {
   return `<g class="panel heatmap">${parts.join('')}</g>`;
 }
 
+/** A usable `yRange` (finite, lo < hi), else a RangeError naming it. */
+function checkYRange(r: [number, number] | undefined): [number, number] | undefined {
+  if (r === undefined) return undefined;
+  if (!Array.isArray(r) || r.length !== 2 || !Number.isFinite(r[0]) || !Number.isFinite(r[1]) || !(r[0] < r[1])) {
+    throw new RangeError(`heatmap: yRange must be two finite numbers lo < hi, got ${JSON.stringify(r)}`);
+  }
+  return r;
+}
+
 /**
  * A histogram-over-time heatmap as SVG text. `matrix[r][c]` is the count in bin `r` (row 0 = lowest
  * bin, drawn at the bottom) at iteration `c`; colour is log1p(count) (or the raw count when
  * `logScale` is false) on a viridis colormap, with a colour bar. Axes are in iterations and bin
- * indices. Very large matrices are average-pooled to at most 600 × 300 cells; non-finite entries are
+ * indices, or in the values of `yRange` (e.g. activation values). Very large matrices are average-pooled to at most 600 × 300 cells; non-finite entries are
  * left blank.
  */
 export function heatmapImage(opts: HeatmapImageOptions): string {
@@ -83,6 +93,7 @@ export function heatmapImage(opts: HeatmapImageOptions): string {
       yLabel: opts.yLabel,
       logScale: opts.logScale ?? true,
       colorbar: true,
+      yRange: opts.yRange,
     },
   );
   return svgDocument(width, height, opts.title, body);
@@ -91,7 +102,8 @@ export function heatmapImage(opts: HeatmapImageOptions): string {
 /**
  * Several histogram heatmaps side by side (row by row, `columns` per row) under a figure title, as
  * SVG text — e.g. one per layer, like the fastai course's `get_hist` grid. Each panel is coloured on
- * its own value range and has no colour bar; see `heatmapImage` for the matrix layout.
+ * its own value range, shown by its own colour bar (unless `colorbar: false`); see `heatmapImage`
+ * for the matrix layout and `yRange`.
  */
 export function heatmapGrid(opts: HeatmapGridOptions): string {
   const panelWidth = figureSize(opts.panelWidth, DEFAULT_HEATMAP_PANEL_WIDTH);
@@ -112,7 +124,8 @@ export function heatmapGrid(opts: HeatmapGridOptions): string {
           xLabel: opts.xLabel ?? 'iteration',
           yLabel: opts.yLabel ?? 'bin',
           logScale: opts.logScale ?? true,
-          colorbar: false,
+          colorbar: opts.colorbar ?? true,
+          yRange: panel.yRange,
         },
       ),
     );

@@ -10,6 +10,7 @@
  */
 export type {
   Series,
+  SeriesStyle,
   LinePanel,
   LineChartOptions,
   MultiPanelLineChartOptions,

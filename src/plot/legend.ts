@@ -3,8 +3,8 @@ import { escapeXml, svgLine, svgRect, svgText } from './svg.js';
 import { textWidth, truncateText } from './text-metrics.js';
 import { COLOR, FONT_SIZE } from './theme.js';
 
-/** One legend row: a series name and its line colour. */
-export type LegendEntry = { label: string; color: string };
+/** One legend row: a series name and its colour, drawn as a line swatch or (`marker`) a dot. */
+export type LegendEntry = { label: string; color: string; marker?: boolean; opacity?: number };
 
 /** A legend laid out for a given height: its size and the (possibly truncated) entries per column. */
 export type LegendLayout = { width: number; height: number; columns: LegendEntry[][]; columnWidth: number };
@@ -51,11 +51,19 @@ export function drawLegend(x: number, y: number, layout: LegendLayout): string {
       const cy = y + PAD + r * ROW + ROW / 2;
       parts.push(
         `<g class="legend-entry" data-series="${escapeXml(entry.label)}">` +
-          svgLine(cx, cy, cx + SWATCH, cy, entry.color, 2.5) +
+          swatch(cx, cy, entry) +
           svgText(cx + SWATCH + SWATCH_GAP, cy, entry.label, { size: FONT_SIZE.legend, valign: 'middle' }) +
           '</g>',
       );
     });
   });
   return `<g class="legend">${parts.join('')}</g>`;
+}
+
+/** The swatch of one entry: a short line, or a dot for marker-only series. */
+function swatch(cx: number, cy: number, entry: LegendEntry): string {
+  const op = entry.opacity !== undefined && entry.opacity < 1 ? ` opacity="${entry.opacity}"` : '';
+  if (entry.marker) return `<circle cx="${cx + SWATCH / 2}" cy="${cy}" r="4.5" fill="${entry.color}"${op}/>`;
+  const line = svgLine(cx, cy, cx + SWATCH, cy, entry.color, 2.5);
+  return op ? `<g${op}>${line}</g>` : line;
 }

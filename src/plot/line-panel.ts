@@ -6,13 +6,13 @@ import { findInsideSpot, type PixelLines } from './legend-placement.js';
 import { extent, paddedDomain } from './scale.js';
 import { fmt, svgText } from './svg.js';
 import { COLOR, FONT_SIZE, SPACING } from './theme.js';
-import type { LinePanel } from './types.js';
+import type { LinePanel, SeriesStyle } from './types.js';
 
 /** Series with at most this many points get a marker at every point (e.g. per-epoch metrics). */
 const MARKER_MAX_POINTS = 40;
 
 /** A series reduced to its drawable points. */
-type CleanSeries = { name: string; color: string; xs: number[]; ys: number[] };
+type CleanSeries = { name: string; color: string; style: SeriesStyle; xs: number[]; ys: number[] };
 
 /**
  * The drawable points of each series: pairs up `x[i]`/`y[i]` (up to the shorter array), dropping
@@ -31,7 +31,7 @@ export function cleanSeries(panel: LinePanel): CleanSeries[] {
       xs.push(x);
       ys.push(y);
     }
-    return { name: s.name, color: seriesColor(i), xs, ys };
+    return { name: s.name, color: s.style?.color ?? seriesColor(i), style: s.style ?? {}, xs, ys };
   });
 }
 
@@ -39,12 +39,13 @@ export function cleanSeries(panel: LinePanel): CleanSeries[] {
 export function drawLinePanel(outer: Box, panel: LinePanel, titleSize: number = FONT_SIZE.panelTitle): string {
   const series = cleanSeries(panel);
   const xExt = extent(series.flatMap((s) => s.xs));
+  const yRange = checkRange(panel.yRange, panel.logY ?? false);
   const yExt = extent(series.flatMap((s) => s.ys));
 
   const legend =
     panel.series.length > 1
       ? layoutLegend(
-          series.map((s) => ({ label: s.name, color: s.color })),
+          series.map((s) => ({ label: s.name, color: s.color, marker: s.style.width === 0, opacity: s.style.opacity })),
           outer.height - titleSize - 40,
           outer.width * 0.45,
         )
@@ -57,13 +58,15 @@ export function drawLinePanel(outer: Box, panel: LinePanel, titleSize: number = 
       xLabel: panel.xLabel,
       yLabel: panel.yLabel,
       xDomain: paddedDomain(xExt, panel.logX ?? false),
-      yDomain: paddedDomain(yExt, panel.logY ?? false),
+      yDomain: yRange ?? paddedDomain(yExt, panel.logY ?? false),
       logX: panel.logX,
       logY: panel.logY,
       rightReserve,
     });
+  // Pixel positions; with a fixed y range, clamped to the plot frame (where the clip cuts the lines).
+  const clampY = (l: AxesLayout, py: number): number => (yRange ? Math.min(l.plot.y + l.plot.height, Math.max(l.plot.y, py)) : py);
   const toPixels = (l: AxesLayout): PixelLines =>
-    series.map((s) => s.xs.map((v, k): [number, number] => [l.x.map(v), l.y.map(s.ys[k])]));
+    series.map((s) => s.xs.map((v, k): [number, number] => [l.x.map(v), clampY(l, l.y.map(s.ys[k]))]));
 
   // Legend inside a free corner of the plot if there is one, else outside on the right.
   let layout = axesFor(0);
@@ -79,18 +82,24 @@ export function drawLinePanel(outer: Box, panel: LinePanel, titleSize: number = 
   const lines: string[] = [];
   series.forEach((s, i) => {
     if (s.xs.length === 0) return;
-    const pts = pixels[i].map(([px, py]) => `${fmt(px)},${fmt(py)}`);
-    if (pts.length > 1) {
+    // unclamped pixels: a fixed y range clips lines at the frame instead of flattening them onto it
+    const raw = s.xs.map((v, k): [number, number] => [layout.x.map(v), layout.y.map(s.ys[k])]);
+    const pts = raw.map(([px, py]) => `${fmt(px)},${fmt(py)}`);
+    const { width = 1.75, opacity, markers = 'auto', markerRadius } = s.style;
+    const op = opacity !== undefined && opacity < 1 ? ` opacity="${fmt(opacity)}"` : '';
+    if (pts.length > 1 && width > 0) {
       lines.push(
-        `<polyline class="series" fill="none" stroke="${s.color}" stroke-width="1.75" ` +
+        `<polyline class="series" fill="none" stroke="${s.color}" stroke-width="${fmt(width)}"${op} ` +
           `stroke-linejoin="round" stroke-linecap="round" points="${pts.join(' ')}"/>`,
       );
     }
-    if (pts.length <= MARKER_MAX_POINTS) {
-      const r = pts.length === 1 ? 3.5 : 2.75;
+    if (markers === 'all' || (markers === 'auto' && pts.length <= MARKER_MAX_POINTS)) {
+      const r = markerRadius ?? (pts.length === 1 ? 3.5 : 2.75);
+      const ring = r >= 4 ? ` stroke="${COLOR.background}" stroke-width="1.25"` : '';
+      const inside = yRange ? raw.filter(([, py]) => py >= plot.y - 0.5 && py <= plot.y + plot.height + 0.5) : raw;
       lines.push(
-        `<g fill="${s.color}">` +
-          pixels[i].map(([px, py]) => `<circle cx="${fmt(px)}" cy="${fmt(py)}" r="${r}"/>`).join('') +
+        `<g class="markers" fill="${s.color}"${ring}${op}>` +
+          inside.map(([px, py]) => `<circle cx="${fmt(px)}" cy="${fmt(py)}" r="${fmt(r)}"/>`).join('') +
           '</g>',
       );
     }
@@ -107,5 +116,23 @@ export function drawLinePanel(outer: Box, panel: LinePanel, titleSize: number = 
   }
 
   const legendSvg = legend && legendSpot ? drawLegend(legendSpot.x, legendSpot.y, legend) : '';
-  return `<g class="panel">${drawGrid(layout)}<g class="data">${lines.join('')}</g>${drawAxes(layout)}${legendSvg}</g>`;
+  let data = `<g class="data">${lines.join('')}</g>`;
+  if (yRange) {
+    // ids only need to be unique within a figure, where panels never overlap
+    const id = `clip-${Math.round(plot.x)}-${Math.round(plot.y)}-${Math.round(plot.width)}-${Math.round(plot.height)}`;
+    data =
+      `<defs><clipPath id="${id}"><rect x="${fmt(plot.x)}" y="${fmt(plot.y)}" width="${fmt(plot.width)}" height="${fmt(plot.height)}"/></clipPath></defs>` +
+      `<g class="data" clip-path="url(#${id})">${lines.join('')}</g>`;
+  }
+  return `<g class="panel">${drawGrid(layout)}${data}${drawAxes(layout)}${legendSvg}</g>`;
+}
+
+/** A usable fixed range: finite, increasing (and > 0 on a log axis), else a RangeError naming it. */
+function checkRange(r: [number, number] | undefined, log: boolean): [number, number] | undefined {
+  if (r === undefined) return undefined;
+  const [lo, hi] = r;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi) || (log && lo <= 0)) {
+    throw new RangeError(`lineChart: yRange must be two finite numbers lo < hi${log ? ' (both > 0 on a log axis)' : ''}, got [${lo}, ${hi}]`);
+  }
+  return [lo, hi];
 }

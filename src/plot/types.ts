@@ -3,8 +3,22 @@
  * nothing here touches tensors, the DOM or a browser.
  */
 
+/** How one series is drawn; every field is optional (defaults: palette colour, 1.75 px line). */
+export type SeriesStyle = {
+  /** Line and marker colour (default: the palette colour of the series' position). */
+  color?: string;
+  /** Line width in pixels (default 1.75); 0 draws no line, only markers. */
+  width?: number;
+  /** Opacity of the line and markers, 0 to 1 (default 1). */
+  opacity?: number;
+  /** Markers at the points: `'auto'` (default: when there are at most 40 points), `'all'` or `'none'`. */
+  markers?: 'auto' | 'all' | 'none';
+  /** Marker radius in pixels (default 2.75, or 3.5 for a single point); 4 or more gets a white outline. */
+  markerRadius?: number;
+};
+
 /** One named line: `y[i]` plotted against `x[i]`. Non-finite points are dropped when drawn. */
-export type Series = { name: string; x: number[]; y: number[] };
+export type Series = { name: string; x: number[]; y: number[]; style?: SeriesStyle };
 
 /** One panel of line plots: a titled pair of axes holding one or more series. */
 export type LinePanel = {
@@ -20,6 +34,11 @@ export type LinePanel = {
   logX?: boolean;
   /** Log10 y axis (points with y <= 0 are dropped). */
   logY?: boolean;
+  /**
+   * A fixed y range `[lo, hi]` instead of one fitted to every point: lines leaving it are clipped at
+   * the plot frame (e.g. to keep a diverging tail from flattening the useful part).
+   */
+  yRange?: [number, number];
 };
 
 /** Options of `lineChart`: one panel plus the figure size in CSS pixels. */
@@ -57,6 +76,11 @@ export type HeatmapImageOptions = {
   xLabel: string;
   /** Label left of the y axis (the bin axis). */
   yLabel: string;
+  /**
+   * The values the rows stand for, `[lo, hi]`: row 0 starts at `lo` and the last row ends at `hi`
+   * (e.g. a histogram's range), so the y axis is labelled in those units. Default: bin indices.
+   */
+  yRange?: [number, number];
   /** Colour by log1p(count) instead of the raw count (default true, as in the fastai course). */
   logScale?: boolean;
   /** Figure width in pixels (default 640). */
@@ -65,8 +89,11 @@ export type HeatmapImageOptions = {
   height?: number;
 };
 
-/** One panel of `heatmapGrid`: a titled histogram matrix (same layout as `HeatmapImageOptions.matrix`). */
-export type HeatmapPanel = { title: string; matrix: number[][] };
+/**
+ * One panel of `heatmapGrid`: a titled histogram matrix (same layout as `HeatmapImageOptions.matrix`)
+ * and, optionally, the values its rows stand for (as `HeatmapImageOptions.yRange`).
+ */
+export type HeatmapPanel = { title: string; matrix: number[][]; yRange?: [number, number] };
 
 /** Options of `heatmapGrid`: several histogram pictures side by side, each coloured on its own range. */
 export type HeatmapGridOptions = {
@@ -78,6 +105,8 @@ export type HeatmapGridOptions = {
   columns?: number;
   /** Colour by log1p(count) instead of the raw count (default true). */
   logScale?: boolean;
+  /** A colour bar beside each panel, which is coloured on its own range (default true). */
+  colorbar?: boolean;
   /** Label under each panel's x axis (default "iteration"; "" for none). */
   xLabel?: string;
   /** Label left of each panel's y axis (default "bin"; "" for none). */

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend/tf.js';
 import { registerWasmTrainingKernels } from '../../src/backend/wasm/register-kernels.js';
-import { setFilterGradStrategy, type FilterGradStrategy } from '../../src/backend/wasm/conv2d-backprop-filter.js';
+import { setFilterGradBlocking, setFilterGradStrategy, type FilterGradStrategy } from '../../src/backend/wasm/conv2d-backprop-filter.js';
 import { setInputGradStrategy, type InputGradStrategy } from '../../src/backend/wasm/conv2d-backprop-input.js';
+import { setParallelThreshold } from '../../src/backend/wasm/pool.js';
+import { setDirectConvLimits } from '../../src/backend/wasm/conv2d-forward.js';
+import { initBackend, wasmThreads } from '../../src/backend/init-backend.js';
 
 type Pad = 'same' | 'valid' | number;
 type Shape4 = [number, number, number, number];
@@ -70,7 +73,7 @@ interface ConvCase {
   pad: Pad;
 }
 
-/** d/dx and d/dw of sum(conv2d(x, w) * dy) on the current backend. */
+/** d/dx and d/dw of sum(conv2d(x, w) * dy) on the current backend, then conv2d(x, w) itself. */
 function convGrads(c: ConvCase): tf.Tensor[] {
   const cin = c.x[3];
   const x = tf.tensor4d(rand(prod(c.x), 1), c.x);
@@ -80,7 +83,7 @@ function convGrads(c: ConvCase): tf.Tensor[] {
   const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
     tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad).mul(dy).sum(),
   );
-  return g([x, w]);
+  return [...g([x, w]), tf.conv2d(x, w, c.stride, c.pad)];
 }
 
 const CONV_CASES: ConvCase[] = [];
@@ -112,8 +115,8 @@ CONV_CASES.push(
 describe('wasm training kernels', () => {
   beforeAll(async () => {
     registerWasmTrainingKernels(); // before the wasm backend initialises
-    await tf.setBackend('wasm');
-    await tf.ready();
+    // threads from TFAI_THREADS (default: all cores), so the suite runs threaded and not
+    await initBackend('wasm', { log: () => {} });
     registerWasmTrainingKernels(); // and again after: idempotent
   });
   afterAll(async () => {
@@ -132,6 +135,7 @@ describe('wasm training kernels', () => {
       ['auto', 'auto'],
       ['outer', 'col2im'],
       ['conv', 'subpixel'],
+      ['outer', 'direct'],
     ];
     afterAll(() => {
       setFilterGradStrategy('auto');
@@ -149,6 +153,65 @@ describe('wasm training kernels', () => {
           expect(relErr(got.data[0]!, ref.data[0]!), `dx via ${is}`).toBeLessThan(1e-4);
           expect(relErr(got.data[1]!, ref.data[1]!), `dw via ${fs}`).toBeLessThan(1e-4);
         }
+      });
+    }
+  });
+
+  describe('SIMD conv-gradient kernels on odd shapes, split into units across the pool', () => {
+    // channel counts that are multiples of 4 or 8 (the kernels' blocks), odd spatial sizes, output
+    // widths not a multiple of 4, strides 1-3, phases without taps, even kernels, big pads
+    const cases: ConvCase[] = [
+      { x: [3, 9, 11, 8], cout: 12, k: 3, stride: 1, pad: 1 },
+      { x: [2, 10, 7, 4], cout: 8, k: 3, stride: 2, pad: 'same' },
+      { x: [2, 11, 13, 12], cout: 16, k: 5, stride: 3, pad: 2 },
+      { x: [1, 6, 5, 16], cout: 4, k: 1, stride: 2, pad: 0 },
+      { x: [2, 9, 9, 8], cout: 8, k: 2, stride: 2, pad: 'valid' },
+      { x: [2, 5, 7, 8], cout: 8, k: 3, stride: 1, pad: 'valid' },
+      { x: [2, 8, 8, 12], cout: 24, k: 3, stride: 2, pad: 1 },
+      { x: [5, 3, 3, 4], cout: 4, k: 3, stride: 1, pad: 2 },
+      { x: [2, 7, 9, 3], cout: 8, k: 3, stride: 2, pad: 1 },
+      { x: [2, 12, 10, 8], cout: 16, k: 3, stride: 2, pad: 1 },
+    ];
+    beforeAll(() => {
+      setDirectConvLimits({ minChannels: 0, minOutWidth: 0, minWork: 0 }); // the direct forward kernel on every case
+    });
+    afterAll(() => {
+      setDirectConvLimits();
+      setFilterGradStrategy('auto');
+      setInputGradStrategy('auto');
+      setParallelThreshold(1e6);
+      setFilterGradBlocking({ pixelsPerBlock: 256, bytesPerCall: 2 << 20 });
+    });
+    it('the suite runs with the thread count asked for (TFAI_THREADS or all cores)', () => {
+      const env = Number(process.env.TFAI_THREADS ?? NaN);
+      const report = wasmThreads();
+      expect(report).not.toBeNull();
+      if (Number.isInteger(env)) expect(report!.requested).toBe(Math.min(env, 8));
+      expect(report!.threads).toBeGreaterThanOrEqual(1);
+    });
+    for (const c of cases) {
+      const name = `x=[${c.x.join(',')}] cout=${c.cout} k=${c.k} stride=${c.stride} pad=${c.pad}`;
+      it(name, async () => {
+        const ref = await on('cpu', () => convGrads(c));
+        setFilterGradStrategy('outer');
+        setInputGradStrategy('direct');
+        const results: Array<Array<Float32Array | Int32Array | Uint8Array>> = [];
+        // one thread / every call split; big cache blocks / tiny ones (many accumulating calls)
+        for (const [threshold, block] of [[Infinity, 256], [0, 256], [0, 4], [Infinity, 4]] as const) {
+          setParallelThreshold(threshold);
+          setFilterGradBlocking({ pixelsPerBlock: block, bytesPerCall: block === 4 ? 1 : 2 << 20 });
+          const got = await on('wasm', () => convGrads(c));
+          expect(got.shapes).toEqual(ref.shapes);
+          expect(relErr(got.data[0]!, ref.data[0]!), `dx, threshold ${threshold}`).toBeLessThan(1e-5);
+          expect(relErr(got.data[1]!, ref.data[1]!), `dw, threshold ${threshold}, block ${block}`).toBeLessThan(1e-5);
+          expect(relErr(got.data[2]!, ref.data[2]!), `y, threshold ${threshold}`).toBeLessThan(1e-5);
+          results.push(got.data);
+        }
+        // splitting across threads changes nothing, bit for bit
+        expect(Array.from(results[1]![0]!)).toEqual(Array.from(results[0]![0]!));
+        expect(Array.from(results[1]![1]!)).toEqual(Array.from(results[0]![1]!));
+        expect(Array.from(results[2]![1]!)).toEqual(Array.from(results[3]![1]!));
+        expect(Array.from(results[1]![2]!)).toEqual(Array.from(results[0]![2]!));
       });
     }
   });

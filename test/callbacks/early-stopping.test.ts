@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
-  tf, Runner, Learner, AvgStatsCallback, EarlyStoppingCallback, TerminateOnNaNCallback, ProgressCallback, accuracy, crossEntropy,
+  tf, Runner, Learner, AvgStatsCallback, EarlyStoppingCallback, TerminateOnNaNCallback, ProgressCallback, CheckpointCallback, accuracy, crossEntropy,
   type LossFunc,
 } from '../../src/index.js';
 import { tinyData, tinyLearner } from '../helpers/tiny.js';
@@ -51,6 +54,18 @@ describe('EarlyStoppingCallback', () => {
       "EarlyStoppingCallback: cannot monitor 'val_acc' (available: train_loss, train_accuracy, valid_loss, valid_accuracy)",
     );
     await expect(new Runner({ cbs: [new EarlyStoppingCallback()] }).fit(1, tinyLearner())).rejects.toThrow(/no callback of this runner publishes epoch metrics \(add an AvgStatsCallback\)/);
+  });
+
+  it('keeps its patience across a checkpoint and resume', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'tfai-es-')), 'ck');
+    const learn = tinyLearner(tinyData(), { lr: 0 });
+    const first = new EarlyStoppingCallback({ patience: 3, ...noLog });
+    await new Runner({ cbs: [new AvgStatsCallback([], quiet), first, new CheckpointCallback({ dir })], log: () => {} }).fit(2, learn);
+    expect(first.stoppedEpoch).toBeNull();
+    const resumed = new EarlyStoppingCallback({ patience: 3, ...noLog });
+    await new Runner({ cbs: [new AvgStatsCallback([], quiet), resumed], log: () => {} }).fit(10, tinyLearner(tinyData(), { lr: 0 }), { resume: dir });
+    expect(resumed.bestEpoch).toBe(0); // the best came from before the checkpoint
+    expect(resumed.stoppedEpoch).toBe(3); // epochs 1, 2, 3 without improvement: the wait of epoch 1 was kept
   });
 
   it('lets the progress table show the last epoch before stopping', async () => {

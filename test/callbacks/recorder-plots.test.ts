@@ -53,8 +53,32 @@ describe('Recorder plots', () => {
     const f = await rec.plotLrFind(dir, { name: 'sweep' });
     expect(path.basename(f.png)).toBe('sweep.png');
     const t = await texts(f.svg);
-    expect(t).toEqual(expect.arrayContaining(['learning rate (log scale)', 'loss', 'loss (smoothed)']));
-    expect(t.some((s) => s.startsWith('suggested lr'))).toBe(true);
+    expect(t).toEqual(expect.arrayContaining(['learning rate (log scale) — last 5 batches not shown', 'loss', 'loss (smoothed)', 'loss (raw)']));
+    expect(t.some((s) => s.startsWith('steepest slope: '))).toBe(true);
+  });
+
+  it('plotLrFind as fastai: the last batches left out, the y range from the useful part, the suggestions as markers on the curve', async () => {
+    // a sweep whose smoothed loss falls from 2.4 to 1.8, then rises to 23; the raw loss ends at 866
+    const n = 100;
+    const lrs = Array.from({ length: n }, (_, i) => 1e-7 * 10 ** ((8 * i) / (n - 1)));
+    const smooth = lrs.map((_, i) => (i < 90 ? 2.4 - (0.6 * i) / 90 : 1.8 + (i - 90) ** 3 / 46));
+    const losses = smooth.map((v, i) => (i < 80 ? v : i < 95 ? v - 1 + (i - 80) * 0.3 : 10 ** (i - 95)));
+    const f = await plotLrFind({ lrs, losses, smoothLosses: smooth, suggestion: lrs[60], minLossLr: lrs[89] / 10 }, dir, { name: 'fastai-like' });
+    const svg = await readFile(f.svg, 'utf8');
+    const t = await texts(f.svg);
+    expect(t).toContain('learning rate (log scale) — last 5 batches not shown');
+    // y ticks span the useful part only: nothing near the exploded tail
+    const yTicks = [...svg.matchAll(/<text[^>]*text-anchor="end"[^>]*>([^<]*)<\/text>/g)].map((m) => Number(m[1])).filter(Number.isFinite);
+    expect(Math.max(...yTicks)).toBeLessThan(4); // the shown smoothed loss peaks at 3.2; the whole sweep reaches 866
+    expect(Math.min(...yTicks)).toBeGreaterThan(0);
+    // the lines are clipped to the plot frame; the shown part has 95 points per line
+    expect(svg).toMatch(/<clipPath id="[^"]+"><rect /);
+    const lines = [...svg.matchAll(/<polyline class="series"[^>]*points="([^"]*)"/g)].map((m) => m[1].trim().split(/\s+/).length);
+    expect(lines).toEqual([95, 95]);
+    // one marker each for the suggestion and min-loss/10, labelled with their lr
+    expect([...svg.matchAll(/<g class="markers"[^>]*><circle [^>]*r="6"\/><\/g>/g)]).toHaveLength(2);
+    expect(t).toEqual(expect.arrayContaining([`steepest slope: ${lrs[60].toPrecision(2)}`, `min loss / 10: ${(lrs[89] / 10).toPrecision(2)}`]));
+    await expect(plotLrFind({ lrs, losses }, dir, { skipEnd: -1 })).rejects.toThrow('plotLrFind: skipEnd must be an integer >= 0, got -1');
   });
 
   it('plain functions accept plain numbers', async () => {

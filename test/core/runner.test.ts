@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_NAMES } from '../../src/core/events.js';
 import {
-  tf, Runner, Callback, CancelBatchError, CancelEpochError, CancelTrainError, AvgStatsCallback, Recorder,
+  tf, Runner, Callback, CancelBatchError, CancelEpochError, CancelStepError, CancelTrainError, AvgStatsCallback, Recorder,
   ParamScheduler, schedLin, accuracy, type EventName, type RunnerEvent, } from '../../src/index.js';
 import { tinyData, tinyLearner } from '../helpers/tiny.js';
 
@@ -110,6 +110,30 @@ describe('Runner lifecycle', () => {
     expect(cb.log.slice(-5)).toEqual(['afterStep', 'afterBatch', 'afterEpoch', 'afterCancelTrain', 'afterFit']);
   });
 
+  it('CancelStepError from afterBackward skips the step and afterStep, and the batch ends normally', async () => {
+    const learn = tinyLearner();
+    await new Runner().fit(1, learn); // the optimizer's state and scalars exist from here on
+    const steps = learn.opt.stepCount;
+    const before = await Promise.all(learn.trainableVars.map((v) => v.data()));
+    const later = new EventLog();
+    later.order = 5;
+    const cb = new EventLog((name, me) => {
+      if (name === 'afterBackward' && me.run.iter !== 1) throw new CancelStepError();
+    });
+    const run = new Runner({ cbs: [cb, later] });
+    const n0 = tf.memory().numTensors;
+    await run.fit(1, learn);
+    expect(tf.memory().numTensors).toBe(n0);
+    const withStep = trainBatch;
+    const noStep = ['beginBatch', 'afterPred', 'afterLoss', 'afterBackward', 'afterBatch'];
+    expect(cb.log).toEqual(['beginFit', 'beginEpoch', ...noStep, ...withStep, ...noStep, ...noStep, 'beginValidate', ...rep(2, validBatch), 'afterEpoch', 'afterFit']);
+    // a later callback's afterBackward is skipped too
+    expect(later.log.filter((n) => n === 'afterBackward')).toHaveLength(1);
+    expect(learn.opt.stepCount).toBe(steps + 1);
+    const after = await Promise.all(learn.trainableVars.map((v) => v.data()));
+    expect(after.some((a, i) => a.some((x, j) => x !== before[i][j]))).toBe(true);
+  });
+
   it('other errors reach the caller, and afterFit still runs', async () => {
     const cb = new EventLog((name) => {
       if (name === 'afterStep') throw new Error('boom');
@@ -183,7 +207,7 @@ describe('bad input is reported at or before the first batch', () => {
   it('labels outside [0, c)', async () => {
     const data = tinyData();
     const bad = Object.assign(Object.create(Object.getPrototypeOf(data)), data, { c: 2 });
-    await expect(new Runner().fit(1, tinyLearner(bad, { out: 2 }))).rejects.toThrow(/train labels must be in \[0, 2\).*found labels from 0 to 2/);
+    await expect(new Runner().fit(1, tinyLearner(bad, { out: 2 }))).rejects.toThrow(/^train labels must be integer class indices in \[0, 2\) for c = 2 classes, found labels from 0 to 2$/);
   });
 
   it('epochs must be a positive integer', async () => {

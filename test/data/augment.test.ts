@@ -75,6 +75,17 @@ describe('padCrop', () => {
     tf.dispose([x, y]);
   });
 
+  it('constant mode fills the padding with value (e.g. a normalised black background); bad modes are named', () => {
+    const x = tf.ones([1, 3, 3, 1]);
+    // top = floor(0 * 5) = 0, left = floor(0 * 5) = 0 → the image moved down-right by 2
+    const y = padCrop({ pad: 2, mode: 'constant', value: -0.81, rand: replay([0, 0]) })(x);
+    const rows = (y.arraySync() as number[][][][])[0].map((r) => r.map((p) => Number(p[0].toFixed(2))));
+    expect(rows).toEqual([[-0.81, -0.81, -0.81], [-0.81, -0.81, -0.81], [-0.81, -0.81, 1]]);
+    expect(() => padCrop({ mode: 'edge' as 'zeros' })).toThrow(/mode must be 'zeros', 'constant' or 'reflect', got "edge"/);
+    expect(() => padCrop({ mode: 'constant', value: NaN })).toThrow(/value must be a finite number/);
+    tf.dispose([x, y]);
+  });
+
   it('reflect mode mirrors without repeating the edge', () => {
     const x = tf.tensor4d([1, 2, 3, 4], [1, 1, 4, 1]);
     // pad 2 horizontally needs height >= 3 for reflect; use a 3-row image

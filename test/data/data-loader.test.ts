@@ -5,7 +5,9 @@ import {
   BatchSampler,
   DataBunch,
   DataLoader,
+  ImageDataBunch,
   RandomSampler,
+  getDls,
   SequentialSampler,
   TensorDataset,
   type Dataset,
@@ -231,5 +233,69 @@ describe('DataBunch', () => {
     expect(db.cIn).toBe(784);
     db.dispose();
     expect(tr.x.isDisposed).toBe(true);
+  });
+
+  it('normStats: given as an option, checked, and kept; the fourth argument may still be cIn', () => {
+    const tr = new TensorDataset(tf.zeros([4, 2, 2, 3]), tf.zeros([4], 'int32'));
+    const dl = new DataLoader(tr, { bs: 2 });
+    const db = new DataBunch(dl, dl, 2, { normStats: { mean: [0.1, 0.2, 0.3], std: [1, 2, 3] } });
+    expect(db.normStats).toEqual({ mean: [0.1, 0.2, 0.3], std: [1, 2, 3] });
+    expect(db.cIn).toBe(3);
+    expect(new DataBunch(dl, dl, 2, { cIn: 5 }).cIn).toBe(5);
+    expect(new DataBunch(dl, dl, 2).normStats).toBeUndefined();
+    expect(() => new DataBunch(dl, dl, 2, { normStats: { mean: 0, std: 0 } })).toThrow('DataBunch: normStats.std must be non-zero, got 0');
+    expect(() => new DataBunch(dl, dl, 2, { normStats: { mean: [0, NaN], std: [1, 1] } })).toThrow('DataBunch: normStats.mean[1] must be finite, got NaN');
+    tr.dispose();
+  });
+
+  it('withBs re-batches the same datasets: bs, 2·bs for validation, shuffle/seed/dropLast, c, cIn and normStats carried over', async () => {
+    const tr = indexDataset(10);
+    const va = indexDataset(7);
+    const db = new DataBunch(new DataLoader(tr, { bs: 4, shuffle: true, seed: 3 }), new DataLoader(va, { bs: 8 }), 10, { normStats: { mean: 0.5, std: 2 } });
+    const re = db.withBs(3);
+    expect(re).toBeInstanceOf(DataBunch);
+    expect(re).not.toBe(db);
+    expect([re.trainDl.bs, re.validDl.bs, re.trainDl.shuffle, re.validDl.shuffle, re.trainDl.seed]).toEqual([3, 6, true, false, 3]);
+    expect([re.c, re.cIn, re.normStats]).toEqual([10, 1, { mean: 0.5, std: 2 }]);
+    expect(re.trainDs).toBe(tr);
+    expect(re.validDs).toBe(va);
+    const a = await epochOrder(re.trainDl);
+    expect(a.sizes).toEqual([3, 3, 3, 1]);
+    expect([...a.order].sort((x, y) => x - y)).toEqual(range(10));
+    // the same seed gives the same order at the same batch size
+    expect((await epochOrder(db.withBs(3).trainDl)).order).toEqual(a.order);
+    expect((await epochOrder(re.validDl)).sizes).toEqual([6, 1]);
+    expect(db.withBs(2, { validBs: 5 }).validDl.bs).toBe(5);
+    expect(() => db.withBs(0)).toThrow('DataBunch.withBs: bs must be an integer >= 1, got 0');
+    expect(() => db.withBs(2, { validBs: 1.5 })).toThrow('DataBunch.withBs: validBs must be an integer >= 1, got 1.5');
+    const dropping = new DataBunch(new DataLoader(tr, { bs: 4, dropLast: true }), new DataLoader(va, { bs: 8 }), 10);
+    expect(dropping.withBs(3).trainDl.dropLast).toBe(true);
+    expect(() => dropping.withBs(11)).toThrow(/dropLast with bs 11 > dataset length 10/);
+    db.dispose();
+  });
+
+  it('withBs on an ImageDataBunch keeps its class names', () => {
+    const tr = new TensorDataset(tf.zeros([4, 2, 2, 3]), tf.zeros([4], 'int32'));
+    const dl = new DataLoader(tr, { bs: 2 });
+    const re = new ImageDataBunch(dl, dl, ['cat', 'dog'], { normStats: { mean: [0, 0, 0], std: [1, 1, 1] } }).withBs(4);
+    expect(re).toBeInstanceOf(ImageDataBunch);
+    expect(re.classes).toEqual(['cat', 'dog']);
+    expect([re.c, re.cIn, re.trainDl.bs]).toEqual([2, 3, 4]);
+    expect(re.normStats).toEqual({ mean: [0, 0, 0], std: [1, 1, 1] });
+    tr.dispose();
+  });
+
+  it('getDls: a shuffled training loader at bs and an in-order validation loader at 2·bs, as in the notebooks', async () => {
+    const tr = indexDataset(9);
+    const va = indexDataset(9);
+    const data = new DataBunch(...getDls(tr, va, 2, { seed: 5 }), 10);
+    expect([data.trainDl.bs, data.trainDl.shuffle, data.trainDl.seed, data.validDl.bs, data.validDl.shuffle]).toEqual([2, true, 5, 4, false]);
+    const t = await epochOrder(data.trainDl);
+    expect(t.order).not.toEqual(range(9));
+    expect((await epochOrder(data.validDl)).order).toEqual(range(9));
+    const [, v] = getDls(tr, va, 2, { validBs: 9, dropLast: true });
+    expect([v.bs, v.dropLast]).toEqual([9, true]);
+    expect(() => getDls(tr, va, 0)).toThrow('getDls: bs must be an integer >= 1, got 0');
+    data.dispose();
   });
 });

@@ -8,7 +8,7 @@ import { tf } from '../../src/backend/tf.js';
 import { DataLoader } from '../../src/data/data-loader.js';
 import { CIFAR10_MEAN, CIFAR10_STD } from '../../src/data/cifar10.js';
 import { decodeImage, encodePng } from '../../src/data/image-decode.js';
-import { ByteImageDataset, imageFolder } from '../../src/data/image-folder.js';
+import { ByteImageDataset, ImageDataBunch, imageFolder } from '../../src/data/image-folder.js';
 import { showBatch } from '../../src/data/show-batch.js';
 
 beforeAll(async () => {
@@ -96,7 +96,7 @@ describe('ByteImageDataset and showBatch', () => {
     expect(() => ds.getBatch(new Int32Array([2]))).toThrow(/index 2 .* out of range \[0, 2\)/);
   });
 
-  it('writes a de-normalised, labelled PNG grid and disposes the batch', async () => {
+  it('writes a de-normalised PNG grid with the labels as real text under the images, and disposes the batch', async () => {
     const n = 6;
     const colours: [number, number, number][] = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255], [255, 0, 255]];
     const bytes = new Uint8Array(n * 32 * 32 * 3);
@@ -111,19 +111,60 @@ describe('ByteImageDataset and showBatch', () => {
     expect(info.n).toBe(4);
     const png = PNG.sync.read(readFileSync(path));
     expect([png.width, png.height]).toEqual([info.width, info.height]);
-    // 2×2 grid of 96-pixel cells with a 4-pixel gap and an 11-pixel label strip
-    expect(png.width).toBe(4 + 2 * (96 + 4));
+    // 2×2 grid of 96-pixel images with 6-pixel gaps and a 22-pixel label strip under each
+    expect([png.width, png.height]).toEqual([6 + 2 * (96 + 6), 6 + 2 * (96 + 22 + 6)]);
     const px = (x: number, y: number): number[] => Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3));
-    expect(px(4 + 50, 4 + 50)).toEqual([255, 0, 0]);
-    expect(px(4 + 100 + 50, 4 + 50)).toEqual([0, 255, 0]);
-    expect(px(4 + 100 + 50, 4 + 111 + 50)).toEqual([255, 255, 0]);
-    // the label strip holds some black text pixels under each image
-    const strip = (x0: number, y0: number): number => {
-      let dark = 0;
-      for (let y = y0; y < y0 + 11; y++) for (let x = x0; x < x0 + 96; x++) if (px(x, y)[0] === 0) dark++;
-      return dark;
+    // the images pixel for pixel, de-normalised: every pixel of each cell is its solid colour
+    const cell = (x0: number, y0: number, rgb: number[]): void => {
+      for (let y = y0; y < y0 + 96; y += 5) for (let x = x0; x < x0 + 96; x += 5) expect(px(x, y)).toEqual(rgb);
     };
-    expect(strip(4, 4 + 96)).toBeGreaterThan(20);
-    expect(strip(4 + 100, 4 + 111 + 96)).toBeGreaterThan(10);
+    cell(6, 6, [255, 0, 0]);
+    cell(6 + 102, 6, [0, 255, 0]);
+    cell(6 + 102, 6 + 124, [255, 255, 0]);
+    // the label strips hold dark, anti-aliased glyphs (a font, not a bitmap): grey levels between
+    // black and white, centred under the image, longer labels wider
+    const strip = (x0: number, y0: number): { dark: number; grey: number; left: number; right: number } => {
+      let dark = 0;
+      let grey = 0;
+      let left = Infinity;
+      let right = -Infinity;
+      for (let y = y0; y < y0 + 22; y++) {
+        for (let x = x0; x < x0 + 96; x++) {
+          const v = px(x, y)[0];
+          if (v < 128) dark++;
+          if (v > 20 && v < 235) grey++;
+          if (v < 200) [left, right] = [Math.min(left, x - x0), Math.max(right, x - x0)];
+        }
+      }
+      return { dark, grey, left, right };
+    };
+    const a = strip(6, 6 + 96);
+    const b = strip(6 + 102, 6 + 96);
+    const c = strip(6, 6 + 124 + 96);
+    for (const s of [a, b, c]) {
+      expect(s.dark).toBeGreaterThan(20);
+      expect(s.grey).toBeGreaterThan(10);
+      expect(Math.abs((s.left + s.right) / 2 - 48)).toBeLessThan(4);
+    }
+    expect(b.right - b.left).toBeGreaterThan(c.right - c.left); // 'automobile' vs 'bird'
+  });
+
+  it('draws from a bunch: its training loader, its normStats and its class names', async () => {
+    const bytes = new Uint8Array(2 * 8 * 8 * 3);
+    bytes.set(solid(8, 8, [200, 100, 50]), 0);
+    bytes.set(solid(8, 8, [10, 20, 30]), 8 * 8 * 3);
+    const stats = { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] };
+    const ds = new ByteImageDataset(bytes, new Int32Array([1, 0]), [8, 8, 3], stats);
+    const dl = new DataLoader(ds, { bs: 2 });
+    const bunch = new ImageDataBunch(dl, dl, ['dark', 'bright'], { normStats: stats });
+    const path = join(tmp, 'bunch.png');
+    const info = await showBatch(bunch, path, { scale: 4, title: 'A batch' });
+    const png = PNG.sync.read(readFileSync(path));
+    expect([png.width, png.height]).toEqual([info.width, info.height]);
+    const top = 6 + 16 + 8; // the title's strip
+    expect(info.height).toBe(top + 32 + 22 + 6);
+    const at = (x: number, y: number): number[] => Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3));
+    expect(at(6 + 16, top + 16)).toEqual([200, 100, 50]);
+    expect(at(6 + 38 + 16, top + 16)).toEqual([10, 20, 30]);
   });
 });

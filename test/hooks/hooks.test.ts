@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,6 +204,12 @@ describe('saveStatsPlots', () => {
       expect(statSync(f.png).size).toBeGreaterThan(1000);
     }
     expect(paths.meanStdFirst.png).toMatch(/tiny-means-stds-first3\.png$/);
+    // the histogram grid: y in activation values (the default histc range [0, 10]) with colour bars
+    const hists = readFileSync(paths.hists.svg, 'utf8');
+    const t = [...hists.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(t).toEqual(expect.arrayContaining(['activation', 'log1p(count)', '10']));
+    expect(t).not.toContain('bin');
+    expect(hists.match(/class="colorbar"/g)?.length).toBe(convBlocks(learn.model).length);
   });
 });
 

@@ -156,6 +156,23 @@ describe('heatmaps', () => {
     expect(svg.match(/class="panel heatmap"/g)).toHaveLength(3);
     expect(() => svgToPng(svg)).not.toThrow();
   });
+
+  it('labels the y axis in the values of yRange (e.g. activations) and gives each grid panel a colour bar', () => {
+    const svg = heatmapGrid({ title: 'h', yLabel: 'activation', panels: [{ title: 'a', matrix, yRange: [-2, 8] }, { title: 'b', matrix: matrix.map((r) => r.map((v) => v * 100)), yRange: [0, 10] }] });
+    const t = texts(svg);
+    expect(t).toEqual(expect.arrayContaining(['activation', 'log1p(count)']));
+    // y tick labels (right-aligned) in activation units, not bin indices 0…40
+    const yTicks = [...svg.matchAll(/<text[^>]*text-anchor="end"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(yTicks).toEqual(expect.arrayContaining(['-2', '8', '10']));
+    expect(yTicks).not.toContain('40');
+    expect(svg.match(/class="colorbar"/g)).toHaveLength(2);
+    // each bar is labelled on its own panel's range: log1p(1000) ≈ 6.9 and log1p(100000) ≈ 11.5
+    const bars = [...svg.matchAll(/<g class="colorbar">(.*?)<\/g>/g)].map((m) => texts(m[1]).map(Number).filter(Number.isFinite));
+    expect(Math.max(...bars[0])).toBeLessThanOrEqual(7);
+    expect(Math.max(...bars[1])).toBeGreaterThanOrEqual(10);
+    expect(heatmapGrid({ title: 'h', colorbar: false, panels: [{ title: 'a', matrix }] })).not.toContain('class="colorbar"');
+    expect(() => heatmapImage({ title: 'x', matrix, xLabel: 'i', yLabel: 'v', yRange: [3, 3] })).toThrow('heatmap: yRange must be two finite numbers lo < hi, got [3,3]');
+  });
 });
 
 describe('svgToPng', () => {

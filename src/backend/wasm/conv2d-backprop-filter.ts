@@ -11,6 +11,7 @@
 import { tf } from '../tf.js';
 import { asTensor, checkDyShape, convGeometry, padOrCrop4D, type ConvGeometry, type ConvGradAttrs } from './conv-geometry.js';
 import { heapOffset, simdFor, wasmInternals, type WasmBackendInternals } from './internals.js';
+import { runUnits } from './pool.js';
 
 /**
  * Filter gradient as one convolution: the input with batch and channel swapped
@@ -37,10 +38,25 @@ export function filterGradViaConv(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeomet
   });
 }
 
+/** Cache blocking of the filter-gradient kernel. */
+export interface FilterGradBlocking {
+  /** Output pixels per tile pass (the x and dy slice each tile re-reads; default 256). */
+  pixelsPerBlock: number;
+  /** Bytes of x + dy rows per kernel call; later calls accumulate (default 2 MiB). */
+  bytesPerCall: number;
+}
+const blocking: FilterGradBlocking = { pixelsPerBlock: 256, bytesPerCall: 2 << 20 };
+
+/** Changes the filter-gradient kernel's cache blocking (for tests and benchmarks). */
+export function setFilterGradBlocking(b: Partial<FilterGradBlocking>): void {
+  Object.assign(blocking, b);
+}
+
 /**
- * Filter gradient by the SIMD outer-product kernel: reads the zero-padded input and dy in place (no
- * transposes, no XNNPACK weight packing, whose cost grows with N*outH*outW*outC and dominates
- * when the filter is small). Needs the tfjs wasm backend and outC % 4 == 0 (else undefined).
+ * Filter gradient by the SIMD outer-product kernel (`conv_dw_r*`): reads the zero-padded input and
+ * dy in place (no transposes, no XNNPACK weight packing), in calls of ~2 MB of input rows so that
+ * what the tiles re-read stays in cache, each call split over (filter row, 8-channel block) units
+ * across the kernel pool's threads. Needs the tfjs wasm backend and outC % 4 == 0 (else undefined).
  */
 export function filterGradViaOuter(
   x: tf.Tensor4D,
@@ -54,11 +70,26 @@ export function filterGradViaOuter(
     const xp = padOrCrop4D(x, g.padTop, Math.max(0, g.padBottom), g.padLeft, Math.max(0, g.padRight));
     const out = backend.makeOutput([g.kH, g.kW, g.inC, g.outC], 'float32');
     const dw = tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor4D;
-    const fn = g.outC % 8 === 0 ? k.convDw.r2 : k.convDw.r1;
-    fn(
-      heapOffset(backend, xp), heapOffset(backend, dy), heapOffset(backend, out),
-      g.batch, xp.shape[1], xp.shape[2], g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.sH, g.sW,
-    );
+    const R = g.outC % 8 === 0 ? 2 : 1;
+    const [, hp, wp] = xp.shape;
+    const rows = g.batch * g.outH;
+    const qBlock = Math.max(1, Math.round(blocking.pixelsPerBlock / g.outW));
+    const bytesPerRow = 4 * (g.sH * wp * g.inC + g.outW * g.outC);
+    const perCall = Math.max(qBlock, Math.floor(blocking.bytesPerCall / bytesPerRow / qBlock) * qBlock);
+    const units = g.kH * (g.outC / (4 * R));
+    const scratch = backend.makeOutput([units * qBlock * g.outW * 4 * R], 'float32');
+    tf.engine().makeTensorFromTensorInfo(scratch); // disposed by the tidy
+    const xo = heapOffset(backend, xp);
+    const dyo = heapOffset(backend, dy);
+    const oo = heapOffset(backend, out);
+    const so = heapOffset(backend, scratch);
+    for (let q0 = 0; q0 < rows; q0 += perCall) {
+      const q1 = Math.min(rows, q0 + perCall);
+      const work = (q1 - q0) * g.outW * g.kH * g.kW * g.inC * g.outC;
+      runUnits(k, R === 2 ? 'conv_dw_r2' : 'conv_dw_r1', [
+        xo, dyo, oo, so, hp, wp, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.sH, g.sW, q0, q1, q0 > 0 ? 1 : 0, qBlock,
+      ], units, work);
+    }
     return dw;
   });
 }
@@ -90,7 +121,7 @@ export function conv2DBackpropFilterImpl(
   // XNNPACK's cost is dominated by packing dy (N*outH*outW*outC values) when the filter is small;
   // the outer-product kernel wins below ~200 multiply-adds per packed value (kH*kW*inC): measured
   // 2.5 vs 8.7 ms (25), 5.2 vs 7.4 (72), 5.9 vs 7.6 (144), 6.7 vs 6.3 (288), 3.6 vs 3.1 (576).
-  const s = strategy === 'auto' ? (g.kH * g.kW * g.inC <= 192 ? 'outer' : 'conv') : strategy;
+  const s = strategy === 'auto' ? 'outer' : strategy;
   if (s === 'outer') {
     const be = wasmInternals(backend ?? tf.backend());
     const dw = be ? filterGradViaOuter(x, dy, g, be) : undefined;

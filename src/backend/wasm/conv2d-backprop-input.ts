@@ -9,6 +9,7 @@
 import { tf } from '../tf.js';
 import { asTensor, checkDyShape, convGeometry, padOrCrop4D, type ConvGeometry, type ConvGradAttrs } from './conv-geometry.js';
 import { heapOffset, simdFor, sizeOf, wasmInternals, type WasmBackendInternals } from './internals.js';
+import { runUnits } from './pool.js';
 
 /** One spatial axis of the sub-pixel plan: for each output phase, which filter taps hit it. */
 interface AxisPlan {
@@ -143,6 +144,102 @@ export function inputGradViaCol2im(
   });
 }
 
+/** One stride phase of one axis: output positions `p + s*i` (i < count) and the taps that reach them. */
+interface Phase {
+  /** First filter tap of the phase: taps are `k0 + s*t`, t < taps. */
+  k0: number;
+  /** Number of taps (0: the phase receives no gradient). */
+  taps: number;
+  /** dx position `p + s*i` reads dy rows `i + c - t`. */
+  c: number;
+  /** Positions of the axis in this phase. */
+  count: number;
+}
+
+/** The phases of one axis, and how much dy must be zero-padded before/after for all their taps. */
+function phasesOf(s: number, pad: number, k: number, inLen: number, outLen: number): { phases: Phase[]; before: number; after: number } {
+  const phases: Phase[] = [];
+  let before = 0;
+  let after = 0;
+  for (let p = 0; p < s; p++) {
+    const k0 = (p + pad) % s;
+    const taps = k0 >= k ? 0 : Math.ceil((k - k0) / s);
+    const c = Math.floor((p + pad) / s);
+    const count = p < inLen ? Math.ceil((inLen - p) / s) : 0;
+    phases.push({ k0, taps, c, count });
+    if (taps > 0 && count > 0) {
+      before = Math.max(before, taps - 1 - c);
+      after = Math.max(after, count - 1 + c - (outLen - 1));
+    }
+  }
+  return { phases, before, after };
+}
+
+/**
+ * Input gradient by the direct-convolution kernel (`conv_fw_r*`), one call per stride phase: the
+ * positions `(a + sH*i, b + sW*j)` of dx are a stride-1 convolution of the zero-padded dy with the
+ * taps of the filter that reach that phase (rotated, in/out channels swapped), written in place
+ * with strides — no zero-dilated dy, no multiply by a missing tap, no col2im buffer. Each call is
+ * split over output rows across the kernel pool's threads. Needs the tfjs wasm backend and
+ * inC % 4 == 0 (else undefined).
+ */
+export function inputGradViaDirect(
+  dy: tf.Tensor4D,
+  w: tf.Tensor4D,
+  g: ConvGeometry,
+  backend: WasmBackendInternals,
+): tf.Tensor4D | undefined {
+  const k = simdFor(backend);
+  if (!k || g.inC % 4 !== 0 || dy.dtype !== 'float32' || w.dtype !== 'float32') return undefined;
+  const ph = phasesOf(g.sH, g.padTop, g.kH, g.inH, g.outH);
+  const pw = phasesOf(g.sW, g.padLeft, g.kW, g.inW, g.outW);
+  const R = g.inC % 8 === 0 ? 2 : 1;
+  const B = 4 * R;
+  return tf.tidy(() => {
+    const dyp = padOrCrop4D(dy, ph.before, ph.after, pw.before, pw.after);
+    const [, hp, wp] = dyp.shape;
+    const out = backend.makeOutput([g.batch, g.inH, g.inW, g.inC], 'float32');
+    const dx = tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor4D; // owns the new buffer
+    const packed = backend.makeOutput([g.kH * g.kW * g.outC * g.inC], 'float32');
+    tf.engine().makeTensorFromTensorInfo(packed); // disposed by the tidy
+    const heap = backend.wasm.HEAPF32; // read after the last allocation
+    const outOff = heapOffset(backend, out);
+    const empty = ph.phases.some((p) => p.taps === 0 && p.count > 0) || pw.phases.some((p) => p.taps === 0 && p.count > 0);
+    if (empty) heap.fill(0, outOff >>> 2, (outOff >>> 2) + sizeOf(dx.shape));
+    const wOff = heapOffset(backend, w);
+    const dyOff = heapOffset(backend, dyp);
+    let fOff = heapOffset(backend, packed);
+    const CO = g.outC;
+    const C = g.inC;
+    for (let a = 0; a < g.sH; a++) {
+      const A = ph.phases[a]!;
+      if (A.taps === 0 || A.count === 0) continue;
+      for (let b = 0; b < g.sW; b++) {
+        const Bp = pw.phases[b]!;
+        if (Bp.taps === 0 || Bp.count === 0) continue;
+        // packed[cb][u][v][co][l] = w[k0a + sH*(Ta-1-u)][k0b + sW*(Tb-1-v)][cb*B + l][co]
+        const cbStride = A.taps * Bp.taps * CO * B;
+        for (let u = 0; u < A.taps; u++) {
+          const kh = A.k0 + g.sH * (A.taps - 1 - u);
+          for (let v = 0; v < Bp.taps; v++) {
+            const kw = Bp.k0 + g.sW * (Bp.taps - 1 - v);
+            k.packTaps(wOff + (kh * g.kW + kw) * C * CO * 4, fOff + (u * Bp.taps + v) * CO * B * 4, C, CO, B, cbStride);
+          }
+        }
+        const origin = dyOff + ((A.c - (A.taps - 1) + ph.before) * wp + (Bp.c - (Bp.taps - 1) + pw.before)) * CO * 4;
+        const work = g.batch * A.count * Bp.count * A.taps * Bp.taps * CO * C;
+        runUnits(k, R === 2 ? 'conv_fw_r2' : 'conv_fw_r1', [
+          origin, fOff, outOff + (a * g.inW + b) * C * 4, CO, C, A.taps, Bp.taps,
+          CO, wp * CO, hp * wp * CO, wp * CO, CO,
+          g.sW * C, g.sH * g.inW * C, g.inH * g.inW * C, A.count, Bp.count,
+        ], g.batch * A.count, work);
+        fOff += A.taps * Bp.taps * CO * C * 4;
+      }
+    }
+    return dx;
+  });
+}
+
 /** Attrs of the Conv2DBackpropInput kernel. */
 export interface Conv2DBackpropInputKernelAttrs extends ConvGradAttrs {
   /** Shape of the conv input whose gradient is computed, `[N, H, W, inC]`. */
@@ -150,7 +247,7 @@ export interface Conv2DBackpropInputKernelAttrs extends ConvGradAttrs {
 }
 
 /** Which formulation `conv2DBackpropInputKernel` uses. */
-export type InputGradStrategy = 'subpixel' | 'col2im' | 'auto';
+export type InputGradStrategy = 'direct' | 'subpixel' | 'col2im' | 'auto';
 let strategy: InputGradStrategy = 'auto';
 
 /** Forces one formulation (for benchmarks/tests); 'auto' picks per shape. */
@@ -182,7 +279,12 @@ export function conv2DBackpropInputImpl(
 ): tf.Tensor4D {
   const g = convGeometry('Conv2DBackpropInput', attrs.inputShape, filter.shape, attrs);
   checkDyShape('Conv2DBackpropInput', dy.shape, g);
-  const s = strategy === 'auto' ? autoInputGradStrategy(g) : strategy;
+  const s = strategy === 'auto' ? (g.inC % 4 === 0 ? 'direct' : autoInputGradStrategy(g)) : strategy;
+  if (s === 'direct') {
+    const be = wasmInternals(backend ?? tf.backend());
+    const dx = be ? inputGradViaDirect(dy, filter, g, be) : undefined;
+    if (dx) return dx;
+  }
   if (s === 'col2im') {
     const be = wasmInternals(backend ?? tf.backend());
     const dx = be ? inputGradViaCol2im(dy, filter, g, be) : undefined;

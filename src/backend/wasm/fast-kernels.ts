@@ -1,7 +1,8 @@
 /**
  * Faster replacements for tfjs-backend-wasm 4.22 kernels that dominate a convnet training step
  * but run as scalar (or copy-heavy) code there: broadcasting binary ops, comparisons, Select,
- * LeakyRelu, Sum/Mean over contiguous axes, PadV2, Slice, GatherV2, Identity and same-dtype Cast.
+ * LeakyRelu, Sum/Mean over contiguous axes, PadV2, Slice, GatherV2, Identity and same-dtype Cast;
+ * and the larger forward convolutions (Conv2D, see conv2d-forward.ts).
  *
  * Each replacement handles the common float32 layouts with the SIMD module (`simd-module.ts`) or
  * plain memory moves on the wasm heap, and hands every other case to the original wasm kernel.
@@ -9,6 +10,7 @@
 import { tf } from '../tf.js';
 import { binaryOpReturnsBool } from './simd-module.js';
 import { heapOffset, simdFor, sizeOf, wasmInternals, type WasmBackendInternals } from './internals.js';
+import { conv2dDirect } from './conv2d-forward.js';
 
 /** The argument object tfjs passes to a kernel function. */
 export type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -332,6 +334,7 @@ export const FAST_PATHS: Readonly<Record<string, FastPath>> = {
   PadV2: padFastPath,
   Slice: sliceFastPath,
   GatherV2: gatherFastPath,
+  Conv2D: conv2dDirect,
 };
 
 /**

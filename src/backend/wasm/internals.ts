@@ -10,6 +10,8 @@ import { simdKernelsFor, type SimdKernels } from './simd-module.js';
 export interface WasmBackendInternals {
   wasm: {
     asm?: { memory?: WebAssembly.Memory };
+    /** The imported (shared) memory of the threaded build. */
+    wasmMemory?: WebAssembly.Memory;
     HEAPU8: Uint8Array;
     HEAP32: Int32Array;
     HEAPF32: Float32Array;
@@ -28,9 +30,9 @@ export function wasmInternals(backend: unknown): WasmBackendInternals | undefine
   return be as WasmBackendInternals;
 }
 
-/** The SIMD kernels bound to this backend's memory (undefined without wasm SIMD). */
+/** The SIMD kernels bound to this backend's memory, plain or shared (undefined without wasm SIMD). */
 export function simdFor(be: WasmBackendInternals): SimdKernels | undefined {
-  const memory = be.wasm.asm?.memory;
+  const memory = be.wasm.asm?.memory ?? be.wasm.wasmMemory;
   return memory instanceof WebAssembly.Memory ? simdKernelsFor(memory) : undefined;
 }
 

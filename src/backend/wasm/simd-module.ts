@@ -7,122 +7,8 @@
  * All pointers are byte offsets into the shared memory; all element counts are float32 counts.
  */
 
-const I32 = 0x7f;
-const F32 = 0x7d;
-const F64 = 0x7c;
-const V128 = 0x7b;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  let v = n >>> 0;
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  let v = n | 0;
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-function str(s: string): number[] {
-  return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-}
-
-/** Minimal function-body emitter. */
-class Fn {
-  readonly code: number[] = [];
-  private readonly localTypes: number[] = [];
-  constructor(
-    readonly name: string,
-    readonly params: number[],
-  ) {}
-
-  local(type: number): number {
-    this.localTypes.push(type);
-    return this.params.length + this.localTypes.length - 1;
-  }
-  op(...bytes: number[]): this {
-    this.code.push(...bytes);
-    return this;
-  }
-  get(i: number): this {
-    return this.op(0x20, ...uleb(i));
-  }
-  set(i: number): this {
-    return this.op(0x21, ...uleb(i));
-  }
-  tee(i: number): this {
-    return this.op(0x22, ...uleb(i));
-  }
-  i32(v: number): this {
-    return this.op(0x41, ...sleb(v));
-  }
-  f64(v: number): this {
-    const b = new Uint8Array(new Float64Array([v]).buffer);
-    return this.op(0x44, ...b);
-  }
-  simd(op: number, ...imm: number[]): this {
-    return this.op(0xfd, ...uleb(op), ...imm);
-  }
-  /** addr = base + (idx << 2) */
-  addr4(base: number, idx: number): this {
-    return this.get(base).get(idx).i32(2).op(0x74, 0x6a);
-  }
-  vload(): this {
-    return this.simd(0x00, 0, 0);
-  }
-  vstore(): this {
-    return this.simd(0x0b, 0, 0);
-  }
-  fload(): this {
-    return this.op(0x2a, 0, 0);
-  }
-  fstore(): this {
-    return this.op(0x38, 0, 0);
-  }
-  /** for (idx = <start>; idx < end; idx += step) body — `end` is a local index. */
-  loop(idx: number, start: () => void, end: number, step: number, body: () => void): this {
-    start();
-    this.set(idx);
-    this.op(0x02, 0x40, 0x03, 0x40); // block, loop
-    this.get(idx).get(end).op(0x4f, 0x0d, 1); // i32.ge_u; br_if 1
-    body();
-    this.get(idx).i32(step).op(0x6a).set(idx);
-    this.op(0x0c, 0, 0x0b, 0x0b); // br 0; end loop; end block
-    return this;
-  }
-  ifThen(cond: () => void, then: () => void, otherwise?: () => void): this {
-    cond();
-    this.op(0x04, 0x40);
-    then();
-    if (otherwise) {
-      this.op(0x05);
-      otherwise();
-    }
-    return this.op(0x0b);
-  }
-  body(): number[] {
-    const groups: number[] = [];
-    for (const t of this.localTypes) groups.push(1, t);
-    const locals = [...uleb(this.localTypes.length), ...groups];
-    const all = [...locals, ...this.code, 0x0b];
-    return [...uleb(all.length), ...all];
-  }
-}
+import { F32, F64, Fn, I32, V128, assemble } from './wasm-emitter.js';
+import { convDwFn, convFwFn, packTapsFn } from './conv-kernels.js';
 
 /** An element-wise binary op: SIMD and scalar code for (a, b) on the stack. */
 interface BinOp {
@@ -549,124 +435,6 @@ function col2imFn(): Fn {
   return f;
 }
 
-/**
- * conv_dw_r{R}(xpad, dy, out, n, hp, wp, c, oh, ow, co, kh, kw, sh, sw): filter gradient of an NHWC
- * conv as register-blocked outer products, reading the zero-padded input and dy in place:
- * out[i, j, ch, o] = sum_{b,y,x} xpad[b, y*sh + i, x*sw + j, ch] * dy[b, y, x, o].
- * For a filter row `i` the (j, ch) pairs are contiguous in xpad, so tiles of 4 of them are 4
- * consecutive floats. Output channels go in blocks of 4*R (co must be a multiple of 4*R).
- */
-function convDwFn(R: number): Fn {
-  const f = new Fn(`conv_dw_r${R}`, Array<number>(14).fill(I32));
-  const [px, pdy, pout, N, HP, WP, C, OH, OW, CO, KH, KW, SH, SW] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
-  const kh = f.local(I32);
-  const cob = f.local(I32);
-  const r = f.local(I32);
-  const q = f.local(I32);
-  const nq = f.local(I32);
-  const ow = f.local(I32);
-  const xp = f.local(I32);
-  const dp = f.local(I32);
-  const rows = f.local(I32);
-  const rows4 = f.local(I32);
-  const xStep = f.local(I32);
-  const dStep = f.local(I32);
-  const t = f.local(I32);
-  const acc = Array.from({ length: 4 * R }, () => f.local(V128));
-  const d = Array.from({ length: R }, () => f.local(V128));
-  const xv = f.local(V128);
-  const BLOCK = 4 * R;
-
-  f.get(KW).get(C).op(0x6c).set(rows);
-  f.get(rows).i32(~3).op(0x71).set(rows4);
-  f.get(SW).get(C).op(0x6c).i32(2).op(0x74).set(xStep);
-  f.get(CO).i32(2).op(0x74).set(dStep);
-  f.get(N).get(OH).op(0x6c).set(nq);
-
-  /** Sets xp/dp to the first pixel of output row q (n = q / OH, y = q % OH). */
-  const rowPointers = () => {
-    // xp = px + ((((n*HP + y*SH + kh) * WP) * C) + r) * 4
-    f.get(px);
-    f.get(q).get(OH).op(0x6e).get(HP).op(0x6c); // n*HP (i32.div_u)
-    f.get(q).get(OH).op(0x70).get(SH).op(0x6c).op(0x6a); // + y*SH (i32.rem_u)
-    f.get(kh).op(0x6a).get(WP).op(0x6c).get(C).op(0x6c).get(r).op(0x6a);
-    f.i32(2).op(0x74, 0x6a).set(xp);
-    // dp = pdy + ((q*OW)*CO + cob) * 4
-    f.get(pdy).get(q).get(OW).op(0x6c).get(CO).op(0x6c).get(cob).op(0x6a).i32(2).op(0x74, 0x6a).set(dp);
-  };
-  const pass = (tile: number) => {
-    for (let a = 0; a < tile * R; a++) f.i32(0).simd(0x11).set(acc[a]!);
-    f.loop(q, () => f.i32(0), nq, 1, () => {
-      rowPointers();
-      f.loop(ow, () => f.i32(0), OW, 1, () => {
-        for (let j = 0; j < R; j++) f.get(dp).simd(0x00, 0, ...uleb(16 * j)).set(d[j]!);
-        for (let i = 0; i < tile; i++) {
-          f.get(xp).simd(0x09, 2, ...uleb(4 * i)).set(xv); // v128.load32_splat
-          for (let j = 0; j < R; j++) {
-            const a = acc[i * R + j]!;
-            f.get(a).get(xv).get(d[j]!).simd(0xe6).simd(0xe4).set(a);
-          }
-        }
-        f.get(xp).get(xStep).op(0x6a).set(xp);
-        f.get(dp).get(dStep).op(0x6a).set(dp);
-      });
-    });
-    // out[(kh*rows + r + i)*CO + cob + 4j]
-    for (let i = 0; i < tile; i++) {
-      for (let j = 0; j < R; j++) {
-        f.get(pout);
-        f.get(kh).get(rows).op(0x6c).get(r).op(0x6a).i32(i).op(0x6a).get(CO).op(0x6c).get(cob).op(0x6a);
-        f.i32(2).op(0x74, 0x6a);
-        f.get(acc[i * R + j]!).simd(0x0b, 0, ...uleb(16 * j));
-      }
-    }
-  };
-  f.loop(kh, () => f.i32(0), KH, 1, () => {
-    f.loop(cob, () => f.i32(0), CO, BLOCK, () => {
-      f.loop(r, () => f.i32(0), rows4, 4, () => pass(4));
-      f.loop(t, () => f.get(rows4), rows, 1, () => {
-        f.get(t).set(r);
-        pass(1);
-      });
-    });
-  });
-  return f;
-}
-
-function assemble(fns: Fn[]): Uint8Array<ArrayBuffer> {
-  // one type per distinct signature
-  const sigs: string[] = [];
-  const typeOf = fns.map((fn) => {
-    const key = fn.params.join(',');
-    let idx = sigs.indexOf(key);
-    if (idx < 0) {
-      sigs.push(key);
-      idx = sigs.length - 1;
-    }
-    return idx;
-  });
-  const section = (id: number, content: number[]) => [id, ...uleb(content.length), ...content];
-  const types = [
-    ...uleb(sigs.length),
-    ...sigs.flatMap((s) => {
-      const ps = s === '' ? [] : s.split(',').map(Number);
-      return [0x60, ...uleb(ps.length), ...ps, 0];
-    }),
-  ];
-  const imports = [1, ...str('env'), ...str('memory'), 0x02, 0x00, 0x01]; // memory, min 1 page, no max
-  const funcs = [...uleb(fns.length), ...typeOf.flatMap((t) => uleb(t))];
-  const exports = [...uleb(fns.length), ...fns.flatMap((fn, i) => [...str(fn.name), 0x00, ...uleb(i)])];
-  const code = [...uleb(fns.length), ...fns.flatMap((fn) => fn.body())];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, types),
-    ...section(2, imports),
-    ...section(3, funcs),
-    ...section(7, exports),
-    ...section(10, code),
-  ]);
-}
-
 /** Whether the module's binary op `name` (e.g. 'gt') writes bools (one byte per element). */
 export function binaryOpReturnsBool(name: string): boolean {
   const op = BIN_OPS.find((o) => o.name === name);
@@ -687,11 +455,14 @@ export interface SimdKernels {
   leakyRelu: (x: number, out: number, n: number, alpha: number) => void;
   /** Reduction over the middle axis of [outer, mid, inner], float64 accumulation, times `scale`. */
   reduceSum: (x: number, out: number, outer: number, mid: number, inner: number, scratch: number, scale: number) => void;
-  /** Filter gradient by register-blocked outer products (see convDwFn); r1: co % 4 == 0, r2: co % 8 == 0. */
-  convDw: Record<'r1' | 'r2', (
-    xpad: number, dy: number, out: number, n: number, hp: number, wp: number, c: number, oh: number,
-    ow: number, co: number, kh: number, kw: number, sh: number, sw: number,
-  ) => void>;
+  /** Filter-gradient kernels `conv_dw_r1` / `conv_dw_r2` (see conv-kernels.ts), by name. */
+  conv: Record<string, UnitKernel>;
+  /** Copies a filter tap into channel blocks for the input-gradient kernel (see conv-kernels.ts). */
+  packTaps: (src: number, dst: number, c: number, co: number, block: number, dstStride: number) => void;
+  /** The compiled module (what pool workers instantiate over the same memory). */
+  module: WebAssembly.Module;
+  /** The memory the kernels run on. */
+  memory: WebAssembly.Memory;
   /** Scatter-add of per-tap input gradients into a zeroed NHWC input gradient (see col2imFn). */
   col2im: (
     cols: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
@@ -699,18 +470,26 @@ export interface SimdKernels {
   ) => void;
 }
 
-let cachedBytes: Uint8Array<ArrayBuffer> | undefined;
+/** A kernel split into units: its own parameters, then the unit range `[u0, u1)`. */
+export type UnitKernel = (...args: number[]) => void;
+
+/** Names of the unit-range kernels, in the module. */
+export const UNIT_KERNELS = ['conv_dw_r1', 'conv_dw_r2', 'conv_fw_r1', 'conv_fw_r2'] as const;
+
+const cachedBytes = new Map<boolean, Uint8Array<ArrayBuffer>>();
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
 
-/** The module's bytes (assembled once). */
-export function simdModuleBytes(): Uint8Array<ArrayBuffer> {
-  if (!cachedBytes) {
+/** The module's bytes (assembled once per memory kind): plain, or importing a shared memory. */
+export function simdModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
+  let bytes = cachedBytes.get(shared);
+  if (!bytes) {
     const fns: Fn[] = [];
     for (const op of BIN_OPS) fns.push(binaryFn(op, true), binaryFn(op, false));
-    fns.push(selectFn(), leakyReluFn(), reduceSumFn(), col2imFn(), convDwFn(1), convDwFn(2));
-    cachedBytes = assemble(fns);
+    fns.push(selectFn(), leakyReluFn(), reduceSumFn(), col2imFn(), convDwFn(1), convDwFn(2), convFwFn(1), convFwFn(2), packTapsFn());
+    bytes = assemble(fns, shared);
+    cachedBytes.set(shared, bytes);
   }
-  return cachedBytes;
+  return bytes;
 }
 
 /**
@@ -720,13 +499,16 @@ export function simdModuleBytes(): Uint8Array<ArrayBuffer> {
 export function simdKernelsFor(memory: WebAssembly.Memory): SimdKernels | undefined {
   const hit = instances.get(memory);
   if (hit) return hit;
-  const bytes = simdModuleBytes();
+  const shared = typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
+  const bytes = simdModuleBytes(shared);
+  let module: WebAssembly.Module;
   let instance: WebAssembly.Instance;
   try {
     if (!WebAssembly.validate(bytes)) return undefined;
-    instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    module = new WebAssembly.Module(bytes);
+    instance = new WebAssembly.Instance(module, { env: { memory } });
   } catch {
-    return undefined; // e.g. a shared (threaded) memory this module does not declare
+    return undefined; // no wasm SIMD, or a memory this module cannot import
   }
   const ex = instance.exports as Record<string, unknown>;
   const binary: Record<string, BinaryFn> = {};
@@ -740,7 +522,10 @@ export function simdKernelsFor(memory: WebAssembly.Memory): SimdKernels | undefi
     leakyRelu: ex.leaky_relu as SimdKernels['leakyRelu'],
     reduceSum: ex.reduce_sum as SimdKernels['reduceSum'],
     col2im: ex.col2im as SimdKernels['col2im'],
-    convDw: { r1: ex.conv_dw_r1 as SimdKernels['convDw']['r1'], r2: ex.conv_dw_r2 as SimdKernels['convDw']['r2'] },
+    conv: Object.fromEntries(UNIT_KERNELS.map((n) => [n, ex[n] as UnitKernel])),
+    packTaps: ex.pack_taps as SimdKernels['packTaps'],
+    module,
+    memory,
   };
   instances.set(memory, kernels);
   return kernels;

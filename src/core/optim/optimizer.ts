@@ -31,6 +31,10 @@ export abstract class Optimizer {
   readonly paramGroups: ParamGroup[];
   /** Steps taken so far. */
   stepCount = 0;
+  /** Groups before this index are frozen (fastai's `frozen_idx`; 0: every group trains). */
+  frozenIdx = 0;
+  /** Parameters of frozen groups that train all the same (norm layers', see `freezeTo`). */
+  private readonly forceTrain = new Set<tf.Variable>();
   private readonly state = new Map<tf.Variable, Record<string, tf.Variable>>();
   private readonly paramSteps = new Map<tf.Variable, number>();
   private readonly scalars: Record<string, { value: number; tensor: tf.Scalar }>[] = [];
@@ -73,15 +77,41 @@ export abstract class Optimizer {
     }
   }
 
-  /** Apply one update from `grads`, keyed by variable name (as `tf.variableGrads` returns them). */
+  /**
+   * Freeze the groups before `n` (negative: count from the end, as fastai's `freeze_to`): their
+   * parameters get no gradient and no update, except those in `keepTraining` (norm layers'). Every
+   * parameter's optimizer state (momentum, moments, step count) is kept, so a group that is
+   * unfrozen later continues from it. Throws if nothing would train.
+   */
+  freezeTo(n: number, keepTraining: Iterable<tf.Variable> = []): void {
+    const len = this.paramGroups.length;
+    if (!Number.isInteger(n) || n < -len || n > len) {
+      throw new RangeError(`${this.constructor.name}.freezeTo: n must be an integer in [${-len}, ${len}] (the optimizer has ${len} parameter groups), got ${n}`);
+    }
+    const idx = n >= 0 ? n : len + n;
+    const keep = new Set(keepTraining);
+    const trains = this.paramGroups.some((g, i) => i >= idx ? g.params.length > 0 : g.params.some((p) => keep.has(p)));
+    if (!trains) throw new RangeError(`${this.constructor.name}.freezeTo(${n}): every parameter would be frozen (${len} groups, no norm-layer parameters to keep training)`);
+    this.frozenIdx = idx;
+    this.forceTrain.clear();
+    for (const p of keep) this.forceTrain.add(p);
+  }
+
+  /** The parameters that train now: every group's from `frozenIdx` on, plus the kept ones of frozen groups. */
+  get trainableParams(): tf.Variable[] {
+    return this.paramGroups.flatMap((g, i) => (i >= this.frozenIdx ? g.params : g.params.filter((p) => this.forceTrain.has(p))));
+  }
+
+  /** Apply one update from `grads`, keyed by variable name (as `tf.variableGrads` returns them); frozen parameters are skipped. */
   step(grads: tf.NamedTensorMap): void {
     this.stepCount++;
     tf.tidy(() => {
       this.paramGroups.forEach((g, gi) => {
         const h = this.hyperScalars(gi, g.hypers);
+        const frozen = gi < this.frozenIdx;
         for (const p of g.params) {
           const grad = grads[p.name];
-          if (!grad) continue;
+          if (!grad || (frozen && !this.forceTrain.has(p))) continue;
           const t = (this.paramSteps.get(p) ?? 0) + 1;
           this.paramSteps.set(p, t);
           this.update(p, grad, this.stateOf(p), h, g.hypers, t);

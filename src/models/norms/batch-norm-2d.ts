@@ -15,6 +15,8 @@ export type BatchNorm2dOptions = { eps?: number; momentum?: number };
  * statistics. Learned `weight` (ones) and `bias` (zeros); `num_batches_tracked` counts updates.
  */
 export class BatchNorm2d extends Module {
+  /** Marks a normalization layer: `learn.freeze()` keeps its parameters training (fastai's `train_bn`). */
+  readonly isNormLayer = true;
   readonly nf: number;
   readonly eps: number;
   readonly momentum: number;

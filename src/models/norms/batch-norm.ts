@@ -37,6 +37,8 @@ export type BatchNormOptions = {
  * `[1, nf, 1, 1]` are the NCHW equivalents).
  */
 export class BatchNorm extends Module {
+  /** Marks a normalization layer: `learn.freeze()` keeps its parameters training (fastai's `train_bn`). */
+  readonly isNormLayer = true;
   /** Number of channels. */
   readonly nf: number;
   /** Running-average momentum. */

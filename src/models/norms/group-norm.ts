@@ -23,6 +23,8 @@ export type GroupNormOptions = {
  * Input is NHWC `[N, H, W, nf]`.
  */
 export class GroupNorm extends Module {
+  /** Marks a normalization layer: `learn.freeze()` keeps its parameters training (fastai's `train_bn`). */
+  readonly isNormLayer = true;
   /** Number of channel groups. */
   readonly numGroups: number;
   /** Number of channels. */

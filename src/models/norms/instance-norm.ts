@@ -27,6 +27,8 @@ export type InstanceNormOptions = {
  * Input is NHWC `[N, H, W, nf]`.
  */
 export class InstanceNorm extends Module {
+  /** Marks a normalization layer: `learn.freeze()` keeps its parameters training (fastai's `train_bn`). */
+  readonly isNormLayer = true;
   /** Number of channels. */
   readonly nf: number;
   /** Added to the variance before the square root. */

@@ -26,6 +26,8 @@ export type LayerNormOptions = {
  * Input is NHWC `[N, H, W, C]` with any C.
  */
 export class LayerNorm extends Module {
+  /** Marks a normalization layer: `learn.freeze()` keeps its parameters training (fastai's `train_bn`). */
+  readonly isNormLayer = true;
   /** Added to the variance before the square root. */
   readonly eps: number;
   /** Whether the variance is the unbiased one. */

