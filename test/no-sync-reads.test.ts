@@ -4,8 +4,9 @@
  * the engine's `readSync`, which this file makes throw and record. On a GPU such a read stalls the
  * device; on WebGPU in Node it does not exist at all. A full fit with every shipped callback that
  * reads numbers, hooks with statistics, RunningBatchNorm in eval, a checkpoint and a resume, the LR
- * finder, prediction and TTA, saving/loading weights, normalisation statistics and `showBatch`
- * must all run without one.
+ * finder, prediction and TTA, saving/loading weights, normalisation statistics and `showBatch`,
+ * the training features (clipping, accumulation, one-cycle, ReduceLROnPlateau, CSV and TensorBoard
+ * logs, freezing, the metrics) and the interpretation must all run without one.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
@@ -16,6 +17,8 @@ import {
   AvgStatsCallback, Recorder, ParamScheduler, ProgressCallback, TerminateOnNaNCallback, EarlyStoppingCallback,
   CheckpointCallback, CudaCallback, Hooks, appendStats, combineScheds, schedCos, accuracy, crossEntropy, sgd, setSeed,
   lrFind, showBatch, initBackend, type ActivationStats, type Callback,
+  GradientClipping, GradientAccumulation, ReduceLROnPlateau, CSVLogger, TensorBoardCallback, fitOneCycle,
+  errorRate, topKAccuracy, f1Score, ClassificationInterpretation, showResults,
 } from '../src/index.js';
 import { normalizeTo, meanStd } from '../src/data/index.js';
 import { convData } from './fixtures/tiny-conv.js';
@@ -26,19 +29,12 @@ const ownReadSync = Object.getOwnPropertyDescriptor(engine, 'readSync');
 /** Stacks of the synchronous reads attempted (a read the library caught and hid is still recorded). */
 const syncReads: string[] = [];
 
-// The first-batch label check (`checkBatch`, core/batch-checks.ts) still reads synchronously; its
-// asynchronous version is issue #12's (reliability, second round). Once that lands this allowance
-// matches nothing and can go.
-const PENDING_ELSEWHERE = /\bcheckBatch\b/;
-
 let root: string;
 beforeAll(async () => {
   await initBackend('cpu', { log: () => {} }); // through tfai, so that CudaCallback keeps it
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'tfai-nosync-'));
-  const readSync = Object.getPrototypeOf(engine).readSync as Engine['readSync'];
   engine.readSync = function (this: Engine, dataId: object): unknown {
     const stack = new Error('synchronous device read').stack ?? '';
-    if (PENDING_ELSEWHERE.test(stack)) return readSync.call(this, dataId);
     syncReads.push(stack);
     throw new Error(`synchronous device read (dataSync / arraySync / bufferSync) — the library must use await tensor.data():\n${stack}`);
   };
@@ -112,6 +108,40 @@ describe('no synchronous device reads', () => {
     resumed.opt.dispose();
     (learn.model as Sequential).dispose();
     (resumed.model as Sequential).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    data.dispose();
+    expect(syncReads).toEqual([]);
+  });
+
+  it('clipping, accumulation, one-cycle, ReduceLROnPlateau, CSV and TensorBoard logs, freeze, metrics, interpretation', async () => {
+    const data = convData();
+    const before = tf.memory().numTensors;
+    const learn = new Learner({ model: model(), data, lossFunc: crossEntropy, optFunc: sgd({ mom: 0.9 }), lr: 0.1 });
+    learn.freezeTo(1);
+    const stats = new AvgStatsCallback([accuracy, errorRate, topKAccuracy(2), f1Score()], { print: false });
+    await fitOneCycle(2, 0.1, {
+      learn,
+      cbs: [
+        stats, new GradientAccumulation({ steps: 2 }), new GradientClipping({ maxNorm: 1, clipValue: 0.5 }),
+        new ReduceLROnPlateau({ patience: 0 }), new CSVLogger({ path: path.join(root, 'log.csv') }),
+        new TensorBoardCallback({ logDir: path.join(root, 'tb'), batchScalars: true, histograms: true }),
+        new ProgressCallback({ stream: tty, throttleMs: 0 }),
+      ],
+      runner: { log: quiet },
+    });
+    learn.unfreeze();
+    expect(stats.history).toHaveLength(2);
+    expect((await fs.readFile(path.join(root, 'log.csv'), 'utf8')).trim().split('\n')).toHaveLength(3);
+
+    const interp = await ClassificationInterpretation.fromLearner(learn);
+    expect(interp.confusionMatrix().flat().reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(interp.topLosses(3).losses).toHaveLength(3);
+    await interp.plotConfusionMatrix(path.join(root, 'cm.png'));
+    await interp.plotTopLosses(3, path.join(root, 'top.png'));
+    await showResults(learn, path.join(root, 'results.png'), { n: 4 });
+
+    learn.opt.dispose();
+    (learn.model as Sequential).dispose();
     expect(tf.memory().numTensors).toBe(before);
     data.dispose();
     expect(syncReads).toEqual([]);
