@@ -3,7 +3,8 @@
  * fastai's course-v3 `Learner` / `Runner`. This is the one public entry for notebook-style scripts:
  * examples and users import from here. Lower-level pieces live on sub-paths: `tfai/data` (every
  * dataset, sampler, format reader and transform), `tfai/io` (safetensors, weights and checkpoint
- * files), `tfai/backend` (backend selection, wasm training kernels for any TF.js program) and
+ * files), `tfai/backend` (backend selection, the WebGPU adapter, threads and the wasm training
+ * kernels for any TF.js program) and
  * `tfai/plot` (the SVG/PNG chart primitives).
  */
 
@@ -19,15 +20,17 @@ export type { FitControl, CheckpointRecord } from './core/fit-control.js';
 export type { Predictions, TtaOptions, BatchSource } from './core/predict.js';
 export { Callback } from './core/callback.js';
 export { TrainEvalCallback } from './core/train-eval.js';
-export { CancelBatchError, CancelEpochError, CancelTrainError } from './core/cancel.js';
+export { CancelBatchError, CancelEpochError, CancelTrainError, CancelStepError } from './core/cancel.js';
 export type { EventName, RunnerEvent } from './core/events.js';
 export type { EpochMetrics } from './core/epoch-metrics.js';
 export { crossEntropy, type LossFunc } from './core/losses.js';
-export { accuracy, type Metric } from './core/metrics.js';
+export { accuracy, errorRate, topKAccuracy, mse, mae, rmse, isAccumMetric, type Metric, type MetricFn, type AccumMetric } from './core/metrics.js';
+export { precision, recall, f1Score, type ClassScoreOptions, type ScoreAverage } from './core/class-scores.js';
 export { schedLin, schedCos, schedNo, schedExp, combineScheds, cosOneCycle, sgdr, type Sched, type SGDROptions } from './core/optim/schedules.js';
 export { Optimizer, type OptFunc } from './core/optim/optimizer.js';
 export { SGD, sgd, type SGDOptions } from './core/optim/sgd.js';
 export { Adam, adam, type AdamOptions } from './core/optim/adam.js';
+export { noGrad, detach } from './core/no-grad.js'; // `with torch.no_grad():`, `x.detach()`
 
 // models
 export { Module, type ForwardHookEvent, type StateDict } from './models/module.js';
@@ -59,6 +62,7 @@ export type { Dataset } from './data/dataset.js';
 export { TensorDataset } from './data/tensor-dataset.js';
 export { DataLoader, type DataLoaderOptions } from './data/data-loader.js';
 export { DataBunch } from './data/data-bunch.js';
+export { getDls, type GetDlsOptions } from './data/get-dls.js';
 export { normalize } from './data/normalize.js';
 export { loadMnist, type LoadMnistOptions } from './data/mnist.js';
 export { imageFolder, type ImageDataBunch, type ImageFolderOptions } from './data/image-folder.js';
@@ -72,6 +76,7 @@ export { showBatch, type ShowBatchOptions } from './data/show-batch.js';
 // callbacks
 export { AvgStatsCallback, type AvgStatsCallbackOptions, type EpochStats } from './callbacks/avg-stats.js';
 export { Recorder } from './callbacks/recorder.js';
+export type { PlotLrFindOptions } from './callbacks/recorder-plots.js';
 export { LRFinder, lrFind, type LRFinderOptions, type LRFindOptions, type LRFindResult } from './callbacks/lr-finder.js';
 export { ProgressCallback, type ProgressCallbackOptions } from './callbacks/progress.js';
 export { EarlyStoppingCallback, type EarlyStoppingCallbackOptions } from './callbacks/early-stopping.js';
@@ -81,30 +86,22 @@ export { BatchTransformXCallback, viewTfm } from './callbacks/batch-transform.js
 export { CudaCallback, type CudaCallbackOptions } from './callbacks/cuda.js';
 export { CheckpointCallback, type CheckpointCallbackOptions } from './callbacks/checkpoint.js';
 export { Monitor, type MonitorMode } from './callbacks/monitor.js';
-
-// hooks
-export { Hook, Hooks, type HookFn } from './hooks/hooks.js';
-export { ActivationStats, appendStats, appendStatsWith, type AppendStatsOptions } from './hooks/activation-stats.js';
-export { saveStatsPlots } from './hooks/stats-plots.js';
-
-// files
-export type { JsonValue } from './io/checkpoint-types.js';
-
-// ---- training features (issue #14): interpretation, logs, training control, freezing, metrics, one-cycle
-export { CancelStepError } from './core/cancel.js';
-export { errorRate, topKAccuracy, mse, mae, rmse, isAccumMetric, type MetricFn, type AccumMetric } from './core/metrics.js';
-export { precision, recall, f1Score, type ClassScoreOptions, type ScoreAverage } from './core/class-scores.js';
 export { GradientClipping, clipGradNorm, clipGradValue, type GradientClippingOptions } from './callbacks/gradient-clipping.js';
 export { GradientAccumulation, type GradientAccumulationOptions } from './callbacks/gradient-accumulation.js';
 export { fitOneCycle, type FitOneCycleOptions } from './callbacks/fit-one-cycle.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './callbacks/reduce-lr-on-plateau.js';
 export { CSVLogger, type CSVLoggerOptions } from './callbacks/csv-logger.js';
 export { TensorBoardCallback, type TensorBoardCallbackOptions } from './callbacks/tensorboard.js';
+
+// hooks
+export { Hook, Hooks, type HookFn } from './hooks/hooks.js';
+export { ActivationStats, appendStats, appendStatsWith, type AppendStatsOptions } from './hooks/activation-stats.js';
+export { saveStatsPlots } from './hooks/stats-plots.js';
+
+// interpretation
 export { ClassificationInterpretation, type InterpretationOptions, type TopLosses, type Confusion, type ImagePictureOptions } from './interpret/classification-interpretation.js';
 export { showResults, type ShowResultsOptions } from './interpret/show-results.js';
 export type { Denormalize } from './interpret/picture.js';
 
-// issue 13: stop-gradient helpers (`with torch.no_grad():`, `x.detach()`) and the notebooks' get_dls
-export { noGrad, detach } from './core/no-grad.js';
-export { getDls, type GetDlsOptions } from './data/get-dls.js';
-export type { PlotLrFindOptions } from './callbacks/recorder-plots.js';
+// files (the rest is on 'tfai/io')
+export type { JsonValue } from './io/checkpoint-types.js';
