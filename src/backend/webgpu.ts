@@ -75,9 +75,25 @@ function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }
 
+/**
+ * A real dynamic `import()` made at run time. tsup's CommonJS build turns `import()` into
+ * `require()`, and `webgpu` is an ES module only, which Node 20's `require` cannot load
+ * (ERR_REQUIRE_ESM); a function made at run time keeps the import (Node allows it in CommonJS).
+ */
+const importAtRunTime = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+
+async function importPackage(pkg: string): Promise<unknown> {
+  try {
+    return await import(/* @vite-ignore */ pkg);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_REQUIRE_ESM') throw e;
+    return importAtRunTime(pkg);
+  }
+}
+
 async function importOptional<T>(pkg: string, version?: string): Promise<{ ok: true; mod: T } | { ok: false; reason: string }> {
   try {
-    return { ok: true, mod: (await import(/* @vite-ignore */ pkg)) as T };
+    return { ok: true, mod: (await importPackage(pkg)) as T };
   } catch (e) {
     const msg = firstLine(e);
     const missing = /Cannot find (module|package)/.test(msg) && msg.includes(pkg);

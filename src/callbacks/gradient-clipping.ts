@@ -14,11 +14,13 @@ export function clipGradNorm(grads: tf.NamedTensorMap, maxNorm: number, normType
   const names = Object.keys(grads);
   return tf.tidy(() => {
     const gs = names.map((n) => grads[n]);
+    // pairwise adds and maxima, not addN / stack: tfjs-backend-webgpu 4.22's AddN silently sums only
+    // the first few of many inputs (measured: 20 scalars 1..20 gave 10, the sum of the first 4)
     const total = (gs.length === 0
       ? tf.scalar(0)
       : normType === 'inf'
-        ? tf.max(tf.stack(gs.map((g) => tf.max(tf.abs(g)))))
-        : tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g)))))) as tf.Scalar;
+        ? gs.map((g) => tf.max(tf.abs(g))).reduce((a, b) => tf.maximum(a, b))
+        : tf.sqrt(gs.map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b)))) as tf.Scalar;
     const coef = tf.minimum(tf.div(maxNorm, tf.add(total, 1e-6)), 1);
     const out: tf.NamedTensorMap = {};
     names.forEach((n, i) => (out[n] = tf.mul(gs[i], coef)));

@@ -27,7 +27,9 @@ async function summarise(y: tf.Tensor): Promise<LabelSummary> {
     const frac = tf.logicalAnd(tf.logicalNot(nan), tf.notEqual(v, tf.floor(v)));
     const fracF = tf.cast(frac, 'float32');
     const at = tf.argMax(fracF);
-    return tf.stack([lo, hi, tf.sum(tf.cast(nan, 'float32')), tf.sum(fracF), tf.gather(v, at), tf.cast(at, 'float32')]);
+    // each as [1] then concatenated: on webgpu some of these reductions come back with shape [1]
+    const parts = [lo, hi, tf.sum(tf.cast(nan, 'float32')), tf.sum(fracF), tf.gather(v, at), tf.cast(at, 'float32')];
+    return tf.concat(parts.map((t) => tf.reshape(t, [1])));
   });
   const [lo, hi, nan, nonInt, firstNonInt, firstNonIntAt] = await stats.data();
   stats.dispose();

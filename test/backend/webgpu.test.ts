@@ -5,20 +5,14 @@
  * CI provides a software adapter (Mesa's lavapipe, `.ci/run`); on a machine with a GPU the
  * hardware adapter is used. If no adapter can be created this FAILS, with the reason.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  tf, initBackend, setSeed, TensorDataset, DataLoader, DataBunch, getCnnModel, convLayer, initCnn, Learner, Runner,
+  tf, initBackend, setSeed, errorRate, topKAccuracy, f1Score, fitOneCycle, GradientAccumulation, GradientClipping,
+  ReduceLROnPlateau, ClassificationInterpretation, TensorDataset, DataLoader, DataBunch, getCnnModel, convLayer, initCnn, Learner, Runner,
   Callback, AvgStatsCallback, CudaCallback, Hooks, appendStats, crossEntropy, sgd, accuracy, type Sequential, type ActivationStats,
 } from '../../src/index.js';
 import { loadMnistArrays } from '../../src/data/index.js';
 import { gpuStatus, webgpuAdapter, describeAdapter } from '../../src/backend/index.js';
-
-// The first-batch label check (core/batch-checks.ts `checkBatch`) still reads synchronously, which
-// WebGPU in Node cannot do; its asynchronous version is issue #12's. Until it lands, it is skipped here.
-vi.mock('../../src/core/batch-checks.js', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('../../src/core/batch-checks.js')>()),
-  checkBatch: () => {},
-}));
 
 const STEPS = 5;
 const BS = 32;
@@ -136,5 +130,34 @@ describe('webgpu (Dawn) against wasm', () => {
     model.dispose();
     learn.opt.dispose();
     data.dispose();
+  });
+  it('the training features on webgpu give wasm\'s numbers: metrics, clipping, accumulation, one-cycle, ReduceLROnPlateau, interpretation', async () => {
+    const run = async (init?: Record<string, Float32Array>): Promise<{ hist: number[][]; confusion: number[][]; counts: number[]; weights: Record<string, Float32Array> }> => {
+      const data = bunch();
+      const model = courseCnn(data, init);
+      const weights: Record<string, Float32Array> = {};
+      for (const [k, v] of Object.entries(model.stateDict())) weights[k] = Float32Array.from(await v.data());
+      const learn = new Learner({ model, data, lossFunc: crossEntropy, optFunc: sgd({ mom: 0.9 }), lr: 0.1 });
+      const stats = new AvgStatsCallback([accuracy, errorRate, topKAccuracy(3), f1Score()], { print: false });
+      const probe = new Probe();
+      await fitOneCycle(2, 0.1, {
+        learn,
+        cbs: [stats, new GradientAccumulation({ steps: 2 }), new GradientClipping({ maxNorm: 1 }), new ReduceLROnPlateau({ patience: 0 }), probe],
+        runner: { log: () => {} },
+      });
+      const interp = await ClassificationInterpretation.fromLearner(learn);
+      const out = { hist: stats.history.map((h) => [...h.train, ...h.valid]), confusion: interp.confusionMatrix(), counts: probe.counts, weights };
+      model.dispose();
+      learn.opt.dispose();
+      data.dispose();
+      return out;
+    };
+    await initBackend('wasm', { log: () => {} });
+    const ref = await run();
+    await initBackend('webgpu', { log: () => {} });
+    const gpu = await run(ref.weights); // the same starting weights (random draws differ between backends)
+    expect(gpu.counts[1]).toBe(gpu.counts[0]);
+    gpu.hist.flat().forEach((v, i) => expect(v, `metric ${i}: webgpu ${v}, wasm ${ref.hist.flat()[i]}`).toBeCloseTo(ref.hist.flat()[i], 3));
+    expect(gpu.confusion).toEqual(ref.confusion);
   });
 });

