@@ -1,32 +1,18 @@
 /** Smoke tests of the example scripts: they import only the public API, run, and explain missing data. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot, runExample } from './helpers/run-example.js';
 import { writeFakeCifar } from './helpers/fake-cifar.js';
 
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
 const tmp = mkdtempSync(join(tmpdir(), 'tfai-examples-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function example(file: string, args: string[]): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout, stderr } = await run(tsx, [join(root, 'examples', file), ...args], { cwd: root, env: { ...process.env, TFAI_BACKEND: 'wasm' }, timeout: 240_000 });
-    return { code: 0, out: stdout + stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: err.code ?? -1, out: `${err.stdout ?? ''}${err.stderr ?? ''}` };
-  }
-}
-
 describe('examples', () => {
   it('import only the public API (src/index.ts and the tfai/data, io, backend, plot sub-path entries) and their local helpers', () => {
-    for (const f of readdirSync(join(root, 'examples')).filter((n) => n.endsWith('.ts'))) {
-      const src = readFileSync(join(root, 'examples', f), 'utf8');
+    for (const f of readdirSync(join(repoRoot, 'examples')).filter((n) => n.endsWith('.ts'))) {
+      const src = readFileSync(join(repoRoot, 'examples', f), 'utf8');
       for (const [, spec] of src.matchAll(/from '([^']+)'/g)) {
         expect(spec, `${f} imports ${spec}`).toMatch(/^(\.\.\/src\/(index|data\/index|io\/index|backend\/index|plot\/index)\.js|\.\/[a-z-]+\.js|node:.+)$/);
       }
@@ -34,7 +20,7 @@ describe('examples', () => {
   });
 
   it('mnist-batchnorm (npm start) trains an epoch on the embedded digits', async () => {
-    const { code, out } = await example('mnist-batchnorm.ts', ['--epochs', '1', '--bs', '512']);
+    const { code, out } = await runExample('mnist-batchnorm.ts', ['--epochs', '1', '--bs', '512']);
     expect(code, out).toBe(0);
     expect(out).toMatch(/tfai: backend wasm/);
     expect(out).toMatch(/train: \[\d\.\d+, \d\.\d+\]\nvalid: \[\d\.\d+, \d\.\d+\]/);
@@ -43,7 +29,7 @@ describe('examples', () => {
 
   it('interpret trains with fitOneCycle, logs CSV and TensorBoard, and writes the interpretation pictures', async () => {
     const out = join(tmp, 'interpret');
-    const { code, out: log } = await example('interpret.ts', ['--epochs', '1', '--bs', '512', '--out', out]);
+    const { code, out: log } = await runExample('interpret.ts', ['--epochs', '1', '--bs', '512', '--out', out]);
     expect(code, log).toBe(0);
     expect(log).toMatch(/final valid: loss \d\.\d+, accuracy 0\.\d+, error rate 0\.\d+, macro F1 0\.\d+/);
     expect(log).toMatch(/top losses: #\d+ \d\/\d loss \d+\.\d\d/);
@@ -55,7 +41,7 @@ describe('examples', () => {
   });
 
   it('cifar10-tricks says where to put missing data and exits with code 2', async () => {
-    const { code, out } = await example('cifar10-tricks.ts', ['--data', join(tmp, 'nothing-here')]);
+    const { code, out } = await runExample('cifar10-tricks.ts', ['--data', join(tmp, 'nothing-here')]);
     expect(code).toBe(2);
     expect(out).toMatch(/CIFAR-10 data is not available in .*nothing-here/);
     expect(out).toMatch(/downloadCifar10/);
@@ -64,7 +50,7 @@ describe('examples', () => {
   it('cifar10-tricks runs on a small set in the official binary format and prints its table', async () => {
     const dir = join(tmp, 'cifar');
     writeFakeCifar(dir, 20, 40);
-    const { code, out } = await example('cifar10-tricks.ts', ['--data', dir, '--part', 'bn', '--epochs', '1', '--subset', '60']);
+    const { code, out } = await runExample('cifar10-tricks.ts', ['--data', dir, '--part', 'bn', '--epochs', '1', '--subset', '60']);
     expect(code, out).toBe(0);
     expect(out).toMatch(/experiment\s+optimizer\s+lr\s+epochs\s+train loss\s+test loss\s+test acc/);
     expect(out.match(/CNN \+ BatchNorm\s+SGD mom 0\.9/g)).toHaveLength(2);

@@ -2,35 +2,21 @@
  * Smoke tests of the Fashion-MNIST examples on the real data (Debian's dataset-fashion-mnist, which
  * CI installs): the lab in `--quick` mode and the recipe on a small subset, both end to end.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runExample } from './helpers/run-example.js';
 
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
 const tmp = mkdtempSync(join(tmpdir(), 'tfai-fashion-examples-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function example(file: string, args: string[]): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout, stderr } = await run(tsx, [join(root, 'examples', file), ...args], { cwd: root, env: { ...process.env, TFAI_BACKEND: 'wasm' }, timeout: 240_000 });
-    return { code: 0, out: stdout + stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: err.code ?? -1, out: `${err.stdout ?? ''}${err.stderr ?? ''}` };
-  }
-}
 
 const isPng = (path: string): boolean => readFileSync(path).subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
 
 describe('Fashion-MNIST examples', () => {
   it('fashion-lab --quick runs all three parts, prints the table and saves one loss picture per part', async () => {
     const out = join(tmp, 'lab');
-    const r = await example('fashion-lab.ts', ['--quick', '--out', out]);
+    const r = await runExample('fashion-lab.ts', ['--quick', '--out', out]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/Fashion-MNIST: reading \/usr\/share\/datasets\/fashion-mnist/);
     expect(r.out).toMatch(/part\s+model\s+optimizer\s+lr\s+bs\s+epochs\s+train loss\s+test loss\s+test acc\s+time/);
@@ -50,7 +36,7 @@ describe('Fashion-MNIST examples', () => {
 
   it('fashion-recipe trains on a subset, checkpoints, and reports plain and TTA accuracy', async () => {
     const out = join(tmp, 'recipe');
-    const r = await example('fashion-recipe.ts', ['--subset', '512', '--epochs', '1', '--stem', '8', '--width', '8', '--out', out]);
+    const r = await runExample('fashion-recipe.ts', ['--subset', '512', '--epochs', '1', '--stem', '8', '--width', '8', '--out', out]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/512 train \/ 512 test, bs 256, 1 epochs/);
     expect(r.out).toMatch(/recipe: test accuracy 0\.\d{4}, with shift TTA 0\.\d{4}/);
