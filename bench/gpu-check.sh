@@ -29,6 +29,8 @@ if [ "$install" = 1 ]; then
   echo "gpu-check: npm ci …"
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
+# the one build step the sources need (skipped with the install scripts): tfjs-core's gradients bundle
+[ -f src/backend/vendor/tfjs-core-gradients.js ] || node scripts/vendor-tfjs-gradients.mjs
 for pkg in webgpu @tensorflow/tfjs-backend-webgpu; do
   [ -f "node_modules/$pkg/package.json" ] || { echo "gpu-check: the optional package $pkg is not installed (see npm's output above)" >&2; exit 1; }
 done
