@@ -409,6 +409,25 @@ describe('wasm training kernels', () => {
       });
     });
 
+    it('max pool gradient (first maximum of each window, overlapping windows, padding, ties)', async () => {
+      const cases: Array<[number[], number, number, 'valid' | 'same' | number]> = [
+        [[2, 8, 8, 3], 2, 2, 'valid'], // the lab's 2x2 pool
+        [[2, 7, 9, 5], 3, 1, 'same'], // overlapping windows: gradients add up
+        [[1, 6, 7, 4], 3, 2, 'same'], // odd sizes, asymmetric padding
+        [[3, 5, 5, 16], 2, 2, 'valid'], // a trailing row and column no window reads
+        [[1, 4, 4, 2], 2, 1, 1], // explicit padding
+      ];
+      await expectSameOnBoth(() =>
+        cases.map(([shape, k, s, pad], i) => {
+          // quantised values, so windows hold ties (the first maximum must get the gradient)
+          const x = t(shape, 100 + i).mul(3).round();
+          const yShape = tf.maxPool(x as tf.Tensor4D, k, s, pad).shape;
+          const dy = t(yShape, 200 + i);
+          return tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, k, s, pad).mul(dy).sum())(x);
+        }),
+      );
+    });
+
     it('gather', async () => {
       await expectSameOnBoth(() => {
         const x = t([5, 4, 6], 94);

@@ -11,6 +11,7 @@ import { tf } from '../tf.js';
 import { binaryOpReturnsBool } from './simd-module.js';
 import { heapOffset, simdFor, sizeOf, wasmInternals, type WasmBackendInternals } from './internals.js';
 import { conv2dDirect } from './conv2d-forward.js';
+import { maxPoolGradFast } from './max-pool-grad.js';
 
 /** The argument object tfjs passes to a kernel function. */
 export type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -335,6 +336,7 @@ export const FAST_PATHS: Readonly<Record<string, FastPath>> = {
   Slice: sliceFastPath,
   GatherV2: gatherFastPath,
   Conv2D: conv2dDirect,
+  MaxPoolGrad: maxPoolGradFast,
 };
 
 /**

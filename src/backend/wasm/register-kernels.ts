@@ -29,7 +29,8 @@ function install(config: tf.KernelConfig): void {
  * `Conv2DBackpropFilter` and `Conv2DBackpropInput` built on XNNPACK convolutions, plus SIMD /
  * zero-copy fast paths for Add, Sub, Multiply, RealDiv, Maximum, Minimum, SquaredDifference,
  * Greater, GreaterEqual, Less, LessEqual, Equal, NotEqual, Select, LeakyRelu, Sum, Mean, PadV2,
- * Slice, GatherV2, Identity and Cast, and a direct-convolution Conv2D for the larger convolutions
+ * Slice, GatherV2, Identity and Cast, a direct-convolution Conv2D for the larger convolutions and
+ * a MaxPoolGrad that visits each window once
  * (each defers to the original kernel outside its fast cases).
  *
  * Idempotent, and safe to call before or after `tf.setBackend('wasm')`: kernels are looked up per
