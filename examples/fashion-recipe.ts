@@ -6,7 +6,10 @@
  * momentum cycled 0.95 → 0.85 → 0.95, batches shifted by up to 2 pixels (no flips: see
  * `loadFashionMnist`'s `augment`), and test-time augmentation over 1-pixel shifts at the end.
  *
- *   nohup nice -n 10 npx tsx examples/fashion-recipe.ts --epochs 8 --out out/fashion-recipe > recipe.log &
+ *   nohup nice -n 10 npx tsx examples/fashion-recipe.ts --out out/fashion-recipe > recipe.log &
+ *
+ * Defaults: 14 epochs, bs 256, lr 0.3, weight decay 5e-4 (measured: test accuracy 0.9365, 0.9402
+ * with the shift TTA, 53 minutes on 2 threads).
  *
  * A checkpoint is written after every epoch to `<out>/ckpt`; `--resume <out>/ckpt` continues an
  * interrupted run. `--subset N` trains on the first N images of each split (for a smoke test).
@@ -18,7 +21,7 @@ import {
 import { flags } from './args.js';
 import { fashionResNet, loadFashionOrExplain, paramCount, shiftTtaAccuracy } from './fashion-common.js';
 
-const args = flags({ dir: '', epochs: 8, bs: 256, lr: 0.3, wd: 5e-3, stem: 24, width: 32, seed: 1, subset: 0, out: 'out/fashion-recipe', resume: '', backend: 'auto' });
+const args = flags({ dir: '', epochs: 14, bs: 256, lr: 0.3, wd: 5e-4, stem: 24, width: 32, seed: 1, subset: 0, out: 'out/fashion-recipe', resume: '', backend: 'auto' });
 const backend = await initBackend(args.backend as 'auto');
 setSeed(args.seed);
 const t0 = performance.now();
