@@ -1,9 +1,8 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend/tf.js';
 import {
   CIFAR10_CLASSES,
@@ -17,19 +16,13 @@ import { downloadCifar10, type FetchLike } from '../../src/data/download.js';
 import { writeTar } from '../helpers/tar.js';
 import { encodePng } from '../../src/data/image-decode.js';
 import { TransformedDataset } from '../../src/data/augment.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const tmp = mkdtempSync(join(tmpdir(), 'tfai-cifar-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-let dirCount = 0;
-const newDir = (): string => {
-  const d = join(tmp, String(dirCount++));
-  mkdirSync(d, { recursive: true });
-  return d;
-};
+const newDir = tempDirs('tfai-cifar-');
 
 /** One record in the official format: label byte, then the R, G and B 32×32 planes. */
 function record(label: number, r: number, g: number, b: number): Uint8Array {

@@ -4,11 +4,10 @@
  * checksums, idempotence) and the messages when the data is absent or malformed.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend/tf.js';
 import { setSeed } from '../../src/core/rng.js';
 import {
@@ -25,19 +24,13 @@ import {
   MNIST_FILES,
   type FetchLike,
 } from '../../src/data/index.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const tmp = mkdtempSync(join(tmpdir(), 'tfai-fashion-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-let dirCount = 0;
-const newDir = (): string => {
-  const d = join(tmp, String(dirCount++));
-  mkdirSync(d, { recursive: true });
-  return d;
-};
+const newDir = tempDirs('tfai-fashion-');
 
 /** Image `i` of a split: a bright 12×12 square whose corner depends on `i`, on a black background. */
 function image(i: number): Uint8Array {
