@@ -12,6 +12,7 @@ import { tf } from '../tf.js';
 import { conv2DBackpropFilterKernel } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputKernel } from './conv2d-backprop-input.js';
 import { FAST_PATHS, fastKernelConfig } from './fast-kernels.js';
+import { FUSED_KERNELS } from './fused-kernels.js';
 
 const BACKEND = 'wasm';
 
@@ -31,7 +32,8 @@ function install(config: tf.KernelConfig): void {
  * Greater, GreaterEqual, Less, LessEqual, Equal, NotEqual, Select, LeakyRelu, Sum, Mean, PadV2,
  * Slice, GatherV2, Identity and Cast, a direct-convolution Conv2D for the larger convolutions and
  * a MaxPoolGrad that visits each window once
- * (each defers to the original kernel outside its fast cases).
+ * (each defers to the original kernel outside its fast cases); and tfai's own fused kernels
+ * (`TfaiSgdStep`, `TfaiBatchNormTrain`, `TfaiBatchNormGrad`: see fused-kernels.ts).
  *
  * Idempotent, and safe to call before or after `tf.setBackend('wasm')`: kernels are looked up per
  * call, and the replaced kernels keep their original setup hooks.
@@ -40,6 +42,7 @@ export function registerWasmTrainingKernels(): void {
   const convKernels: Array<[string, tf.KernelFunc]> = [
     [tf.Conv2DBackpropFilter, conv2DBackpropFilterKernel],
     [tf.Conv2DBackpropInput, conv2DBackpropInputKernel],
+    ...FUSED_KERNELS,
   ];
   for (const [kernelName, kernelFunc] of convKernels) {
     if (tf.getKernel(kernelName, BACKEND)?.kernelFunc === kernelFunc) continue;

@@ -9,6 +9,8 @@
 
 import { F32, F64, Fn, I32, V128, assemble } from './wasm-emitter.js';
 import { convDwFn, convFwFn, packTapsFn } from './conv-kernels.js';
+import { sgdStepFn } from './sgd-step-fn.js';
+import { generalReluFn, generalReluGradFn } from './general-relu-fn.js';
 
 /** An element-wise binary op: SIMD and scalar code for (a, b) on the stack. */
 interface BinOp {
@@ -459,6 +461,12 @@ export interface SimdKernels {
   conv: Record<string, UnitKernel>;
   /** Copies a filter tap into channel blocks for the input-gradient kernel (see conv-kernels.ts). */
   packTaps: (src: number, dst: number, c: number, co: number, block: number, dstStride: number) => void;
+  /** The fused SGD step over one parameter (see sgd-step-fn.ts). */
+  sgdStep: (p: number, g: number, buf: number, outP: number, outBuf: number, n: number, lr: number, mom: number, wd: number, hasMom: number) => void;
+  /** out = min(leaky(x, alpha) − sub, maxv) (see general-relu-fn.ts). */
+  generalRelu: (x: number, out: number, n: number, alpha: number, sub: number, maxv: number) => void;
+  /** Its gradient from x and dy. */
+  generalReluGrad: (x: number, dy: number, dx: number, n: number, alpha: number, sub: number, maxv: number) => void;
   /** The compiled module (what pool workers instantiate over the same memory). */
   module: WebAssembly.Module;
   /** The memory the kernels run on. */
@@ -485,7 +493,7 @@ export function simdModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   if (!bytes) {
     const fns: Fn[] = [];
     for (const op of BIN_OPS) fns.push(binaryFn(op, true), binaryFn(op, false));
-    fns.push(selectFn(), leakyReluFn(), reduceSumFn(), col2imFn(), convDwFn(1), convDwFn(2), convFwFn(1), convFwFn(2), packTapsFn());
+    fns.push(selectFn(), leakyReluFn(), reduceSumFn(), col2imFn(), convDwFn(1), convDwFn(2), convFwFn(1), convFwFn(2), packTapsFn(), sgdStepFn(), generalReluFn(), generalReluGradFn());
     bytes = assemble(fns, shared);
     cachedBytes.set(shared, bytes);
   }
@@ -524,6 +532,9 @@ export function simdKernelsFor(memory: WebAssembly.Memory): SimdKernels | undefi
     col2im: ex.col2im as SimdKernels['col2im'],
     conv: Object.fromEntries(UNIT_KERNELS.map((n) => [n, ex[n] as UnitKernel])),
     packTaps: ex.pack_taps as SimdKernels['packTaps'],
+    sgdStep: ex.sgd_step as SimdKernels['sgdStep'],
+    generalRelu: ex.general_relu as SimdKernels['generalRelu'],
+    generalReluGrad: ex.general_relu_grad as SimdKernels['generalReluGrad'],
     module,
     memory,
   };

@@ -1,6 +1,7 @@
 /** Activation layers. */
 import { tf } from '../../backend/tf.js';
 import { Module } from '../module.js';
+import { fusedKernelsReady, generalReluFused } from '../../backend/fused-ops.js';
 
 /** `ReLU()`: max(x, 0). */
 export class ReLU extends Module {
@@ -29,6 +30,9 @@ export class GeneralRelu extends Module {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
+    if (x.dtype === 'float32' && fusedKernelsReady()) {
+      return generalReluFused(x, { leak: this.leak ?? 0, sub: this.sub ?? 0, maxv: this.maxv ?? Infinity });
+    }
     return tf.tidy(() => {
       let y = this.leak ? tf.leakyRelu(x, this.leak) : tf.relu(x);
       if (this.sub) y = tf.sub(y, this.sub);

@@ -3,6 +3,7 @@ import { tf } from '../../backend/tf.js';
 import { Module } from '../module.js';
 import { ModuleError, expectNHWC, fmtShape } from '../module-error.js';
 import { batchNormTrain } from './batch-norm-op.js';
+import { fusedKernelsReady, runningStatsFused } from '../../backend/fused-ops.js';
 import { checkInt } from '../../core/validate.js';
 
 /** Options of `BatchNorm2d`. */
@@ -55,6 +56,13 @@ export class BatchNorm2d extends Module {
   private updateStats(mean: tf.Tensor, variance: tf.Tensor, n: number): void {
     const m = this.momentum;
     tf.tidy(() => {
+      if (fusedKernelsReady()) {
+        const [rm, rv] = runningStatsFused(this.runningMean, this.runningVar, mean, variance, m, (m * n) / (n - 1));
+        this.runningMean.assign(rm!);
+        this.runningVar.assign(rv!);
+        this.numBatchesTracked.assign(tf.add(this.numBatchesTracked, tf.scalar(1, 'int32')));
+        return;
+      }
       this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
       this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(variance, (m * n) / (n - 1))));
       this.numBatchesTracked.assign(tf.add(this.numBatchesTracked, tf.scalar(1, 'int32')));

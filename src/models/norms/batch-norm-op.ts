@@ -10,6 +10,7 @@
  * Gradients flow through the batch statistics, as in PyTorch's `BatchNorm2d`.
  */
 import { tf } from '../../backend/tf.js';
+import { batchNormGradFused, batchNormTrainFused, fusedKernelsReady } from '../../backend/fused-ops.js';
 
 /** The batch statistics of the last call: per-channel mean and biased variance. */
 export type BatchStats = { mean: tf.Tensor1D; variance: tf.Tensor1D };
@@ -20,6 +21,7 @@ export type BatchStats = { mean: tf.Tensor1D; variance: tf.Tensor1D };
  */
 export function batchNormTrain(x: tf.Tensor4D, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number, onStats?: (s: BatchStats) => void): tf.Tensor4D {
   const n = x.size / x.shape[3];
+  if (fusedKernelsReady()) return batchNormTrainOneKernel(x, weight, bias, eps, onStats);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, wi, bi] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;
@@ -38,6 +40,25 @@ export function batchNormTrain(x: tf.Tensor4D, weight: tf.Tensor1D, bias: tf.Ten
         const dw = tf.sum(tf.mul(dy, xh), [0, 1, 2]);
         const dx = tf.mul(tf.mul(w, rs), tf.sub(tf.sub(dy, tf.div(db, n)), tf.mul(xh, tf.div(dw, n))));
         return [dx, dw, db];
+      },
+    };
+  });
+  return op(x, weight, bias) as tf.Tensor4D;
+}
+
+/** `batchNormTrain` with the fused wasm kernels: one kernel forward, one backward. */
+function batchNormTrainOneKernel(x: tf.Tensor4D, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number, onStats?: (s: BatchStats) => void): tf.Tensor4D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, wi, bi] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
+    const [y, xhat, mean, variance, r] = batchNormTrainFused(xi, wi, bi, eps);
+    onStats?.({ mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D });
+    save([xhat, r, wi]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, rs, w] = saved;
+        return batchNormGradFused(dy, xh, rs, w);
       },
     };
   });

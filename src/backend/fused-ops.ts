@@ -1,0 +1,70 @@
+/**
+ * Fused training ops: SGD's parameter update, training-mode batch norm (forward, backward and
+ * the running statistics) and the course's GeneralRelu as single kernels where the backend has them (wasm with SIMD: see wasm/fused-kernels.ts), so a
+ * small-batch step dispatches a fraction of the kernels. Callers check `fusedKernelsReady()` and
+ * otherwise run their plain tf ops (every other backend).
+ */
+import { tf } from './tf.js';
+import { FUSED_KERNEL_NAMES } from './wasm/fused-kernels.js';
+import { simdFor, wasmInternals } from './wasm/internals.js';
+
+const ready = new WeakMap<object, boolean>();
+let enabled = true;
+
+/** Turns the fused kernels off (or back on) for this process: for tests and A/B measurements. */
+export function setFusedKernels(on: boolean): void {
+  enabled = on;
+}
+
+/** Whether the current backend runs tfai's fused training kernels. */
+export function fusedKernelsReady(): boolean {
+  if (!enabled || tf.getBackend() !== 'wasm') return false;
+  const backend = tf.backend() as unknown as object;
+  let ok = ready.get(backend);
+  if (ok === undefined) {
+    const be = wasmInternals(backend);
+    ok = !!be && !!simdFor(be) && Object.values(FUSED_KERNEL_NAMES).every((k) => tf.getKernel(k, 'wasm') !== undefined);
+    ready.set(backend, ok);
+  }
+  return ok;
+}
+
+/**
+ * One SGD step on `p` (float32): `b = buf·mom + g` (or `g` without `buf`), `p' = p·(1 − lr·wd) − lr·b`.
+ * Returns `[p']` or `[p', b]` (the new momentum buffer).
+ */
+export function sgdStepFused(p: tf.Tensor, g: tf.Tensor, buf: tf.Tensor | undefined, lr: number, mom: number, wd: number): tf.Tensor[] {
+  const inputs: tf.NamedTensorMap = buf ? { p, g, buf } : { p, g };
+  return tf.engine().runKernel(FUSED_KERNEL_NAMES.sgdStep, inputs, { lr, mom, wd }) as tf.Tensor[];
+}
+
+/** Training-mode batch norm over all axes but the last: `[y, x̂, mean, biased variance, 1/√(var + eps)]`. */
+export function batchNormTrainFused(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor[] {
+  return tf.engine().runKernel(FUSED_KERNEL_NAMES.batchNormTrain, { x, weight, bias }, { eps }) as tf.Tensor[];
+}
+
+/** The backward pass of `batchNormTrainFused`: `[dx, dweight, dbias]`. */
+export function batchNormGradFused(dy: tf.Tensor, xhat: tf.Tensor, r: tf.Tensor, weight: tf.Tensor): tf.Tensor[] {
+  return tf.engine().runKernel(FUSED_KERNEL_NAMES.batchNormGrad, { dy, xhat, r, weight }, {}) as tf.Tensor[];
+}
+
+/** Batch norm's running statistics moved towards the batch's: `[running·(1 − m) + mean·m, running·(1 − m) + variance·varScale]`. */
+export function runningStatsFused(runningMean: tf.Tensor, runningVar: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, momentum: number, varScale: number): tf.Tensor[] {
+  return tf.engine().runKernel(FUSED_KERNEL_NAMES.runningStats, { runningMean, runningVar, mean, variance }, { momentum, varScale }) as tf.Tensor[];
+}
+
+/** The course's GeneralRelu constants for the fused kernels: leak (0: relu), sub (0: none), maxv (+∞: none). */
+export type GeneralReluConsts = { leak: number; sub: number; maxv: number };
+
+/** `min((x > 0 ? x : leak·x) − sub, maxv)` in one kernel, with its gradient in one kernel. */
+export function generalReluFused(x: tf.Tensor, c: GeneralReluConsts): tf.Tensor {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const xi = args[0] as tf.Tensor;
+    (args[1] as tf.GradSaveFunc)([xi]);
+    return {
+      value: tf.engine().runKernel(FUSED_KERNEL_NAMES.generalRelu, { x: xi }, { ...c }) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(FUSED_KERNEL_NAMES.generalReluGrad, { x: saved[0]!, dy }, { ...c }) as tf.Tensor,
+    };
+  });
+  return op(x);
+}
