@@ -1,11 +1,12 @@
 /**
  * Fused training ops: SGD's parameter update, training-mode batch norm (forward, backward and
- * the running statistics) and the course's GeneralRelu as single kernels where the backend has them (wasm with SIMD: see wasm/fused-kernels.ts), so a
+ * the running statistics), the course's RunningBatchNorm and GeneralRelu as single kernels where the backend has them (wasm with SIMD: see wasm/fused-kernels.ts), so a
  * small-batch step dispatches a fraction of the kernels. Callers check `fusedKernelsReady()` and
  * otherwise run their plain tf ops (every other backend).
  */
 import { tf } from './tf.js';
 import { FUSED_KERNEL_NAMES } from './wasm/fused-kernels.js';
+import { RBN_KERNEL_NAMES } from './wasm/running-batch-norm-kernels.js';
 import { simdFor, wasmInternals } from './wasm/internals.js';
 
 const ready = new WeakMap<object, boolean>();
@@ -23,7 +24,7 @@ export function fusedKernelsReady(): boolean {
   let ok = ready.get(backend);
   if (ok === undefined) {
     const be = wasmInternals(backend);
-    ok = !!be && !!simdFor(be) && Object.values(FUSED_KERNEL_NAMES).every((k) => tf.getKernel(k, 'wasm') !== undefined);
+    ok = !!be && !!simdFor(be) && [...Object.values(FUSED_KERNEL_NAMES), ...Object.values(RBN_KERNEL_NAMES)].every((k) => tf.getKernel(k, 'wasm') !== undefined);
     ready.set(backend, ok);
   }
   return ok;
@@ -67,4 +68,20 @@ export function generalReluFused(x: tf.Tensor, c: GeneralReluConsts): tf.Tensor 
     };
   });
   return op(x);
+}
+
+/** RunningBatchNorm's buffers, as the fused training step reads them. */
+export type RunningBatchNormBuffers = { sums: tf.Tensor; sqrs: tf.Tensor; count: tf.Tensor; dbias: tf.Tensor; batch: tf.Tensor; step: tf.Tensor };
+
+/**
+ * RunningBatchNorm's training step in one kernel (formulas: `RunningBatchNorm.trainOp`):
+ * `[y, sums', sqrs', count', dbias', batch', step', means, r, k, pass]`.
+ */
+export function runningBatchNormFused(x: tf.Tensor, mults: tf.Tensor, adds: tf.Tensor, b: RunningBatchNormBuffers, mom1: number, eps: number): tf.Tensor[] {
+  return tf.engine().runKernel(RBN_KERNEL_NAMES.forward, { x, mults, adds, ...b }, { mom1, eps }) as tf.Tensor[];
+}
+
+/** Its backward pass in one kernel: `[dx, d mults, d adds]`. */
+export function runningBatchNormGradFused(dy: tf.Tensor, x: tf.Tensor, saved: { means: tf.Tensor; r: tf.Tensor; k: tf.Tensor; pass: tf.Tensor; mults: tf.Tensor }, mom1: number): tf.Tensor[] {
+  return tf.engine().runKernel(RBN_KERNEL_NAMES.backward, { dy, x, ...saved }, { mom1 }) as tf.Tensor[];
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { tf, setSeed, getCnnModel, convLayer, initCnn, crossEntropy, SGD, BatchNorm2d, GeneralRelu } from '../../src/index.js';
+import { tf, setSeed, getCnnModel, convLayer, initCnn, crossEntropy, SGD, BatchNorm2d, GeneralRelu, RunningBatchNorm } from '../../src/index.js';
 import { fusedKernelsReady, setFusedKernels } from '../../src/backend/fused-ops.js';
 import { useBackend } from '../helpers/backend.js';
 
@@ -82,7 +82,7 @@ describe('fused wasm training kernels', () => {
   describe('BatchNorm2d training step (output, gradients, running statistics) matches the unfused ops', () => {
     for (const shape of [[2, 3, 3, 5], [4, 5, 7, 8], [3, 1, 1, 3], [8, 6, 6, 16]] as const) {
       it(`input [${shape}]`, async () => {
-        const n = shape.reduce((a, b) => a * b, 1);
+        const n = (shape as readonly number[]).reduce((a, b) => a * b, 1);
         const c = shape[3];
         const step = (): tf.Tensor[] => {
           const bn = new BatchNorm2d(c, { momentum: 0.3 });
@@ -125,6 +125,44 @@ describe('fused wasm training kernels', () => {
     const cpu = await run(false, step);
     await useBackend('wasm');
     wasm.forEach((w, i) => expect(maxRelDiff(w, cpu[i]!), `output ${i}`).toBeLessThan(1e-5));
+  });
+
+  describe('RunningBatchNorm training steps (outputs, gradients, every buffer) match the unfused ops', () => {
+    // batch sizes 2 and 7: the variance floor (fewer than 20 samples seen) is on, then off
+    for (const shape of [[2, 3, 3, 5], [7, 4, 5, 8]] as const) {
+      it(`6 steps on [${shape}]`, async () => {
+        const n = (shape as readonly number[]).reduce((a, b) => a * b, 1);
+        const c = shape[3];
+        const steps = (): tf.Tensor[] => {
+          const rbn = new RunningBatchNorm(c, { mom: 0.2 });
+          tf.tidy(() => rbn.mults.assign(tf.tensor1d(rand(c, 2, 2))));
+          const out: tf.Tensor[] = [];
+          for (let i = 0; i < 6; i++) {
+            const x = tf.tensor4d(rand(n, 20 + i, 2 + i), [...shape]);
+            const dy = tf.tensor4d(rand(n, 40 + i), [...shape]);
+            let y: tf.Tensor | undefined;
+            const { value, grads } = tf.variableGrads(() => {
+              y = tf.keep(rbn.forward(x));
+              return tf.sum(tf.mul(y, dy)) as tf.Scalar;
+            }, [rbn.mults, rbn.adds]);
+            value.dispose();
+            out.push(y!, grads[rbn.mults.name]!, grads[rbn.adds.name]!);
+            tf.dispose([x, dy]);
+          }
+          const x = tf.tensor4d(rand(n, 60, 3), [...shape]);
+          const dy = tf.tensor4d(rand(n, 61), [...shape]);
+          out.push(tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(rbn.forward(xi), dy)))(x));
+          out.push(...[rbn.sums, rbn.sqrs, rbn.count, rbn.dbias, rbn.batch, rbn.step].map((b) => tf.clone(b)));
+          tf.dispose([x, dy]);
+          rbn.dispose();
+          return out;
+        };
+        const fused = await run(true, steps);
+        const plain = await run(false, steps);
+        expect(fused.length).toBe(plain.length);
+        fused.forEach((f, i) => expect(maxRelDiff(f, plain[i]!), `output ${i}`).toBeLessThan(1e-5));
+      });
+    }
   });
 
   describe('GeneralRelu forward and gradient are bit-identical to the unfused ops', () => {

@@ -3,6 +3,7 @@ import { tf } from '../../backend/tf.js';
 import { Module } from '../module.js';
 import { ModuleError, expectNHWC, fmtShape } from '../module-error.js';
 import { checkInt } from '../../core/validate.js';
+import { fusedKernelsReady, runningBatchNormFused, runningBatchNormGradFused } from '../../backend/fused-ops.js';
 
 /** Options of `RunningBatchNorm`. */
 export type RunningBatchNormOptions = {
@@ -131,6 +132,7 @@ export class RunningBatchNorm extends Module {
    * ```
    */
   private trainOp(mom1: number): (x: tf.Tensor, mults: tf.Tensor, adds: tf.Tensor) => tf.Tensor {
+    if (fusedKernelsReady()) return this.trainOpOneKernel(mom1);
     return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [x, mults, adds] = args as tf.Tensor[];
       const save = args[3] as tf.GradSaveFunc;
@@ -166,6 +168,30 @@ export class RunningBatchNorm extends Module {
           const scale = tf.mul(ks, mom1);
           const dx = tf.add(tf.add(tf.mul(dy, tf.mul(w, rs)), tf.mul(xs, tf.mul(tf.mul(dvars, scale), 2))), tf.mul(dmeans, scale));
           return [dx, sdyxhat, sdy];
+        },
+      };
+    }) as (x: tf.Tensor, mults: tf.Tensor, adds: tf.Tensor) => tf.Tensor;
+  }
+
+  /** `trainOp` with the fused wasm kernels: one kernel forward (buffer updates included), one backward. */
+  private trainOpOneKernel(mom1: number): (x: tf.Tensor, mults: tf.Tensor, adds: tf.Tensor) => tf.Tensor {
+    return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, mults, adds] = args as tf.Tensor[];
+      const save = args[3] as tf.GradSaveFunc;
+      const bufs = { sums: this.sums, sqrs: this.sqrs, count: this.count, dbias: this.dbias, batch: this.batch, step: this.step };
+      const [y, sums, sqrs, count, dbias, batch, step, means, r, k, pass] = runningBatchNormFused(x!, mults!, adds!, bufs, mom1, this.eps) as tf.Tensor[];
+      this.sums.assign(sums!);
+      this.sqrs.assign(sqrs!);
+      this.count.assign(count!);
+      this.dbias.assign(dbias!);
+      this.batch.assign(batch!);
+      this.step.assign(step!);
+      save([x!, means!, r!, k!, pass!, mults!]);
+      return {
+        value: y!,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [xs, m, rs, ks, ps, w] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+          return runningBatchNormGradFused(dy, xs, { means: m, r: rs, k: ks, pass: ps, mults: w }, mom1);
         },
       };
     }) as (x: tf.Tensor, mults: tf.Tensor, adds: tf.Tensor) => tf.Tensor;
