@@ -1,12 +1,14 @@
 /**
  * Fused training ops: SGD's parameter update, training-mode batch norm (forward, backward and
- * the running statistics), the course's RunningBatchNorm and GeneralRelu as single kernels where the backend has them (wasm with SIMD: see wasm/fused-kernels.ts), so a
+ * the running statistics), the course's RunningBatchNorm and GeneralRelu, and softmax
+ * cross-entropy as single kernels where the backend has them (wasm with SIMD: see wasm/fused-kernels.ts), so a
  * small-batch step dispatches a fraction of the kernels. Callers check `fusedKernelsReady()` and
  * otherwise run their plain tf ops (every other backend).
  */
 import { tf } from './tf.js';
 import { FUSED_KERNEL_NAMES } from './wasm/fused-kernels.js';
 import { RBN_KERNEL_NAMES } from './wasm/running-batch-norm-kernels.js';
+import { CROSS_ENTROPY_KERNEL_NAMES } from './wasm/cross-entropy-kernels.js';
 import { simdFor, wasmInternals } from './wasm/internals.js';
 
 const ready = new WeakMap<object, boolean>();
@@ -24,7 +26,7 @@ export function fusedKernelsReady(): boolean {
   let ok = ready.get(backend);
   if (ok === undefined) {
     const be = wasmInternals(backend);
-    ok = !!be && !!simdFor(be) && [...Object.values(FUSED_KERNEL_NAMES), ...Object.values(RBN_KERNEL_NAMES)].every((k) => tf.getKernel(k, 'wasm') !== undefined);
+    ok = !!be && !!simdFor(be) && [...Object.values(FUSED_KERNEL_NAMES), ...Object.values(RBN_KERNEL_NAMES), ...Object.values(CROSS_ENTROPY_KERNEL_NAMES)].every((k) => tf.getKernel(k, 'wasm') !== undefined);
     ready.set(backend, ok);
   }
   return ok;
@@ -84,4 +86,21 @@ export function runningBatchNormFused(x: tf.Tensor, mults: tf.Tensor, adds: tf.T
 /** Its backward pass in one kernel: `[dx, d mults, d adds]`. */
 export function runningBatchNormGradFused(dy: tf.Tensor, x: tf.Tensor, saved: { means: tf.Tensor; r: tf.Tensor; k: tf.Tensor; pass: tf.Tensor; mults: tf.Tensor }, mom1: number): tf.Tensor[] {
   return tf.engine().runKernel(RBN_KERNEL_NAMES.backward, { dy, x, ...saved }, { mom1 }) as tf.Tensor[];
+}
+
+/**
+ * Mean softmax cross-entropy of float32 logits `[N, C]` against class indices `[N]` (int32 or
+ * float32; a target that is not an integer in `[0, C)` gives NaN) in one kernel, its gradient in one.
+ */
+export function crossEntropyFused(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const l = args[0] as tf.Tensor;
+    (args[1] as tf.GradSaveFunc)([l, targets]);
+    return {
+      value: tf.engine().runKernel(CROSS_ENTROPY_KERNEL_NAMES.forward, { logits: l, targets }, {}) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(CROSS_ENTROPY_KERNEL_NAMES.backward, { logits: saved[0]!, targets: saved[1]!, dy }, {}) as tf.Tensor,
+    };
+  });
+  return op(logits) as tf.Scalar;
 }

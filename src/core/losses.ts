@@ -1,5 +1,6 @@
 /** Loss functions. */
 import { tf } from '../backend/tf.js';
+import { crossEntropyFused, fusedKernelsReady } from '../backend/fused-ops.js';
 
 /** A loss: predictions and targets to a scalar. */
 export type LossFunc = (pred: tf.Tensor, target: tf.Tensor) => tf.Scalar;
@@ -20,6 +21,9 @@ export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
   }
   if (targets.rank !== 1 || targets.shape[0] !== logits.shape[0]) {
     throw new Error(`crossEntropy: targets must be [${logits.shape[0]}] class indices to match logits [${logits.shape.join(', ')}], got [${targets.shape.join(', ')}]`);
+  }
+  if (logits.dtype === 'float32' && (targets.dtype === 'int32' || targets.dtype === 'float32') && fusedKernelsReady()) {
+    return crossEntropyFused(logits, targets); // wasm: one kernel forward, one backward
   }
   return tf.tidy(() => {
     const c = logits.shape[1] as number;

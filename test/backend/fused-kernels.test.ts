@@ -198,6 +198,30 @@ describe('fused wasm training kernels', () => {
     }
   });
 
+  describe('cross-entropy: loss and gradient match the unfused ops; invalid targets give NaN', () => {
+    for (const [n, c, dtype] of [[1, 2, 'int32'], [7, 10, 'int32'], [5, 3, 'float32'], [33, 17, 'int32']] as const) {
+      it(`[${n}, ${c}] logits, ${dtype} targets`, async () => {
+        const f = (): tf.Tensor[] => {
+          const logits = tf.tensor2d(rand(n * c, 70 + n, 6), [n, c]);
+          const targets = tf.tensor1d(Array.from({ length: n }, (_, i) => (i * 5) % c), dtype);
+          const grad = tf.grad((l: tf.Tensor) => tf.mul(crossEntropy(l, targets), 1.5))(logits);
+          const out = [crossEntropy(logits, targets), grad];
+          tf.dispose([logits, targets]);
+          return out;
+        };
+        const fused = await run(true, f);
+        const plain = await run(false, f);
+        fused.forEach((v, i) => expect(maxRelDiff(v, plain[i]!), `output ${i}`).toBeLessThan(2e-6));
+      });
+    }
+    for (const [what, bad, dtype] of [['5 of 3 classes', 5, 'int32'], ['-1', -1, 'int32'], ['0.5', 0.5, 'float32'], ['NaN', Number.NaN, 'float32']] as const) {
+      it(`a target of ${what} gives a NaN loss`, async () => {
+        const [loss] = await run(true, () => tf.tidy(() => [crossEntropy(tf.tensor2d([[1, 2, 3], [0, 1, 0]]), tf.tensor1d([0, bad], dtype))]));
+        expect(loss![0]).toBeNaN();
+      });
+    }
+  });
+
   it('the course convnet trains to the same losses with and without them (wasm, 6 SGD steps)', async () => {
     const losses = async (fused: boolean): Promise<number[]> => {
       setFusedKernels(fused);

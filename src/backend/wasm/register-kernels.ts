@@ -14,6 +14,7 @@ import { conv2DBackpropInputKernel } from './conv2d-backprop-input.js';
 import { FAST_PATHS, fastKernelConfig } from './fast-kernels.js';
 import { FUSED_KERNELS } from './fused-kernels.js';
 import { RBN_KERNELS } from './running-batch-norm-kernels.js';
+import { CROSS_ENTROPY_KERNELS } from './cross-entropy-kernels.js';
 
 const BACKEND = 'wasm';
 
@@ -34,8 +35,8 @@ function install(config: tf.KernelConfig): void {
  * Slice, GatherV2, Identity and Cast, a direct-convolution Conv2D for the larger convolutions and
  * a MaxPoolGrad that visits each window once
  * (each defers to the original kernel outside its fast cases); and tfai's own fused kernels
- * (SGD step, BatchNorm, RunningBatchNorm, GeneralRelu: see fused-kernels.ts and
- * running-batch-norm-kernels.ts).
+ * (SGD step, BatchNorm, RunningBatchNorm, GeneralRelu, cross-entropy: see fused-kernels.ts,
+ * running-batch-norm-kernels.ts and cross-entropy-kernels.ts).
  *
  * Idempotent, and safe to call before or after `tf.setBackend('wasm')`: kernels are looked up per
  * call, and the replaced kernels keep their original setup hooks.
@@ -46,6 +47,7 @@ export function registerWasmTrainingKernels(): void {
     [tf.Conv2DBackpropInput, conv2DBackpropInputKernel],
     ...FUSED_KERNELS,
     ...RBN_KERNELS,
+    ...CROSS_ENTROPY_KERNELS,
   ];
   for (const [kernelName, kernelFunc] of convKernels) {
     if (tf.getKernel(kernelName, BACKEND)?.kernelFunc === kernelFunc) continue;
