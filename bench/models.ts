@@ -2,7 +2,7 @@
  * The models `npm run bench` measures (bench/torch_step.py builds the same ones in PyTorch).
  */
 import {
-  tf, getCnnModel, convLayer, initCnn, CNN, ResNet, BasicBlock, type Module,
+  tf, getCnnModel, convLayer, initCnn, CNN, ResNet, BasicBlock, SGD, crossEntropy, type Module,
 } from '../src/index.js';
 
 /** A benchmarked model: how to build it and its input (NHWC without the batch). */
@@ -75,4 +75,26 @@ export async function stepFlopsPerSample(model: Module, input: [number, number, 
     first = false;
   }
   return flops / 2;
+}
+
+/**
+ * Kernels one training step dispatches (forward, backward and an SGD-with-momentum update) at
+ * batch size `bs`, counted by a profiled step: at small batches their number, not their arithmetic,
+ * sets the step time on wasm. Trains the model one step (call it on a model built for this).
+ */
+export async function kernelsPerStep(model: Module, input: [number, number, number], bs: number): Promise<number> {
+  const x = tf.randomNormal([bs, ...input]);
+  const y = tf.tensor1d(Array.from({ length: bs }, (_, i) => i % 10), 'int32');
+  const vars = model.parameters().filter((p) => p.trainable);
+  const opt = new SGD([vars], 0.01, { mom: 0.9, wd: 1e-4 });
+  const step = (): void => {
+    const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x), y), vars);
+    opt.step(grads);
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  step(); // creates the optimizer's state
+  const prof = await tf.profile(step);
+  tf.dispose([x, y]);
+  opt.dispose();
+  return prof.kernels.length;
 }

@@ -11,7 +11,8 @@
  * - tfai runs on 1 thread and on all logical cores (or `--threads N`); PyTorch with the same
  *   thread counts and its allocator tuned (MALLOC_MMAP_MAX_=0, a large MALLOC_TRIM_THRESHOLD_), when
  *   /usr/bin/python3 has torch; tfjs-layers `model.fit` (with tfai's kernels) on the course net;
- * - GFLOP/s for the ResNets (convolution and matmul FLOPs of forward and backward), peak RSS;
+ * - GFLOP/s for the ResNets (convolution and matmul FLOPs of forward and backward), peak RSS,
+ *   and the kernels tfai dispatches per step (what small batches pay for);
  * - the load average before and after, since other processes distort thread scaling most.
  *
  * Writes bench/results.json and prints a Markdown table (the README's performance table).
@@ -67,6 +68,7 @@ interface Measure {
   ms: number;
   cpuMs?: number;
   flops?: number;
+  kernels?: number;
   peakRss: number;
   threads: number;
 }
@@ -138,7 +140,9 @@ async function main(): Promise<void> {
     const flops = got[`tfai${threadCounts[0]}`]![0]!.flops ?? 0;
     const isResNet = r.model.startsWith('resnet');
     const rowOut: Record<string, unknown> = { model: r.model, label: MODELS[r.model]!.label, bs: r.bs, flopsPerStep: flops, rounds: got };
-    const cells = [MODELS[r.model]!.label, String(r.bs)];
+    const kernels = got[`tfai${threadCounts[0]}`]![0]!.kernels;
+    if (kernels !== undefined) rowOut.kernelsPerStep = kernels;
+    const cells = [MODELS[r.model]!.label, String(r.bs), kernels === undefined ? '' : String(kernels)];
     for (const t of threadCounts) cells.push(ms(`tfai${t}`).toFixed(1));
     if (threadCounts.length > 1) {
       const scale = ratios(`tfai1`, `tfai${many}`);
@@ -170,7 +174,7 @@ async function main(): Promise<void> {
   const loadAfter = loadNow();
   const T = threadCounts;
   const head = [
-    'model', 'bs', ...T.map((t) => `tfai ${t}t ms`), ...(T.length > 1 ? [`tfai 1t / ${many}t`] : []),
+    'model', 'bs', 'kernels/step', ...T.map((t) => `tfai ${t}t ms`), ...(T.length > 1 ? [`tfai 1t / ${many}t`] : []),
     ...T.map((t) => `torch ${t}t ms`), ...T.map((t) => `tfai / torch ${t}t`), 'tfjs-layers fit ms', `GFLOP/s ${T.map((t) => `${t}t`).join(' / ')} (1t by CPU time)`,
     `peak RSS MB tfai${noTorch ? '' : ' / torch'}`,
   ];

@@ -1,8 +1,8 @@
 /**
  * One measurement of `npm run bench`, in its own process (the wasm thread count is fixed per
  * process): trains MODEL at batch BS on THREADS wasm threads for WARMUP + STEPS steps and prints
- * one JSON line: the median ms per step after warm-up, every step's time, FLOPs per step and the
- * peak RSS.
+ * one JSON line: the median ms per step after warm-up, every step's time, FLOPs per step, kernels
+ * dispatched per step (tfai) and the peak RSS.
  *
  *   node --import tsx bench/step-child.ts --model course --bs 64 --threads 2 --steps 10 --warmup 3 [--impl tfai|layers]
  *
@@ -17,7 +17,7 @@ import {
   tf, initBackend, setSeed, TensorDataset, DataLoader, DataBunch, Learner, Runner, Callback, CancelTrainError, crossEntropy, sgd,
 } from '../src/index.js';
 import { wasmThreads } from '../src/backend/init-backend.js';
-import { MODELS, stepFlopsPerSample } from './models.js';
+import { MODELS, kernelsPerStep, stepFlopsPerSample } from './models.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -69,7 +69,7 @@ class StepTimer extends Callback {
   }
 }
 
-type Steps = { times: number[]; cpu: number[]; flops: number };
+type Steps = { times: number[]; cpu: number[]; flops: number; kernels?: number };
 
 async function tfaiSteps(): Promise<Steps> {
   setSeed(0);
@@ -77,12 +77,13 @@ async function tfaiSteps(): Promise<Steps> {
   const { x, y } = data(n);
   const bunch = new DataBunch(new DataLoader(new TensorDataset(x, y), { bs, shuffle: true, seed: 1 }), new DataLoader(new TensorDataset(x, y), { bs }), 10);
   const flops = (await stepFlopsPerSample(spec!.build(), spec!.input)) * bs;
+  const kernels = await kernelsPerStep(spec!.build(), spec!.input, bs);
   setSeed(0);
   const model = spec!.build();
   const learn = new Learner({ model, data: bunch, lossFunc: crossEntropy, optFunc: sgd({ mom: 0.9 }), lr: 0.01 });
   const timer = new StepTimer();
   await new Runner({ cbs: [timer], log: () => {}, handleInterrupts: false }).fit(1, learn);
-  return { times: timer.times.slice(warmup), cpu: timer.cpu.slice(warmup), flops };
+  return { times: timer.times.slice(warmup), cpu: timer.cpu.slice(warmup), flops, kernels };
 }
 
 /** The course's GeneralRelu as a tfjs-layers layer: leakyRelu(0.1) - 0.4, at most 6. */
@@ -135,5 +136,5 @@ async function layersSteps(): Promise<Steps> {
   return { times: times.slice(warmup), cpu: cpu.slice(warmup), flops };
 }
 
-const { times, cpu, flops } = impl === 'layers' ? await layersSteps() : await tfaiSteps();
-console.log(JSON.stringify({ impl, model: a.model, bs, threads, ms: median(times), cpuMs: median(cpu), times, flops, peakRss: process.resourceUsage().maxRSS * 1024 }));
+const { times, cpu, flops, kernels } = impl === 'layers' ? await layersSteps() : await tfaiSteps();
+console.log(JSON.stringify({ impl, model: a.model, bs, threads, ms: median(times), cpuMs: median(cpu), times, flops, kernels, peakRss: process.resourceUsage().maxRSS * 1024 }));
