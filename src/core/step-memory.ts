@@ -9,6 +9,7 @@
 import { tf } from '../backend/tf.js';
 import { PROBE_SIZES, assertStepFits, estimateStepMemory } from '../backend/wasm/memory-guard.js';
 import { getRngState, setRngState } from './rng.js';
+import { variableGradsOrFree } from './tape.js';
 import type { Learner } from './learner.js';
 
 /**
@@ -27,7 +28,7 @@ export async function checkStepMemory(learn: Learner, xb: tf.Tensor, yb: tf.Tens
     tf.tidy(() => {
       const x = tf.slice(xb, 0, n);
       const y = tf.slice(yb, 0, n);
-      const { value, grads } = tf.variableGrads(() => learn.lossFunc(model.forward(x), y), vars);
+      const { value, grads } = variableGradsOrFree(() => learn.lossFunc(model.forward(x), y), vars); // as the runner's step
       tf.dispose([value, ...Object.values(grads)]);
     });
   // optimizer state (momentum, Adam's moments) is made at the first step: allow two per weight
