@@ -19,8 +19,7 @@
  * rounded `1/√v` where the wasm Rsqrt kernel may round twice).
  */
 import { tf } from '../tf.js';
-import { heapOffset, simdFor, sizeOf, wasmInternals, type WasmBackendInternals } from './internals.js';
-import type { SimdKernels } from './simd-module.js';
+import { heapOffset, kernelContext, sizeOf, withScratch } from './internals.js';
 
 /** Names of the fused kernels. */
 export const FUSED_KERNEL_NAMES = {
@@ -34,26 +33,11 @@ export const FUSED_KERNEL_NAMES = {
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
-function setup(args: KernelArgs, name: string): { be: WasmBackendInternals; k: SimdKernels } {
-  const be = wasmInternals(args.backend);
-  const k = be ? simdFor(be) : undefined;
-  if (!be || !k) throw new Error(`tfai: the fused kernel '${name}' needs the wasm backend with SIMD (check fusedKernelsReady() before calling it)`);
-  return { be, k };
-}
+const setup = (args: KernelArgs, name: string) => kernelContext(args.backend, name);
 
 function float32(t: tf.TensorInfo | undefined, what: string, name: string): tf.TensorInfo {
   if (!t || t.dtype !== 'float32') throw new Error(`tfai ${name}: input '${what}' must be a float32 tensor, got ${t ? t.dtype : 'none'}`);
   return t;
-}
-
-/** Temporary heap memory for `f`, freed after it. */
-function withScratch<T>(be: WasmBackendInternals, bytes: number, f: (ptr: number) => T): T {
-  const ptr = be.wasm._malloc(Math.max(16, bytes)) >>> 0;
-  try {
-    return f(ptr);
-  } finally {
-    be.wasm._free(ptr);
-  }
 }
 
 const sgdStep: tf.KernelFunc = (args) => {

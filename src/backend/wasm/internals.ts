@@ -45,3 +45,21 @@ export function heapOffset(be: WasmBackendInternals, t: tf.TensorInfo): number {
 
 /** Number of elements of a shape. */
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** The backend and SIMD kernels a tfai kernel runs with; throws naming the kernel when it cannot run. */
+export function kernelContext(backend: unknown, name: string): { be: WasmBackendInternals; k: SimdKernels } {
+  const be = wasmInternals(backend);
+  const k = be ? simdFor(be) : undefined;
+  if (!be || !k) throw new Error(`tfai: the kernel '${name}' needs the wasm backend with SIMD (check fusedKernelsReady() before calling it)`);
+  return { be, k };
+}
+
+/** Temporary heap memory (at least `bytes`) for `f`, freed after it. */
+export function withScratch<T>(be: WasmBackendInternals, bytes: number, f: (ptr: number) => T): T {
+  const ptr = be.wasm._malloc(Math.max(16, bytes)) >>> 0;
+  try {
+    return f(ptr);
+  } finally {
+    be.wasm._free(ptr);
+  }
+}

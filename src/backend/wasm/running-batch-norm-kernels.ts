@@ -8,20 +8,12 @@
  * formulas) runs in float64 on the host side of the kernel and is stored as float32.
  */
 import { tf } from '../tf.js';
-import { heapOffset, simdFor, sizeOf, wasmInternals, type WasmBackendInternals } from './internals.js';
-import type { SimdKernels } from './simd-module.js';
+import { heapOffset, kernelContext, sizeOf, withScratch } from './internals.js';
 
 /** Kernel names. */
 export const RBN_KERNEL_NAMES = { forward: 'TfaiRunningBatchNorm', backward: 'TfaiRunningBatchNormGrad' } as const;
 
-type Ctx = { be: WasmBackendInternals; k: SimdKernels };
-
-function context(args: Parameters<tf.KernelFunc>[0], name: string): Ctx {
-  const be = wasmInternals(args.backend);
-  const k = be ? simdFor(be) : undefined;
-  if (!be || !k) throw new Error(`tfai: the fused kernel '${name}' needs the wasm backend with SIMD`);
-  return { be, k };
-}
+const context = (args: Parameters<tf.KernelFunc>[0], name: string) => kernelContext(args.backend, name);
 
 /** The named float32 inputs, checked: `full` ones of the input's size, `vec` ones of c values, `scalar` ones of 1. */
 function inputs(args: Parameters<tf.KernelFunc>[0], name: string, full: string[], vec: string[], scalar: string[]): Record<string, tf.TensorInfo> {
@@ -38,16 +30,6 @@ function inputs(args: Parameters<tf.KernelFunc>[0], name: string, full: string[]
   for (const key of vec) if (sizeOf(out[key]!.shape) !== c) throw new Error(`tfai ${name}: '${key}' [${out[key]!.shape}] must have ${c} values (the channels)`);
   for (const key of scalar) if (sizeOf(out[key]!.shape) !== 1) throw new Error(`tfai ${name}: '${key}' [${out[key]!.shape}] must be a scalar`);
   return out;
-}
-
-/** Heap memory for `f`, freed after it. */
-function scratch<T>(be: WasmBackendInternals, bytes: number, f: (ptr: number) => T): T {
-  const p = be.wasm._malloc(Math.max(16, bytes)) >>> 0;
-  try {
-    return f(p);
-  } finally {
-    be.wasm._free(p);
-  }
 }
 
 /**
@@ -68,7 +50,7 @@ const forward: tf.KernelFunc = (args) => {
   const y = be.makeOutput([...x.shape], 'float32');
   const outs = { sums: vec(), sqrs: vec(), count: one(), dbias: one(), batch: one(), step: one(), means: vec(), r: vec(), k: one(), pass: vec() };
   const at = (ti: tf.TensorInfo) => heapOffset(be, ti);
-  scratch(be, c * 8 + c * 8, (s) => {
+  withScratch(be, c * 8 + c * 8, (s) => {
     const red = s;
     const ab = s + c * 8; // a (c floats), then b (c floats)
     // Σx and Σx² per channel (x² into y for now)
@@ -131,7 +113,7 @@ const backward: tf.KernelFunc = (args) => {
   const dmults = be.makeOutput([c], 'float32');
   const dadds = be.makeOutput([c], 'float32');
   const at = (ti: tf.TensorInfo) => heapOffset(be, ti);
-  scratch(be, n * 4 + c * 8 + c * 12, (s) => {
+  withScratch(be, n * 4 + c * 8 + c * 12, (s) => {
     const tmp = s;
     const red = s + n * 4;
     const co = red + c * 8; // A, B, C: c floats each
