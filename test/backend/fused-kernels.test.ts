@@ -2,17 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tf, setSeed, getCnnModel, convLayer, initCnn, crossEntropy, SGD, BatchNorm2d, GeneralRelu, RunningBatchNorm } from '../../src/index.js';
 import { fusedKernelsReady, setFusedKernels } from '../../src/backend/fused-ops.js';
 import { useBackend } from '../helpers/backend.js';
-
-/** Deterministic values in [-scale, scale). */
-function rand(n: number, seed: number, scale = 1): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = (s / 4294967296 - 0.5) * 2 * scale;
-  }
-  return a;
-}
+import { rand } from '../helpers/rand.js';
 
 /** Runs `f` with the fused kernels on or off and returns its outputs' data. */
 async function run(fused: boolean, f: () => tf.Tensor[]): Promise<Float32Array[]> {
