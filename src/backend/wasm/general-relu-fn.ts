@@ -21,21 +21,26 @@ function preActivation(f: Fn, vector: boolean, xl: number, alpha: number, sub: n
   }
 }
 
+/** Locals both loops use: the loop index, n rounded down to 4, and alpha, sub, maxv splatted to 4 lanes. */
+function prologue(f: Fn, n: number, alpha: number, sub: number, maxv: number): { i: number; n4: number; va: number; vs: number; vm: number } {
+  const i = f.local(I32);
+  const n4 = f.local(I32);
+  const [va, vs, vm] = [alpha, sub, maxv].map((p) => {
+    const l = f.local(V128);
+    f.get(p).simd(0x13).set(l); // f32x4.splat
+    return l;
+  }) as [number, number, number];
+  f.get(n).i32(~3).op(0x71).set(n4);
+  return { i, n4, va, vs, vm };
+}
+
 /** general_relu(x, out, n, alpha, sub, maxv): out = min((x > 0 ? x : alpha·x) − sub, maxv). */
 export function generalReluFn(): Fn {
   const f = new Fn('general_relu', [I32, I32, I32, F32, F32, F32]);
   const [px, po, n, alpha, sub, maxv] = [0, 1, 2, 3, 4, 5];
-  const i = f.local(I32);
-  const n4 = f.local(I32);
-  const va = f.local(V128);
-  const vs = f.local(V128);
-  const vm = f.local(V128);
+  const { i, n4, va, vs, vm } = prologue(f, n, alpha, sub, maxv);
   const v = f.local(V128);
   const s = f.local(F32);
-  f.get(n).i32(~3).op(0x71).set(n4);
-  f.get(alpha).simd(0x13).set(va);
-  f.get(sub).simd(0x13).set(vs);
-  f.get(maxv).simd(0x13).set(vm);
   f.loop(i, () => f.i32(0), n4, 4, () => {
     f.addr4(po, i);
     f.addr4(px, i).vload();
@@ -60,19 +65,11 @@ export function generalReluFn(): Fn {
 export function generalReluGradFn(): Fn {
   const f = new Fn('general_relu_grad', [I32, I32, I32, I32, F32, F32, F32]);
   const [px, pdy, pdx, n, alpha, sub, maxv] = [0, 1, 2, 3, 4, 5, 6];
-  const i = f.local(I32);
-  const n4 = f.local(I32);
-  const va = f.local(V128);
-  const vs = f.local(V128);
-  const vm = f.local(V128);
+  const { i, n4, va, vs, vm } = prologue(f, n, alpha, sub, maxv);
   const v = f.local(V128);
   const vd = f.local(V128);
   const s = f.local(F32);
   const sd = f.local(F32);
-  f.get(n).i32(~3).op(0x71).set(n4);
-  f.get(alpha).simd(0x13).set(va);
-  f.get(sub).simd(0x13).set(vs);
-  f.get(maxv).simd(0x13).set(vm);
   f.loop(i, () => f.i32(0), n4, 4, () => {
     f.addr4(pdx, i);
     // x > 0 ? dy : dy·alpha

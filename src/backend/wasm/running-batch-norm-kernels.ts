@@ -58,9 +58,15 @@ const forward: tf.KernelFunc = (args) => {
     k.binary.mul_vt!(at(x), at(x), at(y), 1, n);
     k.reduceSum(at(y), at(outs.r), 1, rows, c, red, 1);
     const f = be.wasm.HEAPF32;
-    const v = (ti: tf.TensorInfo, j = 0) => f[(at(ti) >>> 2) + j]!;
+    const idx = new Map<tf.TensorInfo, number>();
+    const base = (ti: tf.TensorInfo): number => {
+      let o = idx.get(ti);
+      if (o === undefined) idx.set(ti, (o = at(ti) >>> 2));
+      return o;
+    };
+    const v = (ti: tf.TensorInfo, j = 0) => f[base(ti) + j]!;
     const set = (ti: tf.TensorInfo, val: number, j = 0) => {
-      f[(at(ti) >>> 2) + j] = val;
+      f[base(ti) + j] = val;
     };
     const lerp = (a: number, b: number) => a + (b - a) * mom1;
     const count = lerp(v(t.count!), rows);
@@ -121,8 +127,14 @@ const backward: tf.KernelFunc = (args) => {
     k.binary.mul_vt!(at(dy), at(t.x!), tmp, 1, n);
     k.reduceSum(tmp, at(dmults), 1, rows, c, red, 1); // Σdy·x for now
     const f = be.wasm.HEAPF32;
-    const v = (ti: tf.TensorInfo, j = 0) => f[(at(ti) >>> 2) + j]!;
+    const idx = new Map<tf.TensorInfo, number>();
+    const v = (ti: tf.TensorInfo, j = 0): number => {
+      let o = idx.get(ti);
+      if (o === undefined) idx.set(ti, (o = at(ti) >>> 2));
+      return f[o + j]!;
+    };
     const scale = v(t.k!) * mom1;
+    const dm0 = at(dmults) >>> 2;
     const base = co >>> 2;
     for (let j = 0; j < c; j++) {
       const w = v(t.mults!, j);
@@ -132,7 +144,7 @@ const backward: tf.KernelFunc = (args) => {
       const sdyxhat = r * (v(dmults, j) - m * sdy);
       const dvars = w * r * r * sdyxhat * (v(t.pass!, j) * -0.5);
       const dmeans = -(w * r * sdy) - 2 * m * dvars;
-      f[(at(dmults) >>> 2) + j] = sdyxhat;
+      f[dm0 + j] = sdyxhat;
       f[base + j] = w * r;
       f[base + c + j] = 2 * dvars * scale;
       f[base + 2 * c + j] = dmeans * scale;
