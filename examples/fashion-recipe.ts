@@ -4,7 +4,8 @@
  * BasicBlocks of 32, 64, 128 channels at 14×14, 7×7, 4×4), SGD with momentum and decoupled weight
  * decay, a one-cycle learning rate (cosine up to `--lr` over the first quarter, then down) with
  * momentum cycled 0.95 → 0.85 → 0.95, batches shifted by up to 2 pixels (no flips: see
- * `loadFashionMnist`'s `augment`), and test-time augmentation over 1-pixel shifts at the end.
+ * `loadFashionMnist`'s `augment`), optionally random erasing (`--erase p`) and label smoothing
+ * (`--ls eps`), and test-time augmentation over 1-pixel shifts at the end.
  *
  *   nohup nice -n 10 npx tsx examples/fashion-recipe.ts --out out/fashion-recipe > recipe.log &
  *
@@ -16,23 +17,30 @@
  */
 import {
   initBackend, setSeed, Learner, Runner, AvgStatsCallback, Recorder, ProgressCallback, ParamScheduler,
-  CheckpointCallback, CudaCallback, cosOneCycle, accuracy, crossEntropy, sgd,
+  CheckpointCallback, CudaCallback, cosOneCycle, accuracy, crossEntropy, labelSmoothingCrossEntropy, sgd,
+  compose, padCrop, randomErasing,
 } from '../src/index.js';
+import { FASHION_MNIST_MEAN, FASHION_MNIST_PAD, FASHION_MNIST_STD } from '../src/data/index.js';
 import { flags } from './args.js';
 import { fashionResNet, loadFashionOrExplain, paramCount, shiftTtaAccuracy } from './fashion-common.js';
 
-const args = flags({ dir: '', epochs: 14, bs: 256, lr: 0.3, wd: 5e-4, stem: 24, width: 32, seed: 1, subset: 0, out: 'out/fashion-recipe', resume: '', backend: 'auto' });
+const args = flags({ dir: '', epochs: 14, bs: 256, lr: 0.3, wd: 5e-4, stem: 24, width: 32, seed: 1, erase: 0, ls: 0, subset: 0, out: 'out/fashion-recipe', resume: '', backend: 'auto' });
 const backend = await initBackend(args.backend as 'auto');
 setSeed(args.seed);
 const t0 = performance.now();
 const c0 = process.cpuUsage();
-const data = await loadFashionOrExplain({ dir: args.dir || undefined, bs: args.bs, seed: args.seed, augment: true, subset: args.subset > 0 ? args.subset : undefined });
+// The default augmentation (shifts of up to 2 pixels over the black background), then with
+// `--erase p` random erasing of one rectangle per image with probability p (filled with the mean).
+const shift = padCrop({ pad: FASHION_MNIST_PAD, mode: 'constant', value: -FASHION_MNIST_MEAN / FASHION_MNIST_STD });
+const augment = args.erase > 0 ? compose(shift, randomErasing({ p: args.erase })) : shift;
+const data = await loadFashionOrExplain({ dir: args.dir || undefined, bs: args.bs, seed: args.seed, augment, subset: args.subset > 0 ? args.subset : undefined });
 const widths = [1, 2, 4].map((m) => m * args.width);
 const model = fashionResNet(args.stem, widths, [2, 2, 2]);
-console.log(`Fashion-MNIST: ${data.trainDl.nItems} train / ${data.validDl.nItems} test, bs ${args.bs}, ${args.epochs} epochs on ${backend}; ` +
+console.log(`Fashion-MNIST: ${data.trainDl.nItems} train / ${data.validDl.nItems} test, bs ${args.bs}, ${args.epochs} epochs on ${backend}, ` +
+  `lr ${args.lr}, wd ${args.wd}, random erasing p ${args.erase}, label smoothing ${args.ls}; ` +
   `fashionResNet(stem ${args.stem}, widths [${widths.join(', ')}], blocks [2, 2, 2]): ${paramCount(model)} parameters`);
 
-const learn = new Learner({ model, data, lossFunc: crossEntropy, optFunc: sgd({ mom: 0.9, wd: args.wd }), lr: args.lr });
+const learn = new Learner({ model, data, lossFunc: args.ls > 0 ? labelSmoothingCrossEntropy(args.ls) : crossEntropy, optFunc: sgd({ mom: 0.9, wd: args.wd }), lr: args.lr });
 const stats = new AvgStatsCallback([accuracy]);
 const recorder = new Recorder();
 const run = new Runner({

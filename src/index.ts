@@ -23,7 +23,7 @@ export { TrainEvalCallback } from './core/train-eval.js';
 export { CancelBatchError, CancelEpochError, CancelTrainError, CancelStepError } from './core/cancel.js';
 export type { EventName, RunnerEvent } from './core/events.js';
 export type { EpochMetrics } from './core/epoch-metrics.js';
-export { crossEntropy, type LossFunc } from './core/losses.js';
+export { crossEntropy, labelSmoothingCrossEntropy, type LossFunc } from './core/losses.js';
 export { accuracy, errorRate, topKAccuracy, mse, mae, rmse, isAccumMetric, type Metric, type MetricFn, type AccumMetric } from './core/metrics.js';
 export { precision, recall, f1Score, type ClassScoreOptions, type ScoreAverage } from './core/class-scores.js';
 export { schedLin, schedCos, schedNo, schedExp, combineScheds, cosOneCycle, sgdr, type Sched, type SGDROptions } from './core/optim/schedules.js';
@@ -70,7 +70,7 @@ export { loadCifar10, CIFAR10_CLASSES, type LoadCifar10Options } from './data/ci
 export { downloadCifar10 } from './data/download.js';
 export { loadFashionMnist, type LoadFashionMnistOptions } from './data/fashion-mnist.js';
 export { downloadFashionMnist, FASHION_MNIST_CLASSES } from './data/fashion-mnist-files.js';
-export { randomFlip, padCrop, compose, type ImageTransform } from './data/augment.js';
+export { randomFlip, padCrop, randomErasing, compose, type ImageTransform, type RandomErasingOptions } from './data/augment.js';
 export { showBatch, type ShowBatchOptions } from './data/show-batch.js';
 
 // callbacks

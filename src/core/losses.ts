@@ -39,6 +39,25 @@ export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
 }
 
 /**
+ * `labelSmoothingCrossEntropy(eps = 0.1)`: cross-entropy against targets smoothed towards the
+ * uniform distribution — `(1 − eps) · crossEntropy + eps · mean over classes of −log p` — as
+ * fastai's `LabelSmoothingCrossEntropy` and PyTorch's `F.cross_entropy(…, label_smoothing=eps)`.
+ * Shapes and targets are checked as `crossEntropy` does (an invalid target gives a NaN loss).
+ * @throws RangeError if `eps` is not in [0, 1).
+ */
+export function labelSmoothingCrossEntropy(eps = 0.1): LossFunc {
+  if (!(eps >= 0 && eps < 1)) throw new RangeError(`labelSmoothingCrossEntropy: eps must be in [0, 1), got ${eps}`);
+  return (logits, targets) => {
+    if (eps === 0) return crossEntropy(logits, targets);
+    return tf.tidy(() => {
+      const nll = crossEntropy(logits, targets);
+      const smooth = tf.neg(tf.mean(tf.logSoftmax(logits as tf.Tensor2D)));
+      return tf.add(tf.mul(nll, 1 - eps), tf.mul(smooth, eps)) as tf.Scalar;
+    });
+  };
+}
+
+/**
  * What a loss function returned, checked: a scalar tensor, or a `TypeError` (`rule` then what it
  * was: a JS number, a per-sample `[N]` tensor, …) — gradients flow only through a scalar tensor.
  */

@@ -1,5 +1,6 @@
 /**
- * Batch augmentation on the device: random horizontal flips and pad-then-random-crop, one draw per
+ * Batch augmentation on the device: random horizontal flips, pad-then-random-crop and random
+ * erasing, one draw per
  * sample from the project's seeded RNG (or a generator you pass), composable as plain functions
  * `(xb) => xb`, and a `Dataset` wrapper that applies them to every batch it hands out.
  */
@@ -108,6 +109,68 @@ export function padCrop(opts: PadCropOptions = {}): ImageTransform {
     } finally {
       padded.dispose();
     }
+  };
+}
+
+/** Options of `randomErasing`. */
+export interface RandomErasingOptions extends RandomOptions {
+  /** Probability that an image gets a rectangle erased (default 0.5). */
+  p?: number;
+  /** Range of the rectangle's area as a fraction of the image's (default [0.02, 0.33]). */
+  scale?: readonly [number, number];
+  /** Range of the rectangle's aspect ratio h/w, drawn log-uniformly (default [0.3, 3.3]). */
+  ratio?: readonly [number, number];
+  /** Fill value (default 0: the mean colour of a normalised batch). */
+  value?: number;
+}
+
+function checkRange(who: string, name: string, r: readonly [number, number], lo: number, hi: number): void {
+  if (!(r.length === 2 && r[0] >= lo && r[0] <= r[1] && r[1] <= hi)) {
+    throw new RangeError(`${who}: ${name} must be [min, max] with ${lo} <= min <= max <= ${hi}, got [${Array.from(r).join(', ')}]`);
+  }
+}
+
+/**
+ * `randomErasing({ p: 0.5, scale: [0.02, 0.33], ratio: [0.3, 3.3], value: 0 })`: with probability
+ * `p` per image, fill one random rectangle with `value` (Zhong et al. 2017; torchvision's
+ * `RandomErasing` with the same defaults). The rectangle's area is uniform in `scale` × the
+ * image's, its aspect ratio log-uniform in `ratio`, its place uniform; a draw that does not fit is
+ * retried up to 10 times, then the image is left as it is (as torchvision). The rectangles are
+ * drawn on the host and applied as one mask, so no device read.
+ */
+export function randomErasing(opts: RandomErasingOptions = {}): ImageTransform {
+  const rand = opts.rand ?? random;
+  const p = opts.p ?? 0.5;
+  const scale = opts.scale ?? [0.02, 0.33];
+  const ratio = opts.ratio ?? [0.3, 3.3];
+  const value = opts.value ?? 0;
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`randomErasing: p must be in [0, 1], got ${p}`);
+  checkRange('randomErasing', 'scale', scale, 0, 1);
+  checkRange('randomErasing', 'ratio', ratio, Number.MIN_VALUE, Infinity);
+  if (!Number.isFinite(value)) throw new RangeError(`randomErasing: value must be a finite number, got ${value}`);
+  const [logR0, logR1] = [Math.log(ratio[0]), Math.log(ratio[1])];
+  return (xb) => {
+    const x = check4d('randomErasing', xb);
+    const [n, H, W] = x.shape;
+    const mask = new Uint8Array(n * H * W);
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      if (!(rand() < p)) continue;
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const area = H * W * (scale[0] + rand() * (scale[1] - scale[0]));
+        const r = Math.exp(logR0 + rand() * (logR1 - logR0));
+        const h = Math.round(Math.sqrt(area * r));
+        const w = Math.round(Math.sqrt(area / r));
+        if (h < 1 || w < 1 || h > H || w > W) continue;
+        const top = Math.floor(rand() * (H - h + 1));
+        const left = Math.floor(rand() * (W - w + 1));
+        for (let y = top; y < top + h; y++) mask.fill(1, (i * H + y) * W + left, (i * H + y) * W + left + w);
+        any = true;
+        break;
+      }
+    }
+    if (!any) return tf.clone(x);
+    return tf.tidy(() => tf.where(tf.tensor4d(mask, [n, H, W, 1], 'bool'), tf.fill(x.shape, value, x.dtype), x));
   };
 }
 

@@ -151,7 +151,8 @@ export interface LoadFashionMnistOptions extends FashionMnistSourceOptions {
 
 /**
  * Load Fashion-MNIST as an `ImageDataBunch` (`c` = 10, `cIn` = 1, `classes` = the garment names):
- * float32 NHWC batches `[bs, 28, 28, 1]` normalised with the training set's mean and std, int32
+ * float32 NHWC batches `[bs, 28, 28, 1]` normalised with the training set's mean and std (kept in
+ * `normStats`, so `showBatch` and the interpretation pictures de-normalise them), int32
  * labels. The training loader shuffles; the 10,000 test images are the validation set, in file order.
  * Looks for the files in `dir`, else in Debian's `/usr/share/datasets/fashion-mnist`, else
  * downloads them (see `resolveFashionMnist`).
@@ -176,5 +177,5 @@ export async function loadFashionMnist(opts: LoadFashionMnistOptions = {}): Prom
   }
   const trainDl = new DataLoader(trainDs, { bs, shuffle: true, seed: opts.seed });
   const validDl = new DataLoader(validDs, { bs: validBs, shuffle: false });
-  return new ImageDataBunch(trainDl, validDl, arr.classes, 1);
+  return new ImageDataBunch(trainDl, validDl, arr.classes, { cIn: 1, normStats: norm ? { mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD } : undefined });
 }

@@ -37,7 +37,7 @@ export {
 export { loadMnist, loadMnistArrays, MNIST_FILES, type LoadMnistOptions, type MnistArrays } from './mnist.js';
 export { decodeImage, encodePng, sniffImageFormat, type RgbImage, type ImageFormat } from './image-decode.js';
 export { ByteImageDataset, ImageDataBunch, imageFolder, IMAGE_EXTENSIONS, type ByteImageDatasetOptions, type ImageFolderData, type ImageFolderOptions } from './image-folder.js';
-export { randomFlip, padCrop, cropBatch, compose, TransformedDataset, type ImageTransform, type RandomOptions, type PadCropOptions } from './augment.js';
+export { randomFlip, padCrop, randomErasing, cropBatch, compose, TransformedDataset, type ImageTransform, type RandomOptions, type PadCropOptions, type RandomErasingOptions } from './augment.js';
 export { loadCifar10, loadCifar10Arrays, parseCifarBin, findCifar10Bins, CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD, CIFAR10_RECORD_BYTES, CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE, CIFAR10_URL, CIFAR10_MD5, CIFAR10_ARCHIVE, type LoadCifar10Options, type Cifar10Arrays, type ByteImages } from './cifar10.js';
 export { downloadCifar10, type FetchLike, type DownloadCifar10Options } from './download.js';
 export { extractTarGz, type ExtractTarOptions } from './tar.js';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend/tf.js';
 import { makeRng, setSeed } from '../../src/core/rng.js';
-import { compose, cropBatch, padCrop, randomFlip, TransformedDataset } from '../../src/data/augment.js';
+import { compose, cropBatch, padCrop, randomErasing, randomFlip, TransformedDataset } from '../../src/data/augment.js';
 import { TensorDataset } from '../../src/data/tensor-dataset.js';
 
 beforeAll(async () => {
@@ -129,5 +129,68 @@ describe('compose and TransformedDataset', () => {
     expect(() => failing.getBatch(new Int32Array([1]))).toThrow('boom');
     expect(tf.memory().numTensors).toBe(before);
     aug.dispose();
+  });
+});
+
+describe('randomErasing', () => {
+  /** The bounding box of the cells equal to `v` in an [h, w] image (null if none), and their count. */
+  function erased(img: number[][][], v: number): { count: number; box: [number, number, number, number] | null } {
+    let count = 0, t = Infinity, l = Infinity, b = -1, r = -1;
+    img.forEach((row, y) => row.forEach((px, x) => {
+      if (px.every((c) => c === v)) {
+        count++;
+        t = Math.min(t, y); l = Math.min(l, x); b = Math.max(b, y); r = Math.max(r, x);
+      }
+    }));
+    return { count, box: count ? [t, l, b, r] : null };
+  }
+
+  it('fills one solid rectangle within the area range in each image drawn < p, and leaves the rest', async () => {
+    setSeed(3);
+    const x = tf.randomUniform([64, 20, 24, 2], 1, 2);
+    const y = randomErasing({ p: 0.75, scale: [0.05, 0.3], value: -7 })(x);
+    const xs = (await x.array()) as number[][][][];
+    const ys = (await y.array()) as number[][][][];
+    let nErased = 0;
+    ys.forEach((img, i) => {
+      const { count, box } = erased(img, -7);
+      if (!box) {
+        expect(img).toEqual(xs[i]);
+        return;
+      }
+      nErased++;
+      const [t, l, b, r] = box;
+      expect(count).toBe((b - t + 1) * (r - l + 1)); // a solid rectangle
+      expect(count).toBeGreaterThanOrEqual(Math.floor(0.05 * 480) - 2);
+      expect(count).toBeLessThanOrEqual(Math.ceil(0.3 * 480) + 30); // rounding of h and w
+      img.forEach((row, yy) => row.forEach((px, xx) => {
+        if (yy < t || yy > b || xx < l || xx > r) expect(px).toEqual(xs[i][yy][xx]);
+      }));
+    });
+    expect(nErased).toBeGreaterThan(36); // p = 0.75 of 64 images (~48)
+    expect(nErased).toBeLessThan(60);
+    tf.dispose([x, y]);
+  });
+
+  it('p = 0 returns an equal new tensor; same seed, same rectangles; nothing leaks', async () => {
+    const x = ramp(8, 6, 6, 1);
+    const before = tf.memory().numTensors;
+    const same = randomErasing({ p: 0 })(x);
+    expect(same).not.toBe(x);
+    expect(await same.array()).toEqual(await x.array());
+    const a = randomErasing({ p: 1, rand: makeRng(9) })(x);
+    const b = randomErasing({ p: 1, rand: makeRng(9) })(x);
+    expect(await a.array()).toEqual(await b.array());
+    tf.dispose([same, a, b]);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+  });
+
+  it('names the parameter and its range when it is wrong', () => {
+    expect(() => randomErasing({ p: 1.5 })).toThrow('randomErasing: p must be in [0, 1], got 1.5');
+    expect(() => randomErasing({ scale: [0.5, 0.2] })).toThrow('randomErasing: scale must be [min, max] with 0 <= min <= max <= 1, got [0.5, 0.2]');
+    expect(() => randomErasing({ ratio: [0, 2] })).toThrow(/randomErasing: ratio must be \[min, max\]/);
+    expect(() => randomErasing({ value: NaN })).toThrow('randomErasing: value must be a finite number, got NaN');
+    expect(() => randomErasing()(tf.zeros([4, 4]))).toThrow('randomErasing: expected an NHWC batch [N, H, W, C], got [4, 4]');
   });
 });

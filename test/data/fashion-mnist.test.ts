@@ -92,6 +92,7 @@ describe('loadFashionMnist on the official file layout', () => {
       expect(data.classes[0]).toBe('T-shirt/top');
       expect(data.classes[9]).toBe('Ankle boot');
       expect([data.c, data.cIn]).toEqual([10, 1]);
+      expect(data.normStats).toEqual({ mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD }); // showBatch de-normalises with them
       expect([data.trainDl.nItems, data.validDl.nItems]).toEqual([30, 20]);
       expect([data.trainDl.bs, data.validDl.bs]).toEqual([8, 16]);
       expect(data.trainDl.shuffle).toBe(true);
@@ -117,6 +118,7 @@ describe('loadFashionMnist on the official file layout', () => {
     const { gunzipSync } = await import('node:zlib');
     for (const [name, bytes] of Object.entries(f)) writeFileSync(join(dir, name.replace(/\.gz$/, '')), gunzipSync(bytes));
     const data = await loadFashionMnist({ dir, bs: 4, normalize: false });
+    expect(data.normStats).toBeUndefined();
     const [x] = data.trainDs.getBatch(Int32Array.from([0]));
     const v = x.dataSync();
     expect(Math.min(...v)).toBe(0);
