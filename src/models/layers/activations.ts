@@ -2,11 +2,12 @@
 import { tf } from '../../backend/tf.js';
 import { Module } from '../module.js';
 import { fusedKernelsReady, generalReluFused } from '../../backend/fused-ops.js';
+import { relu } from './relu-op.js';
 
-/** `ReLU()`: max(x, 0). */
+/** `ReLU()`: max(x, 0) (its backward pass keeps the output, not the input: see `relu-op.ts`). */
 export class ReLU extends Module {
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.relu(x);
+    return relu(x);
   }
 }
 

@@ -10,6 +10,7 @@ import { Sequential } from '../sequential.js';
 import { Conv2d } from '../layers/conv2d.js';
 import { Linear } from '../layers/linear.js';
 import { BatchNorm2d } from '../norms/batch-norm-2d.js';
+import { relu } from '../layers/relu-op.js';
 
 const conv3 = (ni: number, nf: number, stride: number): Conv2d => new Conv2d(ni, nf, 3, { stride, padding: 1, bias: false });
 
@@ -33,8 +34,8 @@ export class PlainBlock extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const h = tf.relu(this.bn1.forward(this.conv1.forward(x)));
-      return tf.relu(this.bn2.forward(this.conv2.forward(h)));
+      const h = relu(this.bn1.forward(this.conv1.forward(x)));
+      return relu(this.bn2.forward(this.conv2.forward(h)));
     });
   }
 }
@@ -58,8 +59,8 @@ export class BasicBlock extends PlainBlock {
 
   override forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const h = tf.relu(this.bn1.forward(this.conv1.forward(x)));
-      return tf.relu(tf.add(this.bn2.forward(this.conv2.forward(h)), this.shortcut.forward(x)));
+      const h = relu(this.bn1.forward(this.conv1.forward(x)));
+      return relu(tf.add(this.bn2.forward(this.conv2.forward(h)), this.shortcut.forward(x)));
     });
   }
 }
@@ -110,7 +111,7 @@ export class ResNet extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      let h = tf.relu(this.bn1.forward(this.conv1.forward(x)));
+      let h = relu(this.bn1.forward(this.conv1.forward(x)));
       for (const s of this.stages) h = s.forward(h);
       return this.linear.forward(tf.mean(h, [1, 2]));
     });
