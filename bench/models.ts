@@ -4,6 +4,7 @@
 import {
   tf, getCnnModel, convLayer, initCnn, CNN, ResNet, BasicBlock, SGD, crossEntropy, type Module,
 } from '../src/index.js';
+import { variableGradsOrFree } from '../src/core/tape.js';
 
 /** A benchmarked model: how to build it and its input (NHWC without the batch). */
 export interface BenchModel {
@@ -78,17 +79,20 @@ export async function stepFlopsPerSample(model: Module, input: [number, number, 
 }
 
 /**
- * Kernels one training step dispatches (forward, backward and an SGD-with-momentum update) at
- * batch size `bs`, counted by a profiled step: at small batches their number, not their arithmetic,
- * sets the step time on wasm. Trains the model one step (call it on a model built for this).
+ * Kernels one training step dispatches (forward, backward and an SGD-with-momentum update),
+ * counted by a profiled step at batch size `bs`: at small batches their number, not their
+ * arithmetic, sets the step time on wasm. The count does not depend on the batch size, so count
+ * at a small one: the step runs as the Runner's does (`variableGradsOrFree`), but `tf.profile`
+ * keeps every kernel's output until it ends, which at a large batch would set the process's peak
+ * memory. Trains the model one step (call it on a model built for this).
  */
-export async function kernelsPerStep(model: Module, input: [number, number, number], bs: number): Promise<number> {
+export async function kernelsPerStep(model: Module, input: [number, number, number], bs = 4): Promise<number> {
   const x = tf.randomNormal([bs, ...input]);
   const y = tf.tensor1d(Array.from({ length: bs }, (_, i) => i % 10), 'int32');
   const vars = model.parameters().filter((p) => p.trainable);
   const opt = new SGD([vars], 0.01, { mom: 0.9, wd: 1e-4 });
   const step = (): void => {
-    const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x), y), vars);
+    const { value, grads } = variableGradsOrFree(() => crossEntropy(model.forward(x), y), vars);
     opt.step(grads);
     tf.dispose([value, ...Object.values(grads)]);
   };

@@ -77,7 +77,7 @@ async function tfaiSteps(): Promise<Steps> {
   const { x, y } = data(n);
   const bunch = new DataBunch(new DataLoader(new TensorDataset(x, y), { bs, shuffle: true, seed: 1 }), new DataLoader(new TensorDataset(x, y), { bs }), 10);
   const flops = (await stepFlopsPerSample(spec!.build(), spec!.input)) * bs;
-  const kernels = await kernelsPerStep(spec!.build(), spec!.input, bs);
+  const kernels = await kernelsPerStep(spec!.build(), spec!.input, Math.min(bs, 4));
   setSeed(0);
   const model = spec!.build();
   const learn = new Learner({ model, data: bunch, lossFunc: crossEntropy, optFunc: sgd({ mom: 0.9 }), lr: 0.01 });
