@@ -1,6 +1,6 @@
 /**
  * Before the first training step on the wasm backend, check that a step fits its 4 GiB heap
- * (see `backend/wasm/memory-guard.ts`): probe steps on 1 and 2 samples of the batch measure the
+ * (see `backend/wasm/memory-guard.ts`): probe steps on 2 and 4 samples of the batch measure the
  * memory per sample, and a batch that cannot fit fails at once with an error naming the model,
  * the batch size and the estimated need, instead of minutes later with "memory access out of
  * bounds". The probes leave no trace: the model's buffers (BatchNorm statistics) and the global

@@ -9,7 +9,8 @@ import { simdKernelsFor, type SimdKernels } from './simd-module.js';
 /** The parts of tfjs-backend-wasm's `BackendWasm` the tfai kernels use. */
 export interface WasmBackendInternals {
   wasm: {
-    asm?: { memory?: WebAssembly.Memory };
+    /** The module's raw exports (Emscripten's `Module.asm`). */
+    asm?: { memory?: WebAssembly.Memory; malloc?: (bytes: number) => number; free?: (ptr: number) => void };
     /** The imported (shared) memory of the threaded build. */
     wasmMemory?: WebAssembly.Memory;
     HEAPU8: Uint8Array;
@@ -28,6 +29,19 @@ export function wasmInternals(backend: unknown): WasmBackendInternals | undefine
   const be = backend as Partial<WasmBackendInternals> | undefined;
   if (!be?.wasm || !be.dataIdMap || typeof be.makeOutput !== 'function' || typeof be.incRef !== 'function') return undefined;
   return be as WasmBackendInternals;
+}
+
+/**
+ * The heap allocator's own functions. Emscripten's `_malloc` / `_free` start as stubs that, on
+ * their first call, replace themselves on the module with the raw exports — which would also
+ * remove any wrapper installed over a stub. Wrappers must call these.
+ */
+export function rawAllocator(be: WasmBackendInternals): { malloc: (bytes: number) => number; free: (ptr: number) => void } {
+  const { asm } = be.wasm;
+  return {
+    malloc: asm?.malloc ?? be.wasm._malloc.bind(be.wasm),
+    free: asm?.free ?? be.wasm._free.bind(be.wasm),
+  };
 }
 
 /** The SIMD kernels bound to this backend's memory, plain or shared (undefined without wasm SIMD). */
