@@ -39,11 +39,12 @@ export function paramCount(model: Module): number {
 }
 
 /**
- * Test accuracy of a trained learner on its validation set, plain and with test-time augmentation:
- * the mean softmax over the image and its 1-pixel shifts up, down, left and right
- * (background-padded; no flips, for the reason `loadFashionMnist` gives).
+ * Class probabilities of a trained learner on its validation set, plain and with test-time
+ * augmentation: the mean softmax over the image and its 1-pixel shifts up, down, left and right
+ * (background-padded; no flips, for the reason `loadFashionMnist` gives). The caller disposes the
+ * three tensors.
  */
-export async function shiftTtaAccuracy(learn: Learner<Module>): Promise<{ plain: number; tta: number }> {
+export async function shiftTtaProbs(learn: Learner<Module>): Promise<{ plain: tf.Tensor; tta: tf.Tensor; targets: tf.Tensor }> {
   const background = -FASHION_MNIST_MEAN / FASHION_MNIST_STD;
   async function* shifted(dy: number, dx: number): AsyncGenerator<[tf.Tensor, tf.Tensor]> {
     for await (const [x, y] of learn.data.validDl) {
@@ -58,26 +59,40 @@ export async function shiftTtaAccuracy(learn: Learner<Module>): Promise<{ plain:
   }
   const views: [number, number][] = [[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]];
   let sum: tf.Tensor | undefined;
+  let plain: tf.Tensor | undefined;
   let targets: tf.Tensor | undefined;
-  let plain = 0;
   for (const [dy, dx] of views) {
     const r = await learn.predict(shifted(dy, dx));
-    if (!targets) {
-      targets = r.targets;
-      const a = accuracy(r.preds, targets);
-      plain = (await a.data())[0];
-      a.dispose();
-    } else r.targets.dispose();
+    if (!targets) targets = r.targets;
+    else r.targets.dispose();
     const probs = tf.softmax(r.preds);
     r.preds.dispose();
+    if (!plain) plain = tf.clone(probs);
     if (sum) {
       const next = tf.add(sum, probs);
       tf.dispose([sum, probs]);
       sum = next;
     } else sum = probs;
   }
-  const accT = accuracy(sum!, targets!);
-  const tta = (await accT.data())[0];
-  tf.dispose([accT, sum!, targets!]);
-  return { plain, tta };
+  const tta = tf.div(sum!, views.length);
+  sum!.dispose();
+  return { plain: plain!, tta, targets: targets! };
+}
+
+/** Accuracy of class probabilities against targets, read from the device. */
+export async function accuracyOf(probs: tf.Tensor, targets: tf.Tensor): Promise<number> {
+  const a = accuracy(probs, targets);
+  const v = (await a.data())[0]!;
+  a.dispose();
+  return v;
+}
+
+/** Test accuracy of a trained learner, plain and with the shift TTA of `shiftTtaProbs`. */
+export async function shiftTtaAccuracy(learn: Learner<Module>): Promise<{ plain: number; tta: number }> {
+  const { plain, tta, targets } = await shiftTtaProbs(learn);
+  try {
+    return { plain: await accuracyOf(plain, targets), tta: await accuracyOf(tta, targets) };
+  } finally {
+    tf.dispose([plain, tta, targets]);
+  }
 }

@@ -1,6 +1,7 @@
 /**
  * Smoke tests of the Fashion-MNIST examples on the real data (Debian's dataset-fashion-mnist, which
- * CI installs): the lab in `--quick` mode and the recipe on a small subset, both end to end.
+ * CI installs): the lab in `--quick` mode, and the recipe on a small subset with an ensemble of its
+ * checkpoint, end to end.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,12 +35,19 @@ describe('Fashion-MNIST examples', () => {
     }
   }, 300_000);
 
-  it('fashion-recipe trains on a subset, checkpoints, and reports plain and TTA accuracy', async () => {
+  it('fashion-recipe trains on a subset, checkpoints, and reports plain and TTA accuracy; fashion-ensemble reloads it', async () => {
     const out = join(tmp, 'recipe');
     const r = await runExample('fashion-recipe.ts', ['--subset', '512', '--epochs', '1', '--stem', '8', '--width', '8', '--out', out]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/512 train \/ 512 test, bs 256, 1 epochs/);
     expect(r.out).toMatch(/recipe: test accuracy 0\.\d{4}, with shift TTA 0\.\d{4}/);
     for (const f of ['loss.png', 'lr.png', 'metrics.png', 'ckpt/latest']) expect(existsSync(join(out, f)), f).toBe(true);
+    const tta = /with shift TTA (0\.\d{4})/.exec(r.out)![1];
+    // the same run twice: each model and the ensemble give the recipe's own TTA accuracy
+    const ckpt = `${join(out, 'ckpt')}:8:8`;
+    const e = await runExample('fashion-ensemble.ts', ['--subset', '512', '--runs', `${ckpt},${ckpt}`]);
+    expect(e.code, e.out).toBe(0);
+    expect(e.out.match(new RegExp(`\\(stem 8, width 8\\): test accuracy 0\\.\\d{4}, with shift TTA ${tta}`, 'g'))).toHaveLength(2);
+    expect(e.out).toMatch(new RegExp(`ensemble of 2 \\(mean of the TTA probabilities\\): test accuracy ${tta}`));
   }, 300_000);
 });
