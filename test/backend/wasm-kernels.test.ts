@@ -180,7 +180,7 @@ describe('wasm training kernels', () => {
       setFilterGradStrategy('auto');
       setInputGradStrategy('auto');
       setParallelThreshold(1e6);
-      setFilterGradBlocking({ pixelsPerBlock: 256, bytesPerCall: 2 << 20 });
+      setFilterGradBlocking();
     });
     it('the suite runs with the thread count asked for (TFAI_THREADS or all cores)', () => {
       const env = Number(process.env.TFAI_THREADS ?? NaN);
