@@ -1,9 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tf, crossEntropy, labelSmoothingCrossEntropy } from '../../src/index.js';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+import { useBackend } from '../helpers/backend.js';
 
 const logitsRows = [[2.0, -1.0, 0.5, 0.0], [-0.3, 0.8, 1.7, -2.2], [0.0, 0.0, 0.0, 3.0]];
 const targetIdx = [0, 2, 1];
@@ -23,8 +20,10 @@ function reference(eps: number): { loss: number; grad: number[][] } {
   return { loss, grad };
 }
 
-describe('labelSmoothingCrossEntropy', () => {
+// wasm: crossEntropy's fused kernels inside; cpu: the plain ops
+describe.each(['cpu', 'wasm'] as const)('labelSmoothingCrossEntropy (%s)', (backend) => {
   it('matches the smoothed-target cross-entropy (value and gradient) for eps 0.1 and 0.3', async () => {
+    await useBackend(backend);
     for (const eps of [0.1, 0.3]) {
       const { loss, grad } = reference(eps);
       const x = tf.tensor2d(logitsRows);
@@ -40,6 +39,7 @@ describe('labelSmoothingCrossEntropy', () => {
   });
 
   it('is crossEntropy at eps 0, frees its temporaries, and rejects eps outside [0, 1)', async () => {
+    await useBackend(backend);
     const x = tf.tensor2d(logitsRows);
     const t = tf.tensor1d(targetIdx, 'int32');
     const a = crossEntropy(x, t), b = labelSmoothingCrossEntropy(0)(x, t);
@@ -52,7 +52,8 @@ describe('labelSmoothingCrossEntropy', () => {
     expect(() => labelSmoothingCrossEntropy(-0.1)).toThrow(/eps must be in \[0, 1\)/);
   });
 
-  it('still names both shapes when the targets do not fit', () => {
+  it('still names both shapes when the targets do not fit', async () => {
+    await useBackend(backend);
     expect(() => labelSmoothingCrossEntropy(0.1)(tf.zeros([4, 10]), tf.zeros([5], 'int32'))).toThrow('crossEntropy: targets must be [4] class indices');
   });
 });
