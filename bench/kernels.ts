@@ -9,6 +9,7 @@ import { tf } from '../src/backend/tf.js';
 import { registerWasmTrainingKernels } from '../src/backend/wasm/register-kernels.js';
 import { conv2DBackpropFilterKernel } from '../src/backend/wasm/conv2d-backprop-filter.js';
 import { conv2DBackpropInputKernel } from '../src/backend/wasm/conv2d-backprop-input.js';
+import { rand } from '../test/helpers/rand.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): boolean => args.includes(name);
@@ -21,17 +22,6 @@ const WARMUP = 3;
 const BATCH = Number(opt('--batch', '512'));
 const BACKEND = opt('--backend', 'wasm');
 const PROFILE_STEPS = Number(opt('--profile-steps', '5'));
-
-/** Deterministic pseudo-random floats in [-1, 1). */
-function rand(n: number, seed: number, scale = 1): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = (s / 4294967296 - 0.5) * 2 * scale;
-  }
-  return a;
-}
 
 interface ConvSpec {
   cin: number;
