@@ -13,18 +13,21 @@
  * with the shift TTA, 53 minutes on 2 threads).
  *
  * A checkpoint is written after every epoch to `<out>/ckpt`; `--resume <out>/ckpt` continues an
- * interrupted run. `--subset N` trains on the first N images of each split (for a smoke test).
+ * interrupted run. `--init <checkpoint>` starts from a finished run's weights with a fresh optimizer
+ * and schedule (a warm restart, as in SGDR / snapshot ensembles: a second, lower one-cycle from
+ * where the first ended). `--subset N` trains on the first N images of each split (for a smoke test).
  */
 import {
   initBackend, setSeed, Learner, Runner, AvgStatsCallback, Recorder, ProgressCallback, ParamScheduler,
   CheckpointCallback, CudaCallback, cosOneCycle, accuracy, crossEntropy, labelSmoothingCrossEntropy, sgd,
   compose, padCrop, randomErasing,
 } from '../src/index.js';
+import { resolveCheckpoint, CHECKPOINT_FILES } from '../src/io/index.js';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_PAD, FASHION_MNIST_STD } from '../src/data/index.js';
 import { flags } from './args.js';
 import { fashionResNet, loadFashionOrExplain, paramCount, shiftTtaAccuracy } from './fashion-common.js';
 
-const args = flags({ dir: '', epochs: 14, bs: 256, lr: 0.3, wd: 5e-4, stem: 24, width: 32, seed: 1, erase: 0, ls: 0, subset: 0, out: 'out/fashion-recipe', resume: '', backend: 'auto' });
+const args = flags({ dir: '', epochs: 14, bs: 256, lr: 0.3, wd: 5e-4, stem: 24, width: 32, seed: 1, erase: 0, ls: 0, subset: 0, out: 'out/fashion-recipe', resume: '', init: '', backend: 'auto' });
 const backend = await initBackend(args.backend as 'auto');
 setSeed(args.seed);
 const t0 = performance.now();
@@ -41,6 +44,11 @@ console.log(`Fashion-MNIST: ${data.trainDl.nItems} train / ${data.validDl.nItems
   `fashionResNet(stem ${args.stem}, widths [${widths.join(', ')}], blocks [2, 2, 2]): ${paramCount(model)} parameters`);
 
 const learn = new Learner({ model, data, lossFunc: args.ls > 0 ? labelSmoothingCrossEntropy(args.ls) : crossEntropy, optFunc: sgd({ mom: 0.9, wd: args.wd }), lr: args.lr });
+if (args.init) {
+  const folder = await resolveCheckpoint(args.init);
+  await learn.load(`${folder}/${CHECKPOINT_FILES.model}`);
+  console.log(`starting from the weights in ${folder}`);
+}
 const stats = new AvgStatsCallback([accuracy]);
 const recorder = new Recorder();
 const run = new Runner({

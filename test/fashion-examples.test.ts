@@ -49,5 +49,12 @@ describe('Fashion-MNIST examples', () => {
     expect(e.code, e.out).toBe(0);
     expect(e.out.match(new RegExp(`\\(stem 8, width 8\\): test accuracy 0\\.\\d{4}, with shift TTA ${tta}`, 'g'))).toHaveLength(2);
     expect(e.out).toMatch(new RegExp(`ensemble of 2 \\(mean of the TTA probabilities\\): test accuracy ${tta}`));
+    // a warm restart from that checkpoint: its weights, a fresh schedule, its own checkpoints
+    const out2 = join(tmp, 'restart');
+    const w = await runExample('fashion-recipe.ts', ['--subset', '512', '--epochs', '1', '--stem', '8', '--width', '8', '--lr', '0.05', '--init', join(out, 'ckpt'), '--out', out2]);
+    expect(w.code, w.out).toBe(0);
+    expect(w.out).toContain(`starting from the weights in ${join(out, 'ckpt', 'epoch-0001')}`);
+    expect(w.out).toMatch(/recipe: test accuracy 0\.\d{4}, with shift TTA 0\.\d{4}/);
+    expect(existsSync(join(out2, 'ckpt/latest'))).toBe(true);
   }, 300_000);
 });
