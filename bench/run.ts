@@ -1,10 +1,12 @@
 /**
- * `npm run bench [-- --quick] [-- --rounds 3] [-- --models course,resnet18] [-- --threads 4] [-- --no-torch]`
+ * `npm run bench [-- --quick] [-- --rounds 3] [-- --models course,resnet18] [-- --threads 4] [-- --warmup-s 4] [-- --no-torch]`
  *
  * Training-step time of tfai on the wasm backend against PyTorch (CPU), as alternated ratios:
  *
  * - each configuration (model, batch size, implementation, thread count) runs in a fresh process
- *   (bench/step-child.ts, bench/torch_step.py): warm-up steps, then the median of the timed steps;
+ *   (bench/step-child.ts, bench/torch_step.py): a warm-up of at least a few steps and `--warmup-s`
+ *   seconds (default 4; V8 optimises the per-kernel dispatch over the first ≈ 2 s, so a short
+ *   warm-up times small batches at a speed no epoch runs at), then the median of the timed steps;
  * - every round runs all implementations of a row back to back, in an order that alternates from
  *   round to round (A B C D, then D C B A), so that a change in the machine's load hits them alike;
  *   the table gives the median over rounds and, for the ratios, their range over rounds;
@@ -33,10 +35,13 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 const { values: argv } = parseArgs({
   options: {
     quick: { type: 'boolean' }, rounds: { type: 'string' }, models: { type: 'string' }, threads: { type: 'string' }, 'no-torch': { type: 'boolean' },
+    'warmup-s': { type: 'string' },
   },
 });
 const quick = argv.quick ?? false;
 const rounds = Number(argv.rounds ?? (quick ? 1 : 2));
+/** Minimum warm-up per measurement, ms (tfai and PyTorch alike). */
+const warmupMs = 1000 * Number(argv['warmup-s'] ?? (quick ? 1 : 4));
 const many = Math.min(Number(argv.threads ?? logicalCores()), WASM_MAX_THREADS);
 const threadCounts = many > 1 ? [1, many] : [1];
 
@@ -50,10 +55,10 @@ interface Row {
   layers?: boolean;
 }
 const ALL: Row[] = [
-  { model: 'course', bs: 32, steps: 30, warmup: 5 },
-  { model: 'course', bs: 64, steps: 20, warmup: 5, layers: true },
+  { model: 'course', bs: 32, steps: 100, warmup: 5 },
+  { model: 'course', bs: 64, steps: 60, warmup: 5, layers: true },
   { model: 'course', bs: 512, steps: 10, warmup: 3 },
-  { model: 'course-rbn', bs: 32, steps: 30, warmup: 5 },
+  { model: 'course-rbn', bs: 32, steps: 100, warmup: 5 },
   { model: 'cifar-cnn', bs: 256, steps: 8, warmup: 2 },
   { model: 'resnet-narrow', bs: 128, steps: 4, warmup: 1 },
   { model: 'resnet18', bs: 128, steps: 2, warmup: 1 },
@@ -75,7 +80,7 @@ interface Measure {
 type Impl = { key: string; label: string; threads: number; kind: 'tfai' | 'layers' | 'torch' };
 
 async function tfaiChild(r: Row, threads: number, impl: 'tfai' | 'layers'): Promise<Measure> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', `${here}step-child.ts`, '--model', r.model, '--bs', String(r.bs), '--threads', String(threads), '--steps', String(r.steps), '--warmup', String(r.warmup), '--impl', impl], {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', `${here}step-child.ts`, '--model', r.model, '--bs', String(r.bs), '--threads', String(threads), '--steps', String(r.steps), '--warmup', String(r.warmup), '--warmup-ms', String(warmupMs), '--impl', impl], {
     cwd: repo, maxBuffer: 1 << 24, env: { ...process.env, TFAI_THREADS: String(threads) },
   });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Measure;
@@ -83,7 +88,7 @@ async function tfaiChild(r: Row, threads: number, impl: 'tfai' | 'layers'): Prom
 
 const TORCH_ENV = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: '100000000000' };
 async function torchChild(r: Row, threads: number): Promise<Measure> {
-  const { stdout } = await run('/usr/bin/python3', [`${here}torch_step.py`, r.model, String(r.bs), String(threads), String(r.steps), String(r.warmup)], {
+  const { stdout } = await run('/usr/bin/python3', [`${here}torch_step.py`, r.model, String(r.bs), String(threads), String(r.steps), String(r.warmup), String(warmupMs)], {
     cwd: repo, maxBuffer: 1 << 24, env: { ...process.env, ...TORCH_ENV },
   });
   const j = JSON.parse(stdout.trim().split('\n').at(-1)!) as { ms: number; threads: number; peakRss: number; torch: string };

@@ -1,10 +1,16 @@
 /**
  * One measurement of `npm run bench`, in its own process (the wasm thread count is fixed per
- * process): trains MODEL at batch BS on THREADS wasm threads for WARMUP + STEPS steps and prints
- * one JSON line: the median ms per step after warm-up, every step's time, FLOPs per step, kernels
+ * process): trains MODEL at batch BS on THREADS wasm threads, first untimed for at least WARMUP
+ * steps and WARMUP_MS milliseconds, then STEPS timed steps, and prints one JSON line: the median ms
+ * per timed step, every timed step's time, the warm-up's step count, FLOPs per step, kernels
  * dispatched per step (tfai) and the peak RSS.
  *
- *   node --import tsx bench/step-child.ts --model course --bs 64 --threads 2 --steps 10 --warmup 3 [--impl tfai|layers]
+ * The warm-up is long in time, not only in steps, because V8 optimises tfjs-core's and tfai's
+ * JavaScript (the per-kernel dispatch) over the first few hundred steps: measured on the course
+ * net at bs 32, one thread, steps take ≈ 1.5–2× longer in the first ≈ 2 s than from then on, which
+ * is what every epoch after the first seconds runs at. PyTorch's side warms up the same way.
+ *
+ *   node --import tsx bench/step-child.ts --model course --bs 64 --threads 2 --steps 10 --warmup 3 --warmup-ms 4000 [--impl tfai|layers]
  *
  * `tfai`: `Runner.fit` over a shuffled `DataLoader` of random data (loader, step and the runner's
  * own callbacks included: what a user's training step costs). `layers`: the same course network
@@ -22,7 +28,7 @@ import { MODELS, kernelsPerStep, stepFlopsPerSample } from './models.js';
 const { values: a } = parseArgs({
   options: {
     model: { type: 'string' }, bs: { type: 'string' }, threads: { type: 'string' }, steps: { type: 'string' },
-    warmup: { type: 'string' }, impl: { type: 'string' },
+    warmup: { type: 'string' }, 'warmup-ms': { type: 'string' }, impl: { type: 'string' },
   },
 });
 const spec = MODELS[a.model ?? ''];
@@ -30,6 +36,7 @@ if (!spec) throw new Error(`step-child: unknown --model '${a.model}' (one of ${O
 const bs = Number(a.bs ?? 64);
 const steps = Number(a.steps ?? 10);
 const warmup = Number(a.warmup ?? 3);
+const warmupMs = Number(a['warmup-ms'] ?? 0);
 const impl = a.impl ?? 'tfai';
 
 await initBackend('wasm', { threads: Number(a.threads ?? 1), log: () => {} });
@@ -49,41 +56,62 @@ function data(n: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
   }));
 }
 
+/** Decides when the warm-up is over: after `warmup` steps and `warmupMs` ms, whichever is later. */
+class WarmUp {
+  steps = 0;
+  private readonly t0 = performance.now();
+  /** Counts one untimed step; true once the warm-up has ended (that step is still untimed). */
+  done(): boolean {
+    return this.steps >= warmup && performance.now() - this.t0 >= warmupMs;
+  }
+}
+
 /** Times each training batch, beginBatch to the next beginBatch, and stops after enough. */
 class StepTimer extends Callback {
   override order = -100;
   times: number[] = [];
   cpu: number[] = [];
+  readonly warm = new WarmUp();
+  private warmed = false;
   private last = 0;
   private lastCpu = 0;
   override beginBatch(): void {
     const now = performance.now();
     const cpu = cpuMs();
     if (this.run.inTrain && this.last) {
-      this.times.push(now - this.last);
-      this.cpu.push(cpu - this.lastCpu);
+      if (this.warmed) {
+        this.times.push(now - this.last);
+        this.cpu.push(cpu - this.lastCpu);
+      } else {
+        this.warm.steps++;
+        this.warmed = this.warm.done();
+      }
     }
     this.last = this.run.inTrain ? now : 0;
     this.lastCpu = cpu;
-    if (this.times.length >= steps + warmup) throw new CancelTrainError('enough steps measured');
+    if (this.times.length >= steps) throw new CancelTrainError('enough steps measured');
   }
 }
 
-type Steps = { times: number[]; cpu: number[]; flops: number; kernels?: number };
+type Steps = { times: number[]; cpu: number[]; warmupSteps: number; flops: number; kernels?: number };
+
+/** Enough batches for one epoch of a few seconds; the timers run over as many epochs as they need. */
+const nItems = (): number => bs * Math.max(steps + warmup + 1, 64);
+/** Epochs to allow: far more than the warm-up and the timed steps can use. */
+const EPOCHS = 100_000;
 
 async function tfaiSteps(): Promise<Steps> {
   setSeed(0);
-  const n = bs * (steps + warmup + 1);
-  const { x, y } = data(n);
-  const bunch = new DataBunch(new DataLoader(new TensorDataset(x, y), { bs, shuffle: true, seed: 1 }), new DataLoader(new TensorDataset(x, y), { bs }), 10);
+  const { x, y } = data(nItems());
+  const bunch = new DataBunch(new DataLoader(new TensorDataset(x, y), { bs, shuffle: true, seed: 1 }), new DataLoader(new TensorDataset(x.slice(0, bs), y.slice(0, bs)), { bs }), 10);
   const flops = (await stepFlopsPerSample(spec!.build(), spec!.input)) * bs;
   const kernels = await kernelsPerStep(spec!.build(), spec!.input, Math.min(bs, 4));
   setSeed(0);
   const model = spec!.build();
   const learn = new Learner({ model, data: bunch, lossFunc: crossEntropy, optFunc: sgd({ mom: 0.9 }), lr: 0.01 });
   const timer = new StepTimer();
-  await new Runner({ cbs: [timer], log: () => {}, handleInterrupts: false }).fit(1, learn);
-  return { times: timer.times.slice(warmup), cpu: timer.cpu.slice(warmup), flops, kernels };
+  await new Runner({ cbs: [timer], log: () => {}, handleInterrupts: false }).fit(EPOCHS, learn);
+  return { times: timer.times, cpu: timer.cpu, warmupSteps: timer.warm.steps, flops, kernels };
 }
 
 /** The course's GeneralRelu as a tfjs-layers layer: leakyRelu(0.1) - 0.4, at most 6. */
@@ -110,31 +138,43 @@ async function layersSteps(): Promise<Steps> {
   layers.push(tfl.layers.globalAveragePooling2d({}), tfl.layers.dense({ units: 10, kernelInitializer: tfl.initializers.glorotUniform({ seed: 9 }) }));
   const model = tfl.sequential({ layers });
   model.compile({ optimizer: tf.train.momentum(0.01, 0.9), loss: tf.losses.softmaxCrossEntropy });
-  const n = bs * (steps + warmup + 1);
-  const { x, y } = data(n);
+  const { x, y } = data(nItems());
   const y1 = tf.oneHot(y, 10).toFloat();
   const times: number[] = [];
   const cpu: number[] = [];
+  const warm = new WarmUp();
+  let warmed = false;
   let last = 0;
   let lastCpu = 0;
   await model.fit(x, y1, {
-    batchSize: bs, epochs: 1, shuffle: true, verbose: 0,
+    batchSize: bs, epochs: EPOCHS, shuffle: true, verbose: 0,
     callbacks: {
       onBatchBegin: async () => {
         const now = performance.now();
         const c = cpuMs();
-        if (last) {
+        if (last && warmed) {
           times.push(now - last);
           cpu.push(c - lastCpu);
+        } else if (last) {
+          warm.steps++;
+          warmed = warm.done();
         }
         last = now;
         lastCpu = c;
       },
+      // tfjs-layers checks `stopTraining` after each batch.
+      onBatchEnd: async () => {
+        if (times.length >= steps) model.stopTraining = true;
+      },
+      // A new epoch's first batch follows the previous epoch's end: not a step to time.
+      onEpochBegin: async () => {
+        last = 0;
+      },
     },
   });
   const flops = (await stepFlopsPerSample(spec!.build(), spec!.input)) * bs;
-  return { times: times.slice(warmup), cpu: cpu.slice(warmup), flops };
+  return { times, cpu, warmupSteps: warm.steps, flops };
 }
 
-const { times, cpu, flops, kernels } = impl === 'layers' ? await layersSteps() : await tfaiSteps();
-console.log(JSON.stringify({ impl, model: a.model, bs, threads, ms: median(times), cpuMs: median(cpu), times, flops, kernels, peakRss: process.resourceUsage().maxRSS * 1024 }));
+const { times, cpu, warmupSteps, flops, kernels } = impl === 'layers' ? await layersSteps() : await tfaiSteps();
+console.log(JSON.stringify({ impl, model: a.model, bs, threads, ms: median(times), cpuMs: median(cpu), times, warmupSteps, flops, kernels, peakRss: process.resourceUsage().maxRSS * 1024 }));

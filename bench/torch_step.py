@@ -1,7 +1,10 @@
 """PyTorch side of `npm run bench`: one model's training step (forward, cross-entropy, backward,
 SGD with momentum 0.9), timed as tfai's is, printed as one JSON line.
 
-    python3 torch_step.py MODEL BS THREADS STEPS WARMUP
+    python3 torch_step.py MODEL BS THREADS STEPS WARMUP [WARMUP_MS]
+
+The warm-up runs at least WARMUP steps and WARMUP_MS milliseconds (as tfai's does), then STEPS
+steps are timed.
 
 MODEL is one of course, course-rbn, cifar-cnn, resnet-narrow, resnet18 (the same architectures as
 bench/models.ts, in NCHW). Run by bench/run.ts when /usr/bin/python3 has torch, with its allocator
@@ -17,6 +20,7 @@ from torch import nn
 import torch.nn.functional as F
 
 model_name, bs, threads, steps, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+warmup_ms = float(sys.argv[6]) if len(sys.argv) > 6 else 0.0
 torch.set_num_threads(threads)
 
 
@@ -137,19 +141,30 @@ m = build()
 opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
 x = torch.randn(bs, *shape)
 y = torch.randint(0, 10, (bs,))
-times = []
-for i in range(steps + warmup):
-    t = time.perf_counter()
+
+
+def step():
     loss = F.cross_entropy(m(x), y)
     loss.backward()
     opt.step()
     opt.zero_grad()
-    if i >= warmup:
-        times.append((time.perf_counter() - t) * 1000)
+
+
+t0 = time.perf_counter()
+warmup_steps = 0
+while warmup_steps < warmup or (time.perf_counter() - t0) * 1000 < warmup_ms:
+    step()
+    warmup_steps += 1
+times = []
+for i in range(steps):
+    t = time.perf_counter()
+    step()
+    times.append((time.perf_counter() - t) * 1000)
 print(json.dumps({
     'torch': torch.__version__,
     'threads': torch.get_num_threads(),
     'ms': sorted(times)[len(times) // 2],
     'times': times,
+    'warmupSteps': warmup_steps,
     'peakRss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
 }))
