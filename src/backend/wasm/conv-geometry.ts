@@ -4,6 +4,8 @@
  * (`backend_util.computeConv2DInfo`), so the gradients read/write the same input positions.
  */
 import { tf } from '../tf.js';
+import { heapOffset, simdFor, wasmInternals } from './internals.js';
+import { runUnits } from './pool.js';
 
 /** Padding accepted by the conv kernels: a number, 'same', 'valid', or explicit NHWC pairs. */
 export type ConvPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -153,13 +155,35 @@ export function padOrCrop4D(
   const pl = Math.max(0, left);
   const pr = Math.max(0, right);
   if (pt || pb || pl || pr) {
-    y = tf.pad(y, [
+    y = padOnWasm(y, pt, pb, pl, pr) ?? tf.pad(y, [
       [0, 0],
       [pt, pb],
       [pl, pr],
       [0, 0],
     ]);
   }
+  return y;
+}
+
+/** Copying a float costs about this many multiply-adds' time, for the pool's split threshold. */
+const COPY_WORK = 4;
+
+/**
+ * Zero-pads the spatial axes of a float32 NHWC tensor with the `pad_nhwc` kernel (bulk memory
+ * copies, images split across the kernel pool), or returns undefined when the backend is not tfai's
+ * wasm (the caller then uses `tf.pad`). The result is a new tensor in the current scope.
+ */
+function padOnWasm(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D | undefined {
+  if (x.dtype !== 'float32') return undefined;
+  const be = wasmInternals(tf.backend());
+  const k = be ? simdFor(be) : undefined;
+  if (!be || !k) return undefined;
+  const [n, h, w, c] = x.shape;
+  const H = h + top + bottom;
+  const W = w + left + right;
+  const out = be.makeOutput([n, H, W, c], 'float32');
+  const y = tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor4D;
+  runUnits(k, 'pad_nhwc', [heapOffset(be, x), heapOffset(be, out), h, w * c * 4, W * c * 4, top, bottom, left * c * 4], n, n * H * W * c * COPY_WORK);
   return y;
 }
 

@@ -95,7 +95,7 @@ export class KernelPool {
   /** Runs `name(...args, u0, u1)` over the units `[0, units)`, split across the pool's threads. */
   run(name: (typeof UNIT_KERNELS)[number], args: readonly number[], units: number): void {
     if (args.length > MAX_ARGS) throw new Error(`KernelPool: at most ${MAX_ARGS} arguments, got ${args.length}`);
-    const fn: UnitKernel = this.kernels.conv[name]!;
+    const fn: UnitKernel = this.kernels.units[name]!;
     const { I, F } = this;
     // Take the writing bit once no worker is inside a call.
     while (Atomics.compareExchange(I, STATE, 0, WRITING) !== 0) {
@@ -193,5 +193,5 @@ export function runUnits(
   if (units <= 0) return;
   const pool = units > 1 && work >= minParallelWork ? poolFor(kernels) : undefined;
   if (pool) pool.run(name, args, units);
-  else kernels.conv[name]!(...args, 0, units);
+  else kernels.units[name]!(...args, 0, units);
 }

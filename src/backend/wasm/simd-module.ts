@@ -11,6 +11,7 @@ import { F32, F64, Fn, I32, V128, assemble } from './wasm-emitter.js';
 import { convDwFn, convFwFn, packTapsFn } from './conv-kernels.js';
 import { sgdStepFn } from './sgd-step-fn.js';
 import { generalReluFn, generalReluGradFn } from './general-relu-fn.js';
+import { padNhwcFn } from './pad-fn.js';
 
 /** An element-wise binary op: SIMD and scalar code for (a, b) on the stack. */
 interface BinOp {
@@ -457,8 +458,8 @@ export interface SimdKernels {
   leakyRelu: (x: number, out: number, n: number, alpha: number) => void;
   /** Reduction over the middle axis of [outer, mid, inner], float64 accumulation, times `scale`. */
   reduceSum: (x: number, out: number, outer: number, mid: number, inner: number, scratch: number, scale: number) => void;
-  /** Filter-gradient kernels `conv_dw_r1` / `conv_dw_r2` (see conv-kernels.ts), by name. */
-  conv: Record<string, UnitKernel>;
+  /** The unit-range kernels (`UNIT_KERNELS`: the conv kernels of conv-kernels.ts, `pad_nhwc`), by name. */
+  units: Record<string, UnitKernel>;
   /** Copies a filter tap into channel blocks for the input-gradient kernel (see conv-kernels.ts). */
   packTaps: (src: number, dst: number, c: number, co: number, block: number, dstStride: number) => void;
   /** The fused SGD step over one parameter (see sgd-step-fn.ts). */
@@ -482,7 +483,7 @@ export interface SimdKernels {
 export type UnitKernel = (...args: number[]) => void;
 
 /** Names of the unit-range kernels, in the module. */
-export const UNIT_KERNELS = ['conv_dw_r1', 'conv_dw_r2', 'conv_fw_r1', 'conv_fw_r2'] as const;
+export const UNIT_KERNELS = ['conv_dw_r1', 'conv_dw_r2', 'conv_fw_r1', 'conv_fw_r2', 'pad_nhwc'] as const;
 
 const cachedBytes = new Map<boolean, Uint8Array<ArrayBuffer>>();
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
@@ -493,7 +494,7 @@ export function simdModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   if (!bytes) {
     const fns: Fn[] = [];
     for (const op of BIN_OPS) fns.push(binaryFn(op, true), binaryFn(op, false));
-    fns.push(selectFn(), leakyReluFn(), reduceSumFn(), col2imFn(), convDwFn(1), convDwFn(2), convFwFn(1), convFwFn(2), packTapsFn(), sgdStepFn(), generalReluFn(), generalReluGradFn());
+    fns.push(selectFn(), leakyReluFn(), reduceSumFn(), col2imFn(), convDwFn(1), convDwFn(2), convFwFn(1), convFwFn(2), packTapsFn(), sgdStepFn(), generalReluFn(), generalReluGradFn(), padNhwcFn());
     bytes = assemble(fns, shared);
     cachedBytes.set(shared, bytes);
   }
@@ -530,7 +531,7 @@ export function simdKernelsFor(memory: WebAssembly.Memory): SimdKernels | undefi
     leakyRelu: ex.leaky_relu as SimdKernels['leakyRelu'],
     reduceSum: ex.reduce_sum as SimdKernels['reduceSum'],
     col2im: ex.col2im as SimdKernels['col2im'],
-    conv: Object.fromEntries(UNIT_KERNELS.map((n) => [n, ex[n] as UnitKernel])),
+    units: Object.fromEntries(UNIT_KERNELS.map((n) => [n, ex[n] as UnitKernel])),
     packTaps: ex.pack_taps as SimdKernels['packTaps'],
     sgdStep: ex.sgd_step as SimdKernels['sgdStep'],
     generalRelu: ex.general_relu as SimdKernels['generalRelu'],
