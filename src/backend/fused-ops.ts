@@ -1,6 +1,6 @@
 /**
  * Fused training ops: SGD's parameter update, training-mode batch norm (forward, backward and
- * the running statistics), the course's RunningBatchNorm and GeneralRelu, and softmax
+ * the running statistics), the course's RunningBatchNorm and GeneralRelu, ReLU's gradient, and softmax
  * cross-entropy as single kernels where the backend has them (wasm with SIMD: see wasm/fused-kernels.ts), so a
  * small-batch step dispatches a fraction of the kernels. Callers check `fusedKernelsReady()` and
  * otherwise run their plain tf ops (every other backend).
@@ -70,6 +70,11 @@ export function generalReluFused(x: tf.Tensor, c: GeneralReluConsts): tf.Tensor 
     };
   });
   return op(x);
+}
+
+/** ReLU's gradient from its output `y`: `dy · step(y)` (as `tf.mul(dy, tf.step(y))`, bit for bit). */
+export function reluGradFused(y: tf.Tensor, dy: tf.Tensor): tf.Tensor {
+  return tf.engine().runKernel(FUSED_KERNEL_NAMES.reluGrad, { y, dy }, {}) as tf.Tensor;
 }
 
 /** RunningBatchNorm's buffers, as the fused training step reads them. */

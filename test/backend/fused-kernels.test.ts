@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tf, setSeed, getCnnModel, convLayer, initCnn, crossEntropy, SGD, BatchNorm2d, GeneralRelu, RunningBatchNorm } from '../../src/index.js';
 import { fusedKernelsReady, setFusedKernels } from '../../src/backend/fused-ops.js';
+import { setParallelThreshold } from '../../src/backend/wasm/pool.js';
 import { useBackend } from '../helpers/backend.js';
 import { rand } from '../helpers/rand.js';
 
@@ -70,7 +71,8 @@ describe('fused wasm training kernels', () => {
   });
 
   describe('BatchNorm2d training step (output, gradients, running statistics) matches the unfused ops', () => {
-    for (const shape of [[2, 3, 3, 5], [4, 5, 7, 8], [3, 1, 1, 3], [8, 6, 6, 16]] as const) {
+    // the last two are split into row blocks (13 and 11 units, the last one short)
+    for (const shape of [[2, 3, 3, 5], [4, 5, 7, 8], [3, 1, 1, 3], [8, 6, 6, 16], [4, 20, 20, 8], [3, 17, 13, 12]] as const) {
       it(`input [${shape}]`, async () => {
         const n = (shape as readonly number[]).reduce((a, b) => a * b, 1);
         const c = shape[3];
@@ -93,6 +95,31 @@ describe('fused wasm training kernels', () => {
         const plain = await run(false, step);
         fused.forEach((f, i) => expect(maxRelDiff(f, plain[i]!), `output ${i}`).toBeLessThan(2e-6));
       });
+    }
+  });
+
+  it('BatchNorm2d split across the kernel pool gives the one-thread bits', async () => {
+    const shape = [4, 20, 20, 12] as const;
+    const n = shape.reduce((a, b) => a * b, 1);
+    const step = (): tf.Tensor[] => {
+      const bn = new BatchNorm2d(12);
+      const x = tf.tensor4d(rand(n, 9, 3), [...shape]);
+      const dy = tf.tensor4d(rand(n, 10), [...shape]);
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(bn.forward(x), dy)) as tf.Scalar, [bn.weight, bn.bias]);
+      const dx = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(bn.forward(xi), dy)))(x);
+      const out = [value, grads[bn.weight.name]!, grads[bn.bias.name]!, dx, tf.clone(bn.runningVar)];
+      tf.dispose([x, dy]);
+      bn.dispose();
+      return out;
+    };
+    try {
+      setParallelThreshold(Infinity);
+      const one = await run(true, step);
+      setParallelThreshold(0);
+      const split = await run(true, step);
+      split.forEach((s, i) => expect(Array.from(s), `output ${i}`).toEqual(Array.from(one[i]!)));
+    } finally {
+      setParallelThreshold(1e6);
     }
   });
 

@@ -13,13 +13,22 @@
  * - `TfaiRunningStats`: batch norm's running mean and variance update (seven kernels → one).
  * - `TfaiGeneralRelu` / `TfaiGeneralReluGrad`: the course's `min(leakyRelu(x) − sub, maxv)`
  *   (three kernels forward, about ten backward → one each; see general-relu-fn.ts).
+ * - `TfaiReluGrad`: ReLU's gradient from its output, `dy · step(y)` (two kernels → one, split
+ *   across the kernel pool; see relu-grad-fn.ts).
  *
  * The batch-norm kernels run the same SIMD loops as the kernels they replace, in the same order,
  * so their results equal the unfused ops' on wasm (except `r`, computed here as one correctly
- * rounded `1/√v` where the wasm Rsqrt kernel may round twice).
+ * rounded `1/√v` where the wasm Rsqrt kernel may round twice, and the channel sums of big
+ * tensors, added up in row blocks of a multiple of 64 rows that run across the kernel pool — see
+ * batch-norm-units.ts: the same float32 block sums, grouped differently in float64).
  */
 import { tf } from '../tf.js';
 import { heapOffset, kernelContext, sizeOf, withScratch } from './internals.js';
+import { runUnits } from './pool.js';
+import { partialBytes, sumPartials, unitRowsFor } from './batch-norm-units.js';
+
+/** What one element-wise pass over one float costs, in the pool's units of work (multiply-adds). */
+const PASS_WORK = 2;
 
 /** Names of the fused kernels. */
 export const FUSED_KERNEL_NAMES = {
@@ -29,7 +38,11 @@ export const FUSED_KERNEL_NAMES = {
   runningStats: 'TfaiRunningStats',
   generalRelu: 'TfaiGeneralRelu',
   generalReluGrad: 'TfaiGeneralReluGrad',
+  reluGrad: 'TfaiReluGrad',
 } as const;
+
+/** Elements per unit of the element-wise kernels the pool splits (64 KiB of floats). */
+const ELEMENT_BLOCK = 16384;
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -83,20 +96,21 @@ const batchNormTrain: tf.KernelFunc = (args) => {
   const variance = be.makeOutput([c], 'float32');
   const r = be.makeOutput([c], 'float32');
   const at = (t: tf.TensorInfo) => heapOffset(be, t);
-  withScratch(be, c * 8, (scratch) => {
-    k.reduceSum(at(x), at(mean), 1, rows, c, scratch, 1 / rows);
-    k.binary.sub_vt!(at(x), at(mean), at(xhat), rows, c); // x − mean
-    k.binary.mul_vt!(at(xhat), at(xhat), at(y), 1, n); // (x − mean)², in y for now
-    k.reduceSum(at(y), at(variance), 1, rows, c, scratch, 1 / rows);
+  const unitRows = unitRowsFor(rows, c);
+  const units = Math.max(1, Math.ceil(rows / unitRows));
+  withScratch(be, partialBytes(units, c), (part) => {
+    runUnits(k, 'bn_sum', [at(x), c, rows, unitRows, part, at(mean), 1 / rows], units, n * PASS_WORK);
+    sumPartials(be.wasm.HEAPF32.buffer, part, units, c, at(mean), 1 / rows);
+    // xhat = x − mean; (x − mean)² in y for now
+    runUnits(k, 'bn_center', [at(x), at(mean), at(xhat), at(y), c, rows, unitRows, part, at(variance), 1 / rows], units, 3 * n * PASS_WORK);
+    sumPartials(be.wasm.HEAPF32.buffer, part, units, c, at(variance), 1 / rows);
   });
   const f32 = be.wasm.HEAPF32;
   const v0 = at(variance) >>> 2;
   const r0 = at(r) >>> 2;
   const e = Math.fround(eps);
   for (let j = 0; j < c; j++) f32[r0 + j] = 1 / Math.sqrt(Math.fround(f32[v0 + j]! + e));
-  k.binary.mul_vt!(at(xhat), at(r), at(xhat), rows, c);
-  k.binary.mul_vt!(at(xhat), at(w), at(y), rows, c);
-  k.binary.add_vt!(at(y), at(b), at(y), rows, c);
+  runUnits(k, 'bn_scale', [at(xhat), at(r), at(w), at(b), at(y), c, rows, unitRows], units, 3 * n * PASS_WORK);
   return [y, xhat, mean, variance, r];
 };
 
@@ -116,16 +130,21 @@ const batchNormGrad: tf.KernelFunc = (args) => {
   const dw = be.makeOutput([c], 'float32');
   const db = be.makeOutput([c], 'float32');
   const at = (t: tf.TensorInfo) => heapOffset(be, t);
-  // scratch: n floats of dy·x̂ then x̂·dw/N; c float64 for the reductions; 3c floats w·r, db/N, dw/N
-  withScratch(be, n * 4 + c * 8 + c * 12, (s) => {
+  const unitRows = unitRowsFor(rows, c);
+  const units = Math.max(1, Math.ceil(rows / unitRows));
+  const pb = partialBytes(units, c);
+  // scratch: n floats of dy·x̂ then x̂·dw/N; two partial-sum areas; 3c floats w·r, db/N, dw/N
+  withScratch(be, n * 4 + 8 + 2 * pb + c * 12, (s) => {
     const prod = s;
-    const red = s + n * 4;
-    const wr = red + c * 8;
+    const part = s + 4 * Math.ceil(n / 2) * 2; // 8-byte aligned
+    const part2 = part + pb;
+    const wr = part2 + pb;
     const dbn = wr + c * 4;
     const dwn = dbn + c * 4;
-    k.reduceSum(at(dy), at(db), 1, rows, c, red, 1);
-    k.binary.mul_vt!(at(dy), at(xhat), prod, 1, n);
-    k.reduceSum(prod, at(dw), 1, rows, c, red, 1);
+    runUnits(k, 'bn_grad_sums', [at(dy), at(xhat), prod, c, rows, unitRows, part, part2, at(db), at(dw)], units, 3 * n * PASS_WORK);
+    const heap = be.wasm.HEAPF32.buffer;
+    sumPartials(heap, part, units, c, at(db), 1);
+    sumPartials(heap, part2, units, c, at(dw), 1);
     const f32 = be.wasm.HEAPF32;
     const [w0, r0, db0, dw0] = [w, r, db, dw].map((t) => at(t) >>> 2) as [number, number, number, number];
     for (let j = 0; j < c; j++) {
@@ -133,10 +152,7 @@ const batchNormGrad: tf.KernelFunc = (args) => {
       f32[(dbn >>> 2) + j] = f32[db0 + j]! / rows;
       f32[(dwn >>> 2) + j] = f32[dw0 + j]! / rows;
     }
-    k.binary.sub_vt!(at(dy), dbn, at(dx), rows, c); // dy − db/N
-    k.binary.mul_vt!(at(xhat), dwn, prod, rows, c); // x̂·dw/N
-    k.binary.sub_vt!(at(dx), prod, at(dx), 1, n);
-    k.binary.mul_vt!(at(dx), wr, at(dx), rows, c); // · w·r
+    runUnits(k, 'bn_grad_dx', [at(dy), at(xhat), dbn, dwn, wr, at(dx), prod, c, rows, unitRows], units, 4 * n * PASS_WORK);
   });
   return [dx, dw, db];
 };
@@ -192,6 +208,18 @@ const generalReluGrad: tf.KernelFunc = (args) => {
   return dx;
 };
 
+const reluGrad: tf.KernelFunc = (args) => {
+  const name = FUSED_KERNEL_NAMES.reluGrad;
+  const { be, k } = setup(args, name);
+  const y = float32(args.inputs.y, 'y', name);
+  const dy = float32(args.inputs.dy, 'dy', name);
+  const n = sizeOf(y.shape);
+  if (sizeOf(dy.shape) !== n) throw new Error(`tfai ${name}: dy [${dy.shape}] must have the size of y [${y.shape}]`);
+  const dx = be.makeOutput([...y.shape], 'float32');
+  runUnits(k, 'relu_grad', [heapOffset(be, y), heapOffset(be, dy), heapOffset(be, dx), n, ELEMENT_BLOCK], Math.ceil(n / ELEMENT_BLOCK), n * PASS_WORK);
+  return dx;
+};
+
 /** The fused kernels, for registration on the wasm backend. */
 export const FUSED_KERNELS: ReadonlyArray<[string, tf.KernelFunc]> = [
   [FUSED_KERNEL_NAMES.sgdStep, sgdStep],
@@ -200,4 +228,5 @@ export const FUSED_KERNELS: ReadonlyArray<[string, tf.KernelFunc]> = [
   [FUSED_KERNEL_NAMES.runningStats, runningStats],
   [FUSED_KERNEL_NAMES.generalRelu, generalRelu],
   [FUSED_KERNEL_NAMES.generalReluGrad, generalReluGrad],
+  [FUSED_KERNEL_NAMES.reluGrad, reluGrad],
 ];

@@ -1,6 +1,7 @@
 /**
  * A thread pool for tfai's own wasm kernels: `threads - 1` worker threads, each instantiating the
- * kernel module over the backend's shared memory, plus the calling thread. A call is split into
+ * kernel module over the backend's shared memory (and batch norm's JavaScript row-block units over
+ * its exports, see batch-norm-units.ts), plus the calling thread. A call is split into
  * units (`UnitKernel`'s last two parameters) that every thread claims one at a time from a shared
  * counter, so a slow or descheduled worker only means the others take more units; the caller
  * waits only for workers that actually joined the call.
@@ -13,6 +14,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { UNIT_KERNELS, type SimdKernels, type UnitKernel } from './simd-module.js';
+import { BATCH_NORM_UNIT_SOURCE } from './batch-norm-units.js';
 
 const GEN = 0;
 const STATE = 1;
@@ -28,9 +30,10 @@ const WRITING = 1 << 30;
 /** Source of a pool worker (run with `eval: true`). */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, control, names } = workerData;
+const { module, memory, control, names, jsUnits } = workerData;
 const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const fns = names.map((n) => ex[n]);
+const js = new Function('ex', jsUnits)(ex);
+const fns = names.map((n) => ex[n] ?? js[n]);
 const I = new Int32Array(control);
 const F = new Float64Array(control, ${ARGS_BYTE_OFFSET}, ${MAX_ARGS});
 let seen = Atomics.load(I, ${GEN});
@@ -85,7 +88,7 @@ export class KernelPool {
     for (let t = 1; t < threads; t++) {
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { module: kernels.module, memory: kernels.memory, control: this.control, names: [...UNIT_KERNELS] },
+        workerData: { module: kernels.module, memory: kernels.memory, control: this.control, names: [...UNIT_KERNELS], jsUnits: BATCH_NORM_UNIT_SOURCE },
       });
       w.unref();
       this.workers.push(w);

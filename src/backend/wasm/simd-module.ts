@@ -12,6 +12,8 @@ import { convDwFn, convFwFn, packTapsFn } from './conv-kernels.js';
 import { sgdStepFn } from './sgd-step-fn.js';
 import { generalReluFn, generalReluGradFn } from './general-relu-fn.js';
 import { padNhwcFn } from './pad-fn.js';
+import { reluGradFn } from './relu-grad-fn.js';
+import { BATCH_NORM_UNITS, batchNormUnits } from './batch-norm-units.js';
 
 /** An element-wise binary op: SIMD and scalar code for (a, b) on the stack. */
 interface BinOp {
@@ -458,7 +460,7 @@ export interface SimdKernels {
   leakyRelu: (x: number, out: number, n: number, alpha: number) => void;
   /** Reduction over the middle axis of [outer, mid, inner], float64 accumulation, times `scale`. */
   reduceSum: (x: number, out: number, outer: number, mid: number, inner: number, scratch: number, scale: number) => void;
-  /** The unit-range kernels (`UNIT_KERNELS`: the conv kernels of conv-kernels.ts, `pad_nhwc`), by name. */
+  /** The unit-range kernels (`UNIT_KERNELS`: conv-kernels.ts's, `pad_nhwc`, `relu_grad`, batch norm's row blocks), by name. */
   units: Record<string, UnitKernel>;
   /** Copies a filter tap into channel blocks for the input-gradient kernel (see conv-kernels.ts). */
   packTaps: (src: number, dst: number, c: number, co: number, block: number, dstStride: number) => void;
@@ -482,8 +484,8 @@ export interface SimdKernels {
 /** A kernel split into units: its own parameters, then the unit range `[u0, u1)`. */
 export type UnitKernel = (...args: number[]) => void;
 
-/** Names of the unit-range kernels, in the module. */
-export const UNIT_KERNELS = ['conv_dw_r1', 'conv_dw_r2', 'conv_fw_r1', 'conv_fw_r2', 'pad_nhwc'] as const;
+/** Names of the unit-range kernels: the module's own, then batch norm's row blocks (batch-norm-units.ts). */
+export const UNIT_KERNELS = ['conv_dw_r1', 'conv_dw_r2', 'conv_fw_r1', 'conv_fw_r2', 'pad_nhwc', 'relu_grad', ...BATCH_NORM_UNITS] as const;
 
 const cachedBytes = new Map<boolean, Uint8Array<ArrayBuffer>>();
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
@@ -494,7 +496,7 @@ export function simdModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   if (!bytes) {
     const fns: Fn[] = [];
     for (const op of BIN_OPS) fns.push(binaryFn(op, true), binaryFn(op, false));
-    fns.push(selectFn(), leakyReluFn(), reduceSumFn(), col2imFn(), convDwFn(1), convDwFn(2), convFwFn(1), convFwFn(2), packTapsFn(), sgdStepFn(), generalReluFn(), generalReluGradFn(), padNhwcFn());
+    fns.push(selectFn(), leakyReluFn(), reduceSumFn(), col2imFn(), convDwFn(1), convDwFn(2), convFwFn(1), convFwFn(2), packTapsFn(), sgdStepFn(), generalReluFn(), generalReluGradFn(), padNhwcFn(), reluGradFn());
     bytes = assemble(fns, shared);
     cachedBytes.set(shared, bytes);
   }
@@ -531,7 +533,7 @@ export function simdKernelsFor(memory: WebAssembly.Memory): SimdKernels | undefi
     leakyRelu: ex.leaky_relu as SimdKernels['leakyRelu'],
     reduceSum: ex.reduce_sum as SimdKernels['reduceSum'],
     col2im: ex.col2im as SimdKernels['col2im'],
-    units: Object.fromEntries(UNIT_KERNELS.map((n) => [n, ex[n] as UnitKernel])),
+    units: { ...batchNormUnits(instance.exports), ...Object.fromEntries(UNIT_KERNELS.filter((n) => ex[n]).map((n) => [n, ex[n] as UnitKernel])) },
     packTaps: ex.pack_taps as SimdKernels['packTaps'],
     sgdStep: ex.sgd_step as SimdKernels['sgdStep'],
     generalRelu: ex.general_relu as SimdKernels['generalRelu'],

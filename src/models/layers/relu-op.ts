@@ -8,6 +8,7 @@
  * input gives a NaN output and gradient either way.
  */
 import { tf } from '../../backend/tf.js';
+import { fusedKernelsReady, reluGradFused } from '../../backend/fused-ops.js';
 
 const reluOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const x = args[0] as tf.Tensor;
@@ -16,7 +17,8 @@ const reluOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   save([y]);
   return {
     value: y,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.step(saved[0]!)),
+    // one kernel on wasm (split across its threads), the same bits as the two tf ops
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => (fusedKernelsReady() ? reluGradFused(saved[0]!, dy) : tf.mul(dy, tf.step(saved[0]!))),
   };
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tf, ReLU } from '../../../src/index.js';
 import { relu } from '../../../src/models/layers/relu-op.js';
+import { setParallelThreshold } from '../../../src/backend/wasm/pool.js';
 import { useBackend } from '../../helpers/backend.js';
 import { rand } from '../../helpers/rand.js';
 
@@ -18,6 +19,26 @@ describe.each(['cpu', 'wasm'] as const)('relu keeping its output (%s)', (backend
     const i32 = tf.tensor1d([-2, 0, 3], 'int32');
     expect(Array.from(await relu(i32).data())).toEqual([0, 0, 3]);
     tf.dispose([x, dy, mine, theirs, i32]);
+  });
+
+  it('gives the same gradient bits in blocks split across the kernel pool (odd size, special values in the tail)', async () => {
+    await useBackend(backend);
+    const n = 40003; // three blocks of the wasm kernel, the last one ending in a scalar tail
+    const vals = Array.from(rand(n, 7));
+    vals.splice(n - 5, 5, 0, -0, NaN, Infinity, -Infinity);
+    vals.splice(16382, 4, NaN, -0, Infinity, 1e-30); // across the first block's end
+    const x = tf.tensor1d(vals);
+    const dy = tf.tensor1d(Array.from(rand(n, 8)));
+    const theirs = tf.grad((v: tf.Tensor) => tf.mul(tf.relu(v), dy).sum())(x);
+    const want = await theirs.data();
+    for (const threshold of [Infinity, 0]) {
+      setParallelThreshold(threshold);
+      const mine = tf.grad((v: tf.Tensor) => tf.mul(relu(v), dy).sum())(x);
+      expect(await mine.data(), `threshold ${threshold}`).toEqual(want);
+      mine.dispose();
+    }
+    setParallelThreshold(1e6);
+    tf.dispose([x, dy, theirs]);
   });
 
   it('keeps no copy of its input for the backward pass (tf.relu keeps one)', async () => {
