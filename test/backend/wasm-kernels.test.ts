@@ -299,6 +299,11 @@ describe('wasm training kernels', () => {
       [[1, 1, 1, 6], [4, 2, 3, 6]],
       [[2, 3, 1], [1, 1, 4]], // general broadcast -> original kernel
       [[4, 1], [4, 5]],
+      // big enough to run in row blocks (the last one short): same shape, trailing block, first, scalar
+      [[40003], [40003]],
+      [[300, 257], [257]],
+      [[257], [300, 257]],
+      [[70001], []],
     ];
     const binaryOps: Array<[string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor]> = [
       ['add', tf.add],
@@ -316,15 +321,19 @@ describe('wasm training kernels', () => {
       ['notEqual', tf.notEqual],
     ];
     for (const [name, op] of binaryOps) {
-      it(name, async () => {
-        await expectSameOnBoth(() =>
-          shapePairs.map(([sa, sb], i) => {
-            // quantised values so comparisons see ties
-            const a = t(sa, 10 + i).mul(4).round().div(2);
-            const b = t(sb, 20 + i).mul(4).round().div(2).add(name === 'div' ? 3 : 0);
-            return op(a, b);
-          }),
-        );
+      it(`${name}, also with every big call split across the kernel pool`, async () => {
+        for (const threshold of [1e6, 0]) {
+          setParallelThreshold(threshold);
+          await expectSameOnBoth(() =>
+            shapePairs.map(([sa, sb], i) => {
+              // quantised values so comparisons see ties
+              const a = t(sa, 10 + i).mul(4).round().div(2);
+              const b = t(sb, 20 + i).mul(4).round().div(2).add(name === 'div' ? 3 : 0);
+              return op(a, b);
+            }),
+          );
+        }
+        setParallelThreshold(1e6);
       });
     }
 
@@ -395,6 +404,12 @@ describe('wasm training kernels', () => {
             [0, 0],
             [2, 3],
           ], 1.5),
+          tf.pad(x, [
+            [0, 0],
+            [1, 1],
+            [0, 2],
+            [0, 0],
+          ], 2), // an image pad with a value: not the zero-pad kernel
           tf.pad(t([7], 91), [[3, 2]]),
           tf.pad(i, [
             [1, 1],

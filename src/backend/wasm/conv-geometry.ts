@@ -4,7 +4,7 @@
  * (`backend_util.computeConv2DInfo`), so the gradients read/write the same input positions.
  */
 import { tf } from '../tf.js';
-import { heapOffset, simdFor, wasmInternals } from './internals.js';
+import { heapOffset, simdFor, wasmInternals, type WasmBackendInternals } from './internals.js';
 import { runUnits } from './pool.js';
 
 /** Padding accepted by the conv kernels: a number, 'same', 'valid', or explicit NHWC pairs. */
@@ -176,15 +176,24 @@ const COPY_WORK = 4;
 function padOnWasm(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D | undefined {
   if (x.dtype !== 'float32') return undefined;
   const be = wasmInternals(tf.backend());
-  const k = be ? simdFor(be) : undefined;
-  if (!be || !k) return undefined;
-  const [n, h, w, c] = x.shape;
+  if (!be || !simdFor(be)) return undefined;
+  const out = padNhwc(be, x, top, bottom, left, right);
+  return out && (tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor4D);
+}
+
+/**
+ * The zero-padded copy of a float32 NHWC tensor (`pad_nhwc`: bulk memory copies, images split
+ * across the kernel pool) as a new backend output, or undefined without the SIMD module.
+ */
+export function padNhwc(be: WasmBackendInternals, x: tf.TensorInfo, top: number, bottom: number, left: number, right: number): tf.TensorInfo | undefined {
+  const k = simdFor(be);
+  if (!k || x.shape.length !== 4) return undefined;
+  const [n, h, w, c] = x.shape as [number, number, number, number];
   const H = h + top + bottom;
   const W = w + left + right;
   const out = be.makeOutput([n, H, W, c], 'float32');
-  const y = tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor4D;
   runUnits(k, 'pad_nhwc', [heapOffset(be, x), heapOffset(be, out), h, w * c * 4, W * c * 4, top, bottom, left * c * 4], n, n * H * W * c * COPY_WORK);
-  return y;
+  return out;
 }
 
 /**

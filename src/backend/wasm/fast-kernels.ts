@@ -11,7 +11,10 @@ import { tf } from '../tf.js';
 import { binaryOpReturnsBool } from './simd-module.js';
 import { heapOffset, simdFor, sizeOf, wasmInternals, type WasmBackendInternals } from './internals.js';
 import { conv2dDirect } from './conv2d-forward.js';
+import { padNhwc } from './conv-geometry.js';
 import { maxPoolGradFast } from './max-pool-grad.js';
+import { BINARY_ROW_OPS, elementwiseUnitRows } from './js-units.js';
+import { runUnits } from './pool.js';
 
 /** The argument object tfjs passes to a kernel function. */
 export type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -61,6 +64,7 @@ const BINARY_KERNELS: Record<string, string> = {
 
 function binaryFastPath(opName: string): FastPath {
   const bool = binaryOpReturnsBool(opName);
+  const opIndex = (BINARY_ROW_OPS as readonly string[]).indexOf(opName);
   return ({ inputs }, be) => {
     const a = inputs.a;
     const b = inputs.b;
@@ -76,7 +80,13 @@ function binaryFastPath(opName: string): FastPath {
     else if (size(b.shape) === n && (c = trailingBlock(a.shape, outShape)) !== undefined) fn = 'tv';
     else return undefined;
     const out = be.makeOutput(outShape, bool ? 'bool' : 'float32');
-    k.binary[`${opName}_${fn}`]!(ptr(be, a), ptr(be, b), ptr(be, out), n / c, c);
+    // Big calls run in row blocks across the kernel pool (a same-shape op as rows of 1 element).
+    const same = c === n;
+    const rows = same ? n : n / c;
+    const rowLen = same ? 1 : c;
+    const unitRows = elementwiseUnitRows(rowLen);
+    if (rows <= unitRows) k.binary[`${opName}_${fn}`]!(ptr(be, a), ptr(be, b), ptr(be, out), n / c, c);
+    else runUnits(k, 'binary_rows', [opIndex, same ? 2 : fn === 'vt' ? 1 : 0, ptr(be, a), ptr(be, b), ptr(be, out), bool ? 1 : 4, rowLen, rows, unitRows], Math.ceil(rows / unitRows), n * 2);
     return out;
   };
 }
@@ -230,6 +240,12 @@ const padFastPath: FastPath = ({ inputs, attrs }, be) => {
   const inSize = size(x.shape);
   if (inSize === 0 || paddings.some(([p, q]) => p < 0 || q < 0)) return undefined;
   const outShape = x.shape.map((d, i) => paddings[i]![0] + d + paddings[i]![1]);
+  const spatial = x.shape.length === 4 && paddings[0]![0] + paddings[0]![1] + paddings[3]![0] + paddings[3]![1] === 0;
+  if (spatial && x.dtype === 'float32' && Object.is(constantValue ?? 0, 0)) {
+    // an NHWC image pad with zeros: the conv kernels' own pad (bulk copies, across the pool)
+    const out = padNhwc(be, x, paddings[1]![0], paddings[1]![1], paddings[2]![0], paddings[2]![1]);
+    if (out) return out;
+  }
   if (!heapFor(be, x.dtype)) return undefined;
   const out = be.makeOutput(outShape, x.dtype);
   const h = heapFor(be, x.dtype)!; // re-read after makeOutput: the heap may have grown

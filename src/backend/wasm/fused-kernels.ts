@@ -20,12 +20,12 @@
  * so their results equal the unfused ops' on wasm (except `r`, computed here as one correctly
  * rounded `1/√v` where the wasm Rsqrt kernel may round twice, and the channel sums of big
  * tensors, added up in row blocks of a multiple of 64 rows that run across the kernel pool — see
- * batch-norm-units.ts: the same float32 block sums, grouped differently in float64).
+ * js-units.ts: the same float32 block sums, grouped differently in float64).
  */
 import { tf } from '../tf.js';
 import { heapOffset, kernelContext, sizeOf, withScratch } from './internals.js';
 import { runUnits } from './pool.js';
-import { partialBytes, sumPartials, unitRowsFor } from './batch-norm-units.js';
+import { partialBytes, sumPartials, unitRowsFor } from './js-units.js';
 
 /** What one element-wise pass over one float costs, in the pool's units of work (multiply-adds). */
 const PASS_WORK = 2;

@@ -1,7 +1,7 @@
 /**
  * A thread pool for tfai's own wasm kernels: `threads - 1` worker threads, each instantiating the
- * kernel module over the backend's shared memory (and batch norm's JavaScript row-block units over
- * its exports, see batch-norm-units.ts), plus the calling thread. A call is split into
+ * kernel module over the backend's shared memory (and the JavaScript row-block units over its
+ * exports, see js-units.ts), plus the calling thread. A call is split into
  * units (`UnitKernel`'s last two parameters) that every thread claims one at a time from a shared
  * counter, so a slow or descheduled worker only means the others take more units; the caller
  * waits only for workers that actually joined the call.
@@ -14,7 +14,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { UNIT_KERNELS, type SimdKernels, type UnitKernel } from './simd-module.js';
-import { BATCH_NORM_UNIT_SOURCE } from './batch-norm-units.js';
+import { JS_UNIT_SOURCE } from './js-units.js';
 
 const GEN = 0;
 const STATE = 1;
@@ -88,7 +88,7 @@ export class KernelPool {
     for (let t = 1; t < threads; t++) {
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { module: kernels.module, memory: kernels.memory, control: this.control, names: [...UNIT_KERNELS], jsUnits: BATCH_NORM_UNIT_SOURCE },
+        workerData: { module: kernels.module, memory: kernels.memory, control: this.control, names: [...UNIT_KERNELS], jsUnits: JS_UNIT_SOURCE },
       });
       w.unref();
       this.workers.push(w);

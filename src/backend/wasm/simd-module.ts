@@ -13,7 +13,7 @@ import { sgdStepFn } from './sgd-step-fn.js';
 import { generalReluFn, generalReluGradFn } from './general-relu-fn.js';
 import { padNhwcFn } from './pad-fn.js';
 import { reluGradFn } from './relu-grad-fn.js';
-import { BATCH_NORM_UNITS, batchNormUnits } from './batch-norm-units.js';
+import { JS_UNITS, jsUnits } from './js-units.js';
 
 /** An element-wise binary op: SIMD and scalar code for (a, b) on the stack. */
 interface BinOp {
@@ -484,8 +484,8 @@ export interface SimdKernels {
 /** A kernel split into units: its own parameters, then the unit range `[u0, u1)`. */
 export type UnitKernel = (...args: number[]) => void;
 
-/** Names of the unit-range kernels: the module's own, then batch norm's row blocks (batch-norm-units.ts). */
-export const UNIT_KERNELS = ['conv_dw_r1', 'conv_dw_r2', 'conv_fw_r1', 'conv_fw_r2', 'pad_nhwc', 'relu_grad', ...BATCH_NORM_UNITS] as const;
+/** Names of the unit-range kernels: the module's own, then the JavaScript row-block ones (js-units.ts). */
+export const UNIT_KERNELS = ['conv_dw_r1', 'conv_dw_r2', 'conv_fw_r1', 'conv_fw_r2', 'pad_nhwc', 'relu_grad', ...JS_UNITS] as const;
 
 const cachedBytes = new Map<boolean, Uint8Array<ArrayBuffer>>();
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
@@ -533,7 +533,7 @@ export function simdKernelsFor(memory: WebAssembly.Memory): SimdKernels | undefi
     leakyRelu: ex.leaky_relu as SimdKernels['leakyRelu'],
     reduceSum: ex.reduce_sum as SimdKernels['reduceSum'],
     col2im: ex.col2im as SimdKernels['col2im'],
-    units: { ...batchNormUnits(instance.exports), ...Object.fromEntries(UNIT_KERNELS.filter((n) => ex[n]).map((n) => [n, ex[n] as UnitKernel])) },
+    units: { ...jsUnits(instance.exports), ...Object.fromEntries(UNIT_KERNELS.filter((n) => ex[n]).map((n) => [n, ex[n] as UnitKernel])) },
     packTaps: ex.pack_taps as SimdKernels['packTaps'],
     sgdStep: ex.sgd_step as SimdKernels['sgdStep'],
     generalRelu: ex.general_relu as SimdKernels['generalRelu'],

@@ -1,5 +1,10 @@
 /**
- * Batch norm's passes split into row blocks for the kernel pool. Each unit is a block of
+ * Kernels split into row blocks for the kernel pool, written in JavaScript over the SIMD module's
+ * exports: batch norm's passes (below) and the broadcasting binary ops (`binary_rows`: a block of
+ * rows of the full operand against the whole repeated block — element-wise, so any split gives
+ * the same bits).
+ *
+ * Batch norm: each unit is a block of
  * `unitRows` rows (a multiple of 64) of the channels-last `[rows, c]` data and runs the SIMD
  * module's own element-wise and reduction loops on its block; a reduction leaves one float64
  * partial sum per unit and channel, which the caller adds up in unit order (`sumPartials`). The
@@ -13,8 +18,14 @@
  */
 import type { UnitKernel } from './simd-module.js';
 
-/** Names of the row-block kernels (see `BATCH_NORM_UNIT_SOURCE`). */
-export const BATCH_NORM_UNITS = ['bn_sum', 'bn_center', 'bn_scale', 'bn_grad_sums', 'bn_grad_dx'] as const;
+/** Names of the row-block kernels (see `JS_UNIT_SOURCE`). */
+export const JS_UNITS = ['bn_sum', 'bn_center', 'bn_scale', 'bn_grad_sums', 'bn_grad_dx', 'binary_rows'] as const;
+
+/**
+ * The binary ops `binary_rows` can run, by index (`<name>_vt` / `<name>_tv` in the module); the
+ * module is checked to export each of them when its kernels are built.
+ */
+export const BINARY_ROW_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min', 'sqdiff', 'gt', 'ge', 'lt', 'le', 'eq', 'ne'] as const;
 
 /**
  * Body of `function (ex)` returning the row-block kernels. Every kernel's last parameters are
@@ -29,8 +40,13 @@ export const BATCH_NORM_UNITS = ['bn_sum', 'bn_center', 'bn_scale', 'bn_grad_sum
  *   Σ dy, prod = dy·xhat, partial Σ prod.
  * - `bn_grad_dx(dy, xhat, dbn, dwn, wr, dx, prod, c, rows, unitRows, u0, u1)`:
  *   dx = (dy − dbn − xhat·dwn)·wr.
+ * - `binary_rows(op, mode, a, b, out, outBytes, c, rows, unitRows, u0, u1)`: `out = a op b` over
+ *   rows of `c` elements of the full operand(s) — mode 1: `a` (b is one block of `c` repeated),
+ *   0: `b`, 2: both (same shape) — with `op` an index into `BINARY_ROW_OPS` and `outBytes` 4
+ *   (float) or 1 (bool).
  */
-export const BATCH_NORM_UNIT_SOURCE = `
+export const JS_UNIT_SOURCE = `
+const BIN = ${JSON.stringify(BINARY_ROW_OPS)};
 const rowsOf = (u, rows, unitRows) => Math.min(unitRows, rows - u * unitRows);
 // One unit: the unsplit reduction, straight into out (times scale). Several: float64 partials.
 const sumInto = (x, c, nr, part, units, u, out, scale) => units === 1
@@ -79,12 +95,29 @@ return {
       ex.mul_vt(dx + at, wr, dx + at, nr, c);
     }
   },
+  binary_rows(op, mode, a, b, out, outBytes, c, rows, unitRows, u0, u1) {
+    const fn = ex[BIN[op] + (mode === 0 ? '_tv' : '_vt')];
+    for (let u = u0; u < u1; u++) {
+      const nr = rowsOf(u, rows, unitRows), at = u * unitRows * c * 4, ot = u * unitRows * c * outBytes;
+      if (mode === 2) fn(a + at, b + at, out + ot, 1, nr * c);
+      else if (mode === 1) fn(a + at, b, out + ot, nr, c);
+      else fn(a, b + at, out + ot, nr, c);
+    }
+  },
 };
 `;
 
 /** The row-block kernels over a module instance's exports. */
-export function batchNormUnits(ex: WebAssembly.Exports): Record<string, UnitKernel> {
-  return new Function('ex', BATCH_NORM_UNIT_SOURCE)(ex) as Record<string, UnitKernel>;
+export function jsUnits(ex: WebAssembly.Exports): Record<string, UnitKernel> {
+  for (const op of BINARY_ROW_OPS) {
+    if (typeof ex[`${op}_vt`] !== 'function' || typeof ex[`${op}_tv`] !== 'function') throw new Error(`tfai simd module: binary op '${op}' missing`);
+  }
+  return new Function('ex', JS_UNIT_SOURCE)(ex) as Record<string, UnitKernel>;
+}
+
+/** Rows per unit of an element-wise pass over rows of `c` elements (about 64 KiB of floats, whole rows). */
+export function elementwiseUnitRows(c: number): number {
+  return Math.max(1, Math.floor(16384 / Math.max(1, c)));
 }
 
 /** Most units a batch-norm call is split into. */
