@@ -95,8 +95,11 @@ class StepTimer extends Callback {
 
 type Steps = { times: number[]; cpu: number[]; warmupSteps: number; flops: number; kernels?: number };
 
-/** Enough batches for one epoch of a few seconds; the timers run over as many epochs as they need. */
-const nItems = (): number => bs * Math.max(steps + warmup + 1, 64);
+/**
+ * Batches of data: at most 16 (the timers run over as many epochs as they need, each ending with
+ * one untimed validation batch), so that the data adds little to the peak RSS the bench reports.
+ */
+const nItems = (): number => bs * Math.min(steps + warmup + 1, 16);
 /** Epochs to allow: far more than the warm-up and the timed steps can use. */
 const EPOCHS = 100_000;
 
