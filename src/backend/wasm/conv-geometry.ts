@@ -174,10 +174,8 @@ const COPY_WORK = 4;
  * wasm (the caller then uses `tf.pad`). The result is a new tensor in the current scope.
  */
 function padOnWasm(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D | undefined {
-  if (x.dtype !== 'float32') return undefined;
-  const be = wasmInternals(tf.backend());
-  if (!be || !simdFor(be)) return undefined;
-  const out = padNhwc(be, x, top, bottom, left, right);
+  const be = x.dtype === 'float32' ? wasmInternals(tf.backend()) : undefined;
+  const out = be && padNhwc(be, x, top, bottom, left, right);
   return out && (tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor4D);
 }
 

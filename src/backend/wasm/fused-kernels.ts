@@ -25,7 +25,7 @@
 import { tf } from '../tf.js';
 import { heapOffset, kernelContext, sizeOf, withScratch } from './internals.js';
 import { runUnits } from './pool.js';
-import { partialBytes, sumPartials, unitRowsFor } from './js-units.js';
+import { ELEMENT_BLOCK, partialBytes, sumPartials, unitRowsFor } from './js-units.js';
 
 /** What one element-wise pass over one float costs, in the pool's units of work (multiply-adds). */
 const PASS_WORK = 2;
@@ -40,9 +40,6 @@ export const FUSED_KERNEL_NAMES = {
   generalReluGrad: 'TfaiGeneralReluGrad',
   reluGrad: 'TfaiReluGrad',
 } as const;
-
-/** Elements per unit of the element-wise kernels the pool splits (64 KiB of floats). */
-const ELEMENT_BLOCK = 16384;
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 

@@ -115,9 +115,12 @@ export function jsUnits(ex: WebAssembly.Exports): Record<string, UnitKernel> {
   return new Function('ex', JS_UNIT_SOURCE)(ex) as Record<string, UnitKernel>;
 }
 
-/** Rows per unit of an element-wise pass over rows of `c` elements (about 64 KiB of floats, whole rows). */
+/** Elements per unit of an element-wise pass split across the pool (64 KiB of floats). */
+export const ELEMENT_BLOCK = 16384;
+
+/** Rows per unit of an element-wise pass over rows of `c` elements (about `ELEMENT_BLOCK`, whole rows). */
 export function elementwiseUnitRows(c: number): number {
-  return Math.max(1, Math.floor(16384 / Math.max(1, c)));
+  return Math.max(1, Math.floor(ELEMENT_BLOCK / Math.max(1, c)));
 }
 
 /** Most units a batch-norm call is split into. */
