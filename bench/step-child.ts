@@ -12,6 +12,11 @@
  *
  *   node --import tsx bench/step-child.ts --model course --bs 64 --threads 2 --steps 10 --warmup 3 --warmup-ms 4000 [--impl tfai|layers]
  *
+ * `--serve` (tfai only; see bench/scaling.ts): after the warm-up, the child sends `{ ready }` to its
+ * parent over the IPC channel and then times steps in windows on the parent's orders —
+ * `{ run: k }`: time k steps and answer `{ window: ms[], cpu: ms[] }`; `{ stop: true }`: print the
+ * JSON line and exit — idle in between, so that two children can take turns on the same cores.
+ *
  * `tfai`: `Runner.fit` over a shuffled `DataLoader` of random data (loader, step and the runner's
  * own callbacks included: what a user's training step costs). `layers`: the same course network
  * built with tfjs-layers and trained with `model.fit` on the wasm backend, with tfai's kernels
@@ -28,7 +33,7 @@ import { MODELS, kernelsPerStep, stepFlopsPerSample } from './models.js';
 const { values: a } = parseArgs({
   options: {
     model: { type: 'string' }, bs: { type: 'string' }, threads: { type: 'string' }, steps: { type: 'string' },
-    warmup: { type: 'string' }, 'warmup-ms': { type: 'string' }, impl: { type: 'string' },
+    warmup: { type: 'string' }, 'warmup-ms': { type: 'string' }, impl: { type: 'string' }, serve: { type: 'boolean' },
   },
 });
 const spec = MODELS[a.model ?? ''];
@@ -38,6 +43,19 @@ const steps = Number(a.steps ?? 10);
 const warmup = Number(a.warmup ?? 3);
 const warmupMs = Number(a['warmup-ms'] ?? 0);
 const impl = a.impl ?? 'tfai';
+const serve = a.serve ?? false;
+if (serve && (impl !== 'tfai' || !process.send)) throw new Error('step-child: --serve needs --impl tfai and an IPC channel to the parent');
+
+/** An order of the parent in `--serve` mode. */
+type Order = { run: number } | { stop: true };
+const orders: Order[] = [];
+let wakeUp: (() => void) | undefined;
+if (serve) process.on('message', (m) => { orders.push(m as Order); wakeUp?.(); });
+/** The parent's next order (waits for it). */
+async function nextOrder(): Promise<Order> {
+  while (orders.length === 0) await new Promise<void>((resolve) => (wakeUp = resolve));
+  return orders.shift()!;
+}
 
 await initBackend('wasm', { threads: Number(a.threads ?? 1), log: () => {} });
 const threads = wasmThreads()?.threads ?? 1;
@@ -75,9 +93,13 @@ class StepTimer extends Callback {
   private warmed = false;
   private last = 0;
   private lastCpu = 0;
-  override beginBatch(): void {
-    const now = performance.now();
-    const cpu = cpuMs();
+  /** `--serve`: where the current window of timed steps starts and ends (indices into `times`). */
+  private windowStart = 0;
+  private windowEnd = 0;
+  override async beginBatch(): Promise<void> {
+    let now = performance.now();
+    let cpu = cpuMs();
+    let lastStepMs = 0;
     if (this.run.inTrain && this.last) {
       if (this.warmed) {
         this.times.push(now - this.last);
@@ -85,11 +107,24 @@ class StepTimer extends Callback {
       } else {
         this.warm.steps++;
         this.warmed = this.warm.done();
+        lastStepMs = now - this.last;
       }
+    }
+    if (serve && this.warmed && this.times.length >= this.windowEnd) {
+      // End of the warm-up or of a window: report, then idle until the parent's next order.
+      process.send!(this.windowEnd === 0
+        ? { ready: true, warmupSteps: this.warm.steps, lastStepMs }
+        : { window: this.times.slice(this.windowStart), cpu: this.cpu.slice(this.windowStart) });
+      const order = await nextOrder();
+      if ('stop' in order) throw new CancelTrainError('stopped by the parent');
+      this.windowStart = this.times.length;
+      this.windowEnd = this.times.length + order.run;
+      now = performance.now();
+      cpu = cpuMs();
     }
     this.last = this.run.inTrain ? now : 0;
     this.lastCpu = cpu;
-    if (this.times.length >= steps) throw new CancelTrainError('enough steps measured');
+    if (!serve && this.times.length >= steps) throw new CancelTrainError('enough steps measured');
   }
 }
 
@@ -99,7 +134,7 @@ type Steps = { times: number[]; cpu: number[]; warmupSteps: number; flops: numbe
  * Batches of data: at most 16 (the timers run over as many epochs as they need, each ending with
  * one untimed validation batch), so that the data adds little to the peak RSS the bench reports.
  */
-const nItems = (): number => bs * Math.min(steps + warmup + 1, 16);
+const nItems = (): number => bs * (serve ? 16 : Math.min(steps + warmup + 1, 16));
 /** Epochs to allow: far more than the warm-up and the timed steps can use. */
 const EPOCHS = 100_000;
 
@@ -181,3 +216,4 @@ async function layersSteps(): Promise<Steps> {
 
 const { times, cpu, warmupSteps, flops, kernels } = impl === 'layers' ? await layersSteps() : await tfaiSteps();
 console.log(JSON.stringify({ impl, model: a.model, bs, threads, ms: median(times), cpuMs: median(cpu), times, warmupSteps, flops, kernels, peakRss: process.resourceUsage().maxRSS * 1024 }));
+if (serve) process.disconnect();
