@@ -14,7 +14,7 @@
  *   .device/node.xz                                     with `--node`: this Node binary, xz-compressed
  *       (≈ 24 MB; for a machine without Node — unpack it with Python's lzma, see the README)
  *
- *   node scripts/device-bundle.mjs [--data [dir]] [--node]
+ *   node scripts/device-bundle.mjs [--data [dir]] [--node] [--out dir]   (--out: instead of .device/)
  *   # then, on the machine: node .device/gpu-check.mjs --budget 200
  *   #                       node .device/fashion-recipe.mjs --backend webgpu --dir .device-data/fashion-mnist …
  *
@@ -27,10 +27,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = path.join(repo, '.device');
+const argv = process.argv.slice(2);
+const outAt = argv.indexOf('--out');
+const out = outAt >= 0 && argv[outAt + 1] ? path.resolve(argv[outAt + 1]) : path.join(repo, '.device');
 const dataOut = path.join(repo, '.device-data', 'fashion-mnist');
 const nm = path.join(repo, 'node_modules');
-const argv = process.argv.slice(2);
 const dataAt = argv.indexOf('--data');
 const dataDir = dataAt < 0 ? undefined : argv[dataAt + 1] && !argv[dataAt + 1].startsWith('--') ? argv[dataAt + 1] : '/usr/share/datasets/fashion-mnist';
 
@@ -104,5 +105,5 @@ if (dataDir) {
 }
 
 const du = (p) => (statSync(p).isDirectory() ? readdirSync(p).reduce((a, f) => a + du(path.join(p, f)), 0) : statSync(p).size);
-console.log(`device-bundle: wrote ${path.relative(repo, out)}/ (${(du(out) / 2 ** 20).toFixed(1)} MiB)${argv.includes('--node') ? ` with Node ${process.version}` : ''}` +
+console.log(`device-bundle: wrote ${out}/ (${(du(out) / 2 ** 20).toFixed(1)} MiB)${argv.includes('--node') ? ` with Node ${process.version}` : ''}` +
   `${dataDir ? `; .device-data/ (${(du(dataOut) / 2 ** 20).toFixed(1)} MiB): Fashion-MNIST from ${dataDir}` : ''}`);
