@@ -20,6 +20,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { tf, initBackend, setSeed, getCnnModel, convLayer, initCnn, ResNet, BasicBlock, crossEntropy, sgd, type Module } from '../src/index.js';
 import { gpuStatus, webgpuAdapter, describeAdapter } from '../src/backend/index.js';
+import { median } from './stats.js';
 
 const { values: argv } = parseArgs({ options: { small: { type: 'boolean' }, full: { type: 'boolean' }, budget: { type: 'string' }, only: { type: 'string' } } });
 const budgetS = Number(argv.budget ?? 200);
@@ -70,7 +71,6 @@ const ALL: Spec[] = [
 const SPECS = ALL.filter((s) => !argv.only || argv.only.split(',').includes(s.key));
 if (!SPECS.length) throw new RangeError(`--only must name convnet and/or resnet18, got '${argv.only}'`);
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Seeded host batches (normal inputs, labels 0-9): the same numbers on every backend. */
 function batches(s: Spec): { x: Float32Array; y: Int32Array }[] {

@@ -10,6 +10,7 @@ import { registerWasmTrainingKernels } from '../src/backend/wasm/register-kernel
 import { conv2DBackpropFilterKernel } from '../src/backend/wasm/conv2d-backprop-filter.js';
 import { conv2DBackpropInputKernel } from '../src/backend/wasm/conv2d-backprop-input.js';
 import { rand } from '../test/helpers/rand.js';
+import { median } from './stats.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): boolean => args.includes(name);
@@ -36,11 +37,6 @@ const SPECS: ConvSpec[] = [
   { cin: 32, cout: 64, k: 3, s: 2 },
   { cin: 64, cout: 64, k: 3, s: 2 },
 ];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 async function main(): Promise<void> {
   if (flag('--conv-only')) {

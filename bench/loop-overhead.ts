@@ -18,6 +18,7 @@ import {
 import { FitControl } from '../src/core/fit-control.js';
 import * as rngModule from '../src/core/rng.js';
 import type { BackendName } from '../src/backend/init-backend.js';
+import { median } from './stats.js';
 
 const { values: argv } = parseArgs({ options: { backend: { type: 'string' }, rounds: { type: 'string' }, only: { type: 'string' } } });
 const ROUNDS = Number(argv.rounds ?? 6);
@@ -72,7 +73,6 @@ async function epochMs(learn: Learner): Promise<{ wall: number; cpu: number }> {
   return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (xs: number[]): string => `${median(xs).toFixed(4)} [${Math.min(...xs).toFixed(4)}–${Math.max(...xs).toFixed(4)}]`;
 
 await initBackend((argv.backend ?? 'cpu') as BackendName, { log: () => {} });

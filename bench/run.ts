@@ -27,6 +27,7 @@ import { parseArgs, promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { logicalCores, WASM_MAX_THREADS } from '../src/backend/wasm/threads.js';
 import { MODELS } from './models.js';
+import { median, range } from './stats.js';
 
 const run = promisify(execFile);
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -107,12 +108,6 @@ async function torchAvailable(): Promise<string | null> {
   }
 }
 
-const median = (xs: number[]): number => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
-const range = (xs: number[], digits = 2): string => {
-  const lo = Math.min(...xs);
-  const hi = Math.max(...xs);
-  return lo.toFixed(digits) === hi.toFixed(digits) ? lo.toFixed(digits) : `${lo.toFixed(digits)}–${hi.toFixed(digits)}`;
-};
 const loadNow = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {

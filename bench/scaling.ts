@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { logicalCores, WASM_MAX_THREADS } from '../src/backend/wasm/threads.js';
 import { MODELS } from './models.js';
+import { median, range } from './stats.js';
 
 const { values: argv } = parseArgs({
   options: {
@@ -38,7 +39,6 @@ const BS: Record<string, number> = { course: 64, 'course-rbn': 32, 'cifar-cnn': 
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const median = (xs: number[]): number => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
 
 type Reply = { ready: true; warmupSteps: number; lastStepMs: number } | { window: number[]; cpu: number[] };
 
@@ -123,8 +123,7 @@ for (const model of models) {
     console.log(`  ${MODELS[model]!.label} bs ${bs}, pair ${w + 1}: 1t ${median(a).toFixed(1)} ms/step, ${many}t ${median(b).toFixed(1)} ms/step, speed-up ${ratios.at(-1)!.toFixed(2)}`);
   }
   const rss = [await one.stop(), await all.stop()];
-  const sorted = [...ratios].sort((p, q) => p - q);
-  const cells = [MODELS[model]!.label, String(bs), String(k), median(ones).toFixed(1), median(alls).toFixed(1), median(ratios).toFixed(2), `${sorted[0]!.toFixed(2)}–${sorted.at(-1)!.toFixed(2)}`];
+  const cells = [MODELS[model]!.label, String(bs), String(k), median(ones).toFixed(1), median(alls).toFixed(1), median(ratios).toFixed(2), range(ratios)];
   table.push(`| ${cells.join(' | ')} |`);
   rows.push({ model, bs, stepsPerWindow: k, ms1: median(ones), msN: median(alls), speedups: ratios, peakRss: rss });
 }

@@ -29,6 +29,7 @@ import {
 } from '../src/index.js';
 import { wasmThreads } from '../src/backend/init-backend.js';
 import { MODELS, kernelsPerStep, stepFlopsPerSample } from './models.js';
+import { median } from './stats.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -64,7 +65,6 @@ const cpuMs = (): number => {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1000;
 };
-const median = (xs: number[]): number => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
 
 /** Random images and labels, enough for every step. */
 function data(n: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
