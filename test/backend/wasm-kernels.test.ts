@@ -360,6 +360,30 @@ describe('wasm training kernels', () => {
       );
     });
 
+    it('relu: the cpu backend\'s bits (NaN stays NaN, −0 and −∞ give +0), split across the kernel pool or not', async () => {
+      const n = 40003; // three blocks of the kernel, the last one ending in a scalar tail
+      const special = [NaN, -0, 0, Infinity, -Infinity, 1e-30, -1e-30];
+      const relus = (): tf.Tensor[] => {
+        const vals = Array.from(rand(n, 80));
+        vals.splice(n - special.length, special.length, ...special);
+        vals.splice(16380, special.length, ...special); // across the first block's end
+        return [tf.relu(tf.tensor1d(vals)), tf.relu(tf.tensor3d(special.concat(special), [2, 7, 1])), tf.relu(tf.tensor1d([-3, 2, 5]))];
+      };
+      const want = await on('cpu', relus);
+      for (const threshold of [Infinity, 0]) {
+        setParallelThreshold(threshold);
+        const got = await on('wasm', relus);
+        expect(got.shapes).toEqual(want.shapes);
+        got.data.forEach((g, i) => {
+          const w = want.data[i]!;
+          const differing = Array.from(g).findIndex((v, j) => !Object.is(v, w[j]));
+          const show = (v: number | undefined): string => (Object.is(v, -0) ? '-0' : String(v));
+          expect(differing, `tensor ${i}, threshold ${threshold}: element ${differing} is ${show(g[differing])}, cpu ${show(w[differing])}`).toBe(-1);
+        });
+      }
+      setParallelThreshold(1e6);
+    });
+
     it('sum and mean over contiguous and non-contiguous axes', async () => {
       const cases: Array<[number[], number | number[] | undefined, boolean]> = [
         [[4, 5, 6, 8], [0, 1, 2], false],

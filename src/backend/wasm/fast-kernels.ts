@@ -13,7 +13,7 @@ import { heapOffset, simdFor, sizeOf, wasmInternals, type WasmBackendInternals }
 import { conv2dDirect } from './conv2d-forward.js';
 import { padNhwc } from './conv-geometry.js';
 import { maxPoolGradFast } from './max-pool-grad.js';
-import { BINARY_ROW_OPS, elementwiseUnitRows } from './js-units.js';
+import { BINARY_ROW_OPS, ELEMENT_BLOCK, elementwiseUnitRows } from './js-units.js';
 import { runUnits } from './pool.js';
 
 /** The argument object tfjs passes to a kernel function. */
@@ -112,6 +112,18 @@ const leakyReluFastPath: FastPath = ({ inputs, attrs }, be) => {
   const alpha = Number((attrs as { alpha?: number } | undefined)?.alpha ?? 0.2);
   const out = be.makeOutput([...x.shape], 'float32');
   k.leakyRelu(ptr(be, x), ptr(be, out), n, alpha);
+  return out;
+};
+
+/** Relu on float32: tfai's `relu` unit kernel, split across the kernel pool (see relu-fn.ts). */
+const reluFastPath: FastPath = ({ inputs }, be) => {
+  const x = inputs.x;
+  if (!x || x.dtype !== 'float32') return undefined;
+  const n = size(x.shape);
+  const k = simd(be);
+  if (n === 0 || !k) return undefined;
+  const out = be.makeOutput([...x.shape], 'float32');
+  runUnits(k, 'relu', [ptr(be, x), ptr(be, out), n, ELEMENT_BLOCK], Math.ceil(n / ELEMENT_BLOCK), 2 * n);
   return out;
 };
 
@@ -344,6 +356,7 @@ export const FAST_PATHS: Readonly<Record<string, FastPath>> = {
   ...Object.fromEntries(Object.entries(BINARY_KERNELS).map(([kernel, op]) => [kernel, binaryFastPath(op)])),
   Select: selectFastPath,
   LeakyRelu: leakyReluFastPath,
+  Relu: reluFastPath,
   Sum: reduceFastPath(false),
   Mean: reduceFastPath(true),
   Identity: identityFastPath,

@@ -13,6 +13,7 @@ import { sgdStepFn } from './sgd-step-fn.js';
 import { generalReluFn, generalReluGradFn } from './general-relu-fn.js';
 import { padNhwcFn } from './pad-fn.js';
 import { reluGradFn } from './relu-grad-fn.js';
+import { reluFn } from './relu-fn.js';
 import { JS_UNITS, jsUnits } from './js-units.js';
 
 /** An element-wise binary op: SIMD and scalar code for (a, b) on the stack. */
@@ -460,7 +461,7 @@ export interface SimdKernels {
   leakyRelu: (x: number, out: number, n: number, alpha: number) => void;
   /** Reduction over the middle axis of [outer, mid, inner], float64 accumulation, times `scale`. */
   reduceSum: (x: number, out: number, outer: number, mid: number, inner: number, scratch: number, scale: number) => void;
-  /** The unit-range kernels (`UNIT_KERNELS`: conv-kernels.ts's, `pad_nhwc`, `relu_grad`, batch norm's row blocks), by name. */
+  /** The unit-range kernels (`UNIT_KERNELS`: conv-kernels.ts's, `pad_nhwc`, `relu`, `relu_grad`, batch norm's row blocks), by name. */
   units: Record<string, UnitKernel>;
   /** Copies a filter tap into channel blocks for the input-gradient kernel (see conv-kernels.ts). */
   packTaps: (src: number, dst: number, c: number, co: number, block: number, dstStride: number) => void;
@@ -485,7 +486,7 @@ export interface SimdKernels {
 export type UnitKernel = (...args: number[]) => void;
 
 /** Names of the unit-range kernels: the module's own, then the JavaScript row-block ones (js-units.ts). */
-export const UNIT_KERNELS = ['conv_dw_r1', 'conv_dw_r2', 'conv_fw_r1', 'conv_fw_r2', 'pad_nhwc', 'relu_grad', ...JS_UNITS] as const;
+export const UNIT_KERNELS = ['conv_dw_r1', 'conv_dw_r2', 'conv_fw_r1', 'conv_fw_r2', 'pad_nhwc', 'relu', 'relu_grad', ...JS_UNITS] as const;
 
 const cachedBytes = new Map<boolean, Uint8Array<ArrayBuffer>>();
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
@@ -496,7 +497,7 @@ export function simdModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   if (!bytes) {
     const fns: Fn[] = [];
     for (const op of BIN_OPS) fns.push(binaryFn(op, true), binaryFn(op, false));
-    fns.push(selectFn(), leakyReluFn(), reduceSumFn(), col2imFn(), convDwFn(1), convDwFn(2), convFwFn(1), convFwFn(2), packTapsFn(), sgdStepFn(), generalReluFn(), generalReluGradFn(), padNhwcFn(), reluGradFn());
+    fns.push(selectFn(), leakyReluFn(), reduceSumFn(), col2imFn(), convDwFn(1), convDwFn(2), convFwFn(1), convFwFn(2), packTapsFn(), sgdStepFn(), generalReluFn(), generalReluGradFn(), padNhwcFn(), reluFn(), reluGradFn());
     bytes = assemble(fns, shared);
     cachedBytes.set(shared, bytes);
   }
