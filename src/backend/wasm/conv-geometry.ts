@@ -166,7 +166,7 @@ export function padOrCrop4D(
 }
 
 /** Copying a float costs about this many multiply-adds' time, for the pool's split threshold. */
-const COPY_WORK = 4;
+export const COPY_WORK = 4;
 
 /**
  * Zero-pads the spatial axes of a float32 NHWC tensor with the `pad_nhwc` kernel (bulk memory

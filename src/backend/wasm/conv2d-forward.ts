@@ -25,7 +25,7 @@ export interface DirectConvLimits {
  */
 const DEFAULT_LIMITS: Record<'single' | 'pool', DirectConvLimits> = {
   single: { minChannels: 16, minOutWidth: 4, minWork: 5e5 },
-  pool: { minChannels: 16, minOutWidth: 4, minWork: 1e6 },
+  pool: { minChannels: 3, minOutWidth: 4, minWork: 1e6 },
 };
 let defaults = DEFAULT_LIMITS.single;
 const limits: DirectConvLimits = { ...defaults };
