@@ -5,32 +5,27 @@
  * one thread: ≈ 10 ms of every narrow-ResNet step at batch 128 that two threads could share).
  */
 import { Fn, I32, V128 } from './wasm-emitter.js';
+import { elementBlocks } from './element-blocks.js';
 
 /** relu(x, y, n, block, u0, u1): y[i] = max(x[i], 0) for i in the blocks [u0, u1). */
 export function reluFn(): Fn {
   const f = new Fn('relu', [I32, I32, I32, I32, I32, I32]);
   const [px, py, n, block, u0, u1] = [0, 1, 2, 3, 4, 5];
-  const u = f.local(I32);
-  const i = f.local(I32);
-  const i1 = f.local(I32);
-  const i4 = f.local(I32);
   const zero = f.local(V128);
   f.i32(0).simd(0x11).set(zero); // i32x4.splat 0 = four +0.0f
-  f.loop(u, () => f.get(u0), u1, 1, () => {
-    // i = u·block; i1 = min(n, i + block); i4 = i + ((i1 − i) & ~3)
-    f.get(u).get(block).op(0x6c).set(i);
-    f.get(i).get(block).op(0x6a).tee(i1).get(n).get(i1).get(n).op(0x49).op(0x1b).set(i1);
-    f.get(i).get(i1).get(i).op(0x6b).i32(~3).op(0x71).op(0x6a).set(i4);
-    f.loop(i, () => f.get(i), i4, 4, () => {
+  elementBlocks(
+    f,
+    { n, block, u0, u1 },
+    (i) => {
       f.addr4(py, i);
       f.addr4(px, i).vload().get(zero).simd(0xe9); // f32x4.max
       f.vstore();
-    });
-    f.loop(i, () => f.get(i4), i1, 1, () => {
+    },
+    (i) => {
       f.addr4(py, i);
       f.addr4(px, i).fload().op(0x43, 0, 0, 0, 0).op(0x97); // f32.max(x, 0)
       f.fstore();
-    });
-  });
+    },
+  );
   return f;
 }

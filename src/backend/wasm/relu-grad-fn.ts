@@ -5,6 +5,7 @@
  * (a multiple of 4) so that the kernel pool can spread one call over its threads.
  */
 import { F32, Fn, I32, V128 } from './wasm-emitter.js';
+import { elementBlocks } from './element-blocks.js';
 
 /** Pushes the float32 constant `v`. */
 const f32 = (f: Fn, v: number): Fn => f.op(0x43, ...new Uint8Array(new Float32Array([v]).buffer));
@@ -13,22 +14,16 @@ const f32 = (f: Fn, v: number): Fn => f.op(0x43, ...new Uint8Array(new Float32Ar
 export function reluGradFn(): Fn {
   const f = new Fn('relu_grad', [I32, I32, I32, I32, I32, I32, I32]);
   const [py, pdy, pdx, n, block, u0, u1] = [0, 1, 2, 3, 4, 5, 6];
-  const u = f.local(I32);
-  const i = f.local(I32);
-  const i1 = f.local(I32);
-  const i4 = f.local(I32);
   const vy = f.local(V128);
   const one = f.local(V128);
   const nan = f.local(V128);
   const sy = f.local(F32);
   f32(f, 1).simd(0x13).set(one); // f32x4.splat
   f32(f, NaN).simd(0x13).set(nan);
-  f.loop(u, () => f.get(u0), u1, 1, () => {
-    // i = u·block; i1 = min(n, i + block); i4 = i + ((i1 − i) & ~3)
-    f.get(u).get(block).op(0x6c).set(i);
-    f.get(i).get(block).op(0x6a).tee(i1).get(n).get(i1).get(n).op(0x49).op(0x1b).set(i1);
-    f.get(i).get(i1).get(i).op(0x6b).i32(~3).op(0x71).op(0x6a).set(i4);
-    f.loop(i, () => f.get(i), i4, 4, () => {
+  elementBlocks(
+    f,
+    { n, block, u0, u1 },
+    (i) => {
       f.addr4(pdx, i);
       f.addr4(pdy, i).vload();
       f.addr4(py, i).vload().tee(vy).i32(0).simd(0x11).simd(0x44); // y > 0
@@ -38,8 +33,8 @@ export function reluGradFn(): Fn {
       f.simd(0x50); // v128.or: the step
       f.simd(0xe6); // dy · step
       f.vstore();
-    });
-    f.loop(i, () => f.get(i4), i1, 1, () => {
+    },
+    (i) => {
       f.addr4(pdx, i);
       f.addr4(pdy, i).fload();
       f32(f, 1);
@@ -52,7 +47,7 @@ export function reluGradFn(): Fn {
       f.op(0x1b); // 1, else the above
       f.op(0x94); // dy · step
       f.fstore();
-    });
-  });
+    },
+  );
   return f;
 }
