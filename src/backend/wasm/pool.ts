@@ -12,11 +12,12 @@
  * Measured inside narrow-ResNet training steps on this project's 2-core VM (per kernel, time on
  * one thread against the two threads' busy time and the call's wall time):
  * - Owned ranges: the kernels' units follow the tensors' rows, so consecutive kernels give each
- *   thread the same half of the batch, and what a core wrote it reads back from its own caches.
+ *   thread the same half of the batch (what a core wrote, it may still hold in its caches); with
+ *   one shared counter the rows went to whichever thread came first.
  * - Several units per claim: a forward-convolution unit (one output row) of the 16-channel stage
  *   is ≈ 2 µs of work, and claiming and calling it one at a time made the two threads' busy time
  *   1.22× the one-thread time; with claims of ≈ 2e6 multiply-adds 1.06×, and the convolutions'
- *   speed-up inside the step went from 1.57× to 1.74–1.80×.
+ *   speed-up inside the step went from 1.57× to 1.66–1.80×.
  * - Spinning briefly before sleeping: waking a sleeping thread takes 60–150 µs on these VMs, and a
  *   step makes ≈ 360 pool calls. Workers spin up to `WORKER_SPIN_MS` after a call for the next
  *   one, the caller up to `CALLER_SPIN_MS` for workers to leave; the caller's idle time inside
@@ -80,11 +81,10 @@ const claimUnits = new Function('I', 'me', 'threads', 'total', 'range', CLAIM_BO
   range: Int32Array,
 ) => boolean;
 
-/** Spins until `I[index] !== value` or `ms` have passed; true if it changed. */
-function spinWhile(I: Int32Array, index: number, value: number, ms: number): boolean {
+/** Spins until `I[index] !== value` or `ms` have passed. */
+function spinWhile(I: Int32Array, index: number, value: number, ms: number): void {
   const t0 = performance.now();
-  while (Atomics.load(I, index) === value) if (performance.now() - t0 > ms) return false;
-  return true;
+  while (Atomics.load(I, index) === value && performance.now() - t0 < ms);
 }
 
 /** Source of a pool worker (run with `eval: true`). */
