@@ -21,8 +21,9 @@ export interface DirectConvLimits {
 /**
  * On one thread, XNNPACK keeps the small and few-channel convolutions; on several, every
  * convolution big enough to split goes to the direct kernel (XNNPACK's pool then has one thread,
- * see `xnnpackThreads`), smaller ones stay on XNNPACK — the RGB stem included (batch 128,
- * 32×32×3 → 16, 3×3, two threads: 7.4–15.7 ms direct against 13.7–24 ms on XNNPACK, the same values).
+ * see `xnnpackThreads`), smaller ones stay on XNNPACK. The RGB stem (3 channels) goes to the
+ * direct kernel too: batch 128, 32×32×3 → 16, 3×3, two threads, 7.4–15.7 ms against XNNPACK's
+ * 13.7–24 ms, the same values.
  */
 const DEFAULT_LIMITS: Record<'single' | 'pool', DirectConvLimits> = {
   single: { minChannels: 16, minOutWidth: 4, minWork: 5e5 },
