@@ -9,7 +9,7 @@
 import { tf } from '../tf.js';
 import { asTensor, checkDyShape, convGeometry, COPY_WORK, padOrCrop4D, type ConvGeometry, type ConvGradAttrs } from './conv-geometry.js';
 import type { SimdKernels } from './simd-module.js';
-import { heapOffset, simdFor, sizeOf, wasmInternals, type WasmBackendInternals } from './internals.js';
+import { heapOffset, simdFor, wasmInternals, type WasmBackendInternals } from './internals.js';
 import { runUnits } from './pool.js';
 
 /** One spatial axis of the sub-pixel plan: for each output phase, which filter taps hit it. */
@@ -117,6 +117,14 @@ export function inputGradViaSubpixel(dy: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeo
 }
 
 /**
+ * Zeroes `n` images of `floats` floats each at byte offset `at`, one image per pool unit (`pad_nhwc`
+ * with no input rows: only its `top` zero rows), instead of a one-thread `fill` of the whole dx.
+ */
+function zeroImages(k: SimdKernels, at: number, n: number, floats: number): void {
+  runUnits(k, 'pad_nhwc', [0, at, 0, 0, 4 * floats, 1, 0, 0], n, n * floats * COPY_WORK);
+}
+
+/**
  * Input gradient as one matmul + col2im: the per-tap gradients `dy[P, outC] x W^T[outC, kH*kW*inC]`
  * (one XNNPACK fully-connected call, exactly the forward MAC count) are scatter-added into dx by the
  * SIMD col2im kernel. Needs the tfjs wasm backend (returns undefined elsewhere).
@@ -135,8 +143,7 @@ export function inputGradViaCol2im(
     const cols = tf.matMul(dy.reshape([P, g.outC]) as tf.Tensor2D, wT as tf.Tensor2D);
     const out = backend.makeOutput([g.batch, g.inH, g.inW, g.inC], 'float32');
     const dx = tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor4D; // owns the new buffer
-    const start = heapOffset(backend, out) >>> 2;
-    backend.wasm.HEAPF32.fill(0, start, start + sizeOf(dx.shape));
+    zeroImages(k, heapOffset(backend, out), g.batch, g.inH * g.inW * g.inC);
     k.col2im(
       heapOffset(backend, cols), heapOffset(backend, out),
       g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.kH, g.kW, g.sH, g.sW, g.padTop, g.padLeft,
@@ -174,14 +181,6 @@ function phasesOf(s: number, pad: number, k: number, inLen: number, outLen: numb
     }
   }
   return { phases, before, after };
-}
-
-/**
- * Zeroes `n` images of `floats` floats each at byte offset `at`, one image per pool unit (`pad_nhwc`
- * with no input rows: only its `top` zero rows), instead of a one-thread `fill` of the whole dx.
- */
-function zeroImages(k: SimdKernels, at: number, n: number, floats: number): void {
-  runUnits(k, 'pad_nhwc', [0, at, 0, 0, 4 * floats, 1, 0, 0], n, n * floats * COPY_WORK);
 }
 
 /**

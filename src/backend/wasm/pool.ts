@@ -81,10 +81,10 @@ const claimUnits = new Function('I', 'me', 'threads', 'total', 'range', CLAIM_BO
   range: Int32Array,
 ) => boolean;
 
-/** Spins until `I[index] !== value` or `ms` have passed. */
-function spinWhile(I: Int32Array, index: number, value: number, ms: number): void {
+/** Spins until no worker is inside a call (STATE is 0) or `ms` have passed. */
+function spinUntilIdle(I: Int32Array, ms: number): void {
   const t0 = performance.now();
-  while (Atomics.load(I, index) === value && performance.now() - t0 < ms);
+  while (Atomics.load(I, STATE) !== 0 && performance.now() - t0 < ms);
 }
 
 /** Source of a pool worker (run with `eval: true`). */
@@ -172,7 +172,7 @@ export class KernelPool {
     const fn: UnitKernel = this.kernels.units[name]!;
     const { I, F } = this;
     // Take the writing bit once no worker is inside a call.
-    if (Atomics.load(I, STATE) !== 0) spinWhile(I, STATE, Atomics.load(I, STATE), CALLER_SPIN_MS);
+    spinUntilIdle(I, CALLER_SPIN_MS);
     while (Atomics.compareExchange(I, STATE, 0, WRITING) !== 0) {
       const v = Atomics.load(I, STATE);
       if (v !== 0) Atomics.wait(I, STATE, v, 1);
@@ -195,7 +195,7 @@ export class KernelPool {
       all[n - 1] = range[1];
       fn(...all);
     }
-    if (Atomics.load(I, STATE) !== 0) spinWhile(I, STATE, Atomics.load(I, STATE), CALLER_SPIN_MS);
+    spinUntilIdle(I, CALLER_SPIN_MS);
     for (;;) {
       const v = Atomics.load(I, STATE);
       if (v === 0) break;
