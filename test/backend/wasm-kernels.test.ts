@@ -196,14 +196,15 @@ describe('wasm training kernels', () => {
         setFilterGradStrategy('outer');
         setInputGradStrategy('direct');
         const results: Array<Array<Float32Array | Int32Array | Uint8Array>> = [];
-        // one thread / every call split; big cache blocks / tiny ones (many accumulating calls)
-        for (const [threshold, block] of [[Infinity, 256], [0, 256], [0, 4], [Infinity, 4]] as const) {
+        // one thread / every call split; big cache blocks / tiny ones (many accumulating calls);
+        // the filter gradient's rows cut into parts (these filters have few units) or not
+        for (const [threshold, block, minUnits] of [[Infinity, 256, 16], [0, 256, 16], [0, 4, 16], [Infinity, 4, 16], [0, 4, 1], [Infinity, 4, 1]] as const) {
           setParallelThreshold(threshold);
-          setFilterGradBlocking({ pixelsPerBlock: block, bytesPerCall: block === 4 ? 1 : 2 << 20 });
+          setFilterGradBlocking({ pixelsPerBlock: block, bytesPerCall: block === 4 ? 1 : 2 << 20, minUnits });
           const got = await on('wasm', () => convGrads(c));
           expect(got.shapes).toEqual(ref.shapes);
           expect(relErr(got.data[0]!, ref.data[0]!), `dx, threshold ${threshold}`).toBeLessThan(1e-5);
-          expect(relErr(got.data[1]!, ref.data[1]!), `dw, threshold ${threshold}, block ${block}`).toBeLessThan(1e-5);
+          expect(relErr(got.data[1]!, ref.data[1]!), `dw, threshold ${threshold}, block ${block}, minUnits ${minUnits}`).toBeLessThan(1e-5);
           expect(relErr(got.data[2]!, ref.data[2]!), `y, threshold ${threshold}`).toBeLessThan(1e-5);
           results.push(got.data);
         }
@@ -211,6 +212,7 @@ describe('wasm training kernels', () => {
         expect(Array.from(results[1]![0]!)).toEqual(Array.from(results[0]![0]!));
         expect(Array.from(results[1]![1]!)).toEqual(Array.from(results[0]![1]!));
         expect(Array.from(results[2]![1]!)).toEqual(Array.from(results[3]![1]!));
+        expect(Array.from(results[4]![1]!)).toEqual(Array.from(results[5]![1]!));
         expect(Array.from(results[1]![2]!)).toEqual(Array.from(results[0]![2]!));
       });
     }

@@ -49,8 +49,18 @@ export interface FilterGradBlocking {
    * stride-2 3×3 convolutions, and the same or better elsewhere).
    */
   bytesPerCall: number;
+  /**
+   * Fewest units per call (default 16). A unit is one (filter row, channel block) pair, so a
+   * filter with few output channels has few (a 3×3 → 16 channels: 6), too coarse to share
+   * evenly between threads; then the output rows are cut into up to 4 parts, each accumulating
+   * into its own gradient, added up at the end. Depends on the shape only, never on the thread
+   * count, so 1 and N threads give the same bits.
+   */
+  minUnits: number;
 }
-const DEFAULT_BLOCKING: FilterGradBlocking = { pixelsPerBlock: 256, bytesPerCall: 512 << 10 };
+const DEFAULT_BLOCKING: FilterGradBlocking = { pixelsPerBlock: 256, bytesPerCall: 512 << 10, minUnits: 16 };
+/** Most parts the output rows are cut into (see `FilterGradBlocking.minUnits`). */
+const MAX_PARTS = 4;
 const blocking: FilterGradBlocking = { ...DEFAULT_BLOCKING };
 
 /** Changes the filter-gradient kernel's cache blocking (for tests and benchmarks); no argument restores the defaults. */
@@ -74,29 +84,34 @@ export function filterGradViaOuter(
   if (!k || g.outC % 4 !== 0 || x.dtype !== 'float32' || dy.dtype !== 'float32') return undefined;
   return tf.tidy(() => {
     const xp = padOrCrop4D(x, g.padTop, Math.max(0, g.padBottom), g.padLeft, Math.max(0, g.padRight));
-    const out = backend.makeOutput([g.kH, g.kW, g.inC, g.outC], 'float32');
-    const dw = tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor4D;
     const R = g.outC % 8 === 0 ? 2 : 1;
     const [, hp, wp] = xp.shape;
     const rows = g.batch * g.outH;
+    const units = g.kH * (g.outC / (4 * R));
+    const parts = Math.max(1, Math.min(MAX_PARTS, rows, Math.ceil(blocking.minUnits / units)));
+    const size = g.kH * g.kW * g.inC * g.outC;
+    const out = backend.makeOutput(parts === 1 ? [g.kH, g.kW, g.inC, g.outC] : [parts, size], 'float32');
+    const grads = tf.engine().makeTensorFromTensorInfo(out);
     const qBlock = Math.max(1, Math.round(blocking.pixelsPerBlock / g.outW));
     const bytesPerRow = 4 * (g.sH * wp * g.inC + g.outW * g.outC);
     const perCall = Math.max(qBlock, Math.floor(blocking.bytesPerCall / bytesPerRow / qBlock) * qBlock);
-    const units = g.kH * (g.outC / (4 * R));
-    const scratch = backend.makeOutput([units * qBlock * g.outW * 4 * R], 'float32');
+    const panels = units * qBlock * g.outW * 4 * R;
+    const scratch = backend.makeOutput([parts * panels], 'float32');
     tf.engine().makeTensorFromTensorInfo(scratch); // disposed by the tidy
     const xo = heapOffset(backend, xp);
     const dyo = heapOffset(backend, dy);
     const oo = heapOffset(backend, out);
     const so = heapOffset(backend, scratch);
-    for (let q0 = 0; q0 < rows; q0 += perCall) {
-      const q1 = Math.min(rows, q0 + perCall);
-      const work = (q1 - q0) * g.outW * g.kH * g.kW * g.inC * g.outC;
-      runUnits(k, R === 2 ? 'conv_dw_r2' : 'conv_dw_r1', [
-        xo, dyo, oo, so, hp, wp, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.sH, g.sW, q0, q1, q0 > 0 ? 1 : 0, qBlock,
-      ], units, work);
+    const partRows = Math.ceil(rows / parts);
+    for (let chunk = 0; chunk * perCall < partRows; chunk++) {
+      const q = Math.min(perCall, partRows - chunk * perCall);
+      runUnits(k, 'conv_dw_parts', [
+        R, xo, dyo, oo, 4 * size, so, 4 * panels, hp, wp, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.sH, g.sW,
+        rows, parts, perCall, chunk, qBlock,
+      ], parts * units, parts * q * g.outW * g.kH * g.kW * g.inC * g.outC);
     }
-    return dw;
+    // the parts' gradients added up in part order (same bits on any thread count)
+    return (parts === 1 ? grads : tf.sum(grads, 0).reshape([g.kH, g.kW, g.inC, g.outC])) as tf.Tensor4D;
   });
 }
 

@@ -19,7 +19,7 @@
 import type { UnitKernel } from './simd-module.js';
 
 /** Names of the row-block kernels (see `JS_UNIT_SOURCE`). */
-export const JS_UNITS = ['bn_sum', 'bn_center', 'bn_scale', 'bn_grad_sums', 'bn_grad_dx', 'binary_rows'] as const;
+export const JS_UNITS = ['bn_sum', 'bn_center', 'bn_scale', 'bn_grad_sums', 'bn_grad_dx', 'binary_rows', 'conv_dw_parts'] as const;
 
 /**
  * The binary ops `binary_rows` can run, by index (`<name>_vt` / `<name>_tv` in the module); the
@@ -44,6 +44,11 @@ export const BINARY_ROW_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min', 'sqdiff
  *   rows of `c` elements of the full operand(s) — mode 1: `a` (b is one block of `c` repeated),
  *   0: `b`, 2: both (same shape) — with `op` an index into `BINARY_ROW_OPS` and `outBytes` 4
  *   (float) or 1 (bool).
+ * - `conv_dw_parts(R, x, dy, out, outStride, scratch, scratchStride, hp, wp, c, oh, ow, co, kh, kw,
+ *   sh, sw, rows, parts, perCall, chunk, qBlock, u0, u1)`: the filter gradient's `conv_dw_r{R}`
+ *   with the output rows `[0, rows)` cut into `parts` contiguous parts, each accumulating into
+ *   its own gradient (`out + h·outStride`, its panels at `scratch + h·scratchStride`): unit
+ *   `u = h·units + i` runs the kernel's unit `i` over chunk `chunk` (`perCall` rows) of part `h`.
  */
 export const JS_UNIT_SOURCE = `
 const BIN = ${JSON.stringify(BINARY_ROW_OPS)};
@@ -102,6 +107,17 @@ return {
       if (mode === 2) fn(a + at, b + at, out + ot, 1, nr * c);
       else if (mode === 1) fn(a + at, b, out + ot, nr, c);
       else fn(a, b + at, out + ot, nr, c);
+    }
+  },
+  conv_dw_parts(R, x, dy, out, outStride, scratch, scratchStride, hp, wp, c, oh, ow, co, kh, kw, sh, sw, rows, parts, perCall, chunk, qBlock, u0, u1) {
+    const fn = R === 2 ? ex.conv_dw_r2 : ex.conv_dw_r1;
+    const units = kh * (co / (4 * R));
+    for (let u = u0; u < u1; u++) {
+      const h = Math.floor(u / units), i = u - h * units;
+      const end = Math.floor(((h + 1) * rows) / parts);
+      const q0 = Math.floor((h * rows) / parts) + chunk * perCall;
+      if (q0 >= end) continue;
+      fn(x, dy, out + h * outStride, scratch + h * scratchStride, hp, wp, c, oh, ow, co, kh, kw, sh, sw, q0, Math.min(end, q0 + perCall), chunk > 0 ? 1 : 0, qBlock, i, i + 1);
     }
   },
 };
