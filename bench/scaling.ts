@@ -7,10 +7,17 @@
  * project's 2-core VMs), the separate processes of `npm run bench` can land one side in a slow
  * minute and the other in a fast one; here a drift reaches both sides of a pair alike.
  *
- *   npm run bench:scaling -- [--models resnet-narrow,resnet18] [--windows 6] [--window-s 3] [--threads N] [--warmup-s 4]
+ *   npm run bench:scaling -- [--models resnet-narrow,resnet18] [--windows 6] [--window-s 3] [--threads N] [--warmup-s 4] [--capacity false]
  *
  * Per model: each side's median step over all windows, the speed-up (1-thread ms / N-thread ms)
  * of every window pair, and their median and range. Writes bench/scaling-results.json.
+ *
+ * The machine's own share in each ratio (on by default, `--capacity false` skips it): a second
+ * 1-thread process is started too, and after each pair the two 1-thread processes run a window
+ * at the same time. Their steps per second together over the first one's alone is what the cores
+ * gave to two independent copies of the same work in those seconds (2.0 on idle cores of their
+ * own; less when the host's other tenants, shared caches or memory bandwidth take it) — the most a
+ * split of one step could have gained then. The report gives its median next to the speed-up.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -24,7 +31,7 @@ import { median, range } from './stats.js';
 const { values: argv } = parseArgs({
   options: {
     models: { type: 'string' }, windows: { type: 'string' }, 'window-s': { type: 'string' }, threads: { type: 'string' },
-    'warmup-s': { type: 'string' }, bs: { type: 'string' },
+    'warmup-s': { type: 'string' }, bs: { type: 'string' }, capacity: { type: 'string' },
   },
 });
 const models = (argv.models ?? 'resnet-narrow,resnet18').split(',');
@@ -32,6 +39,7 @@ for (const m of models) if (!MODELS[m]) throw new Error(`bench:scaling: unknown 
 const windows = Number(argv.windows ?? 6);
 const windowMs = 1000 * Number(argv['window-s'] ?? 3);
 const warmupMs = 1000 * Number(argv['warmup-s'] ?? 4);
+const capacity = (argv.capacity ?? 'true') !== 'false';
 const many = Math.min(Number(argv.threads ?? logicalCores()), WASM_MAX_THREADS);
 if (!(windows >= 1) || !(windowMs > 0) || !(many >= 2)) throw new RangeError('bench:scaling: --windows >= 1, --window-s > 0 and at least 2 threads (--threads or the logical cores) are needed');
 /** Batch size per model (those of `npm run bench`). */
@@ -102,11 +110,14 @@ for (const model of models) {
   const r1 = await one.reply(); // warmed up alone, then idle while the other warms up
   const all = new Side(model, bs, many);
   await all.reply();
+  const twin = capacity ? new Side(model, bs, 1) : undefined;
+  await twin?.reply();
   const stepMs = 'lastStepMs' in r1 ? r1.lastStepMs : 1000;
   const k = Math.max(1, Math.round(windowMs / Math.max(1, stepMs)));
   const ones: number[] = [];
   const alls: number[] = [];
   const ratios: number[] = [];
+  const caps: number[] = [];
   for (let w = 0; w < windows; w++) {
     let a: number[];
     let b: number[];
@@ -120,15 +131,25 @@ for (const model of models) {
     ones.push(...a);
     alls.push(...b);
     ratios.push(median(a) / median(b));
-    console.log(`  ${MODELS[model]!.label} bs ${bs}, pair ${w + 1}: 1t ${median(a).toFixed(1)} ms/step, ${many}t ${median(b).toFixed(1)} ms/step, speed-up ${ratios.at(-1)!.toFixed(2)}`);
+    let cap = '';
+    if (twin) {
+      // both 1-thread processes at once: their steps per second together over the first one's alone
+      const [c1, c2] = await Promise.all([one.window(k), twin.window(k)]);
+      caps.push(median(a) * (1 / median(c1) + 1 / median(c2)));
+      cap = `; two 1t processes at once ${median(c1).toFixed(1)} / ${median(c2).toFixed(1)} ms/step, capacity ${caps.at(-1)!.toFixed(2)}`;
+    }
+    console.log(`  ${MODELS[model]!.label} bs ${bs}, pair ${w + 1}: 1t ${median(a).toFixed(1)} ms/step, ${many}t ${median(b).toFixed(1)} ms/step, speed-up ${ratios.at(-1)!.toFixed(2)}${cap}`);
   }
   const rss = [await one.stop(), await all.stop()];
+  await twin?.stop();
   const cells = [MODELS[model]!.label, String(bs), String(k), median(ones).toFixed(1), median(alls).toFixed(1), median(ratios).toFixed(2), range(ratios)];
+  if (twin) cells.push(`${median(caps).toFixed(2)} (${range(caps)})`);
   table.push(`| ${cells.join(' | ')} |`);
-  rows.push({ model, bs, stepsPerWindow: k, ms1: median(ones), msN: median(alls), speedups: ratios, peakRss: rss });
+  rows.push({ model, bs, stepsPerWindow: k, ms1: median(ones), msN: median(alls), speedups: ratios, ...(twin ? { capacities: caps } : {}), peakRss: rss });
 }
 const head = ['model', 'bs', 'steps/window', 'tfai 1t ms', `tfai ${many}t ms`, `speed-up 1t / ${many}t (median)`, 'range over window pairs'];
+if (capacity) head.push('capacity: two 1t processes at once / one alone (median, range)');
 const md = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...table].join('\n');
-console.log(`\n${md}\n\nms: median step over all windows; speed-up: per window pair, 1-thread median / ${many}-thread median. Load average after: ${load()} (${logicalCores()} cores).`);
+console.log(`\n${md}\n\nms: median step over all windows; speed-up: per window pair, 1-thread median / ${many}-thread median${capacity ? '; capacity: per pair, the two 1-thread processes\' steps per second when run at once over the first one\'s alone' : ''}. Load average after: ${load()} (${logicalCores()} cores).`);
 writeFileSync(`${repo}bench/scaling-results.json`, `${JSON.stringify({ date: new Date().toISOString(), threads: many, windows, windowMs, rows, table: md }, null, 2)}\n`);
 console.log('wrote bench/scaling-results.json');
