@@ -17,7 +17,10 @@
  * at the same time. Their steps per second together over the first one's alone is what the cores
  * gave to two independent copies of the same work in those seconds (2.0 on idle cores of their
  * own; less when the host's other tenants, shared caches or memory bandwidth take it) — the most a
- * split of one step could have gained then. The report gives its median next to the speed-up.
+ * split of one step could have gained then. The report gives its median next to the speed-up, and
+ * the median of speed-up / capacity per pair: the N-thread process's steps per second over the two
+ * 1-thread processes' together, in which the alone window's luck cancels out. (Two processes: with
+ * `--threads` above 2 it still says what two cores give side by side, not N.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -143,12 +146,15 @@ for (const model of models) {
   const rss = [await one.stop(), await all.stop()];
   await twin?.stop();
   const cells = [MODELS[model]!.label, String(bs), String(k), median(ones).toFixed(1), median(alls).toFixed(1), median(ratios).toFixed(2), range(ratios)];
-  if (twin) cells.push(`${median(caps).toFixed(2)} (${range(caps)})`);
+  // speed-up over capacity, per pair: the N-thread process's steps per second over the two 1-thread
+  // processes' together (the alone window cancels out)
+  const shares = caps.map((c, i) => ratios[i]! / c);
+  if (twin) cells.push(`${median(caps).toFixed(2)} (${range(caps)})`, `${median(shares).toFixed(2)} (${range(shares)})`);
   table.push(`| ${cells.join(' | ')} |`);
-  rows.push({ model, bs, stepsPerWindow: k, ms1: median(ones), msN: median(alls), speedups: ratios, ...(twin ? { capacities: caps } : {}), peakRss: rss });
+  rows.push({ model, bs, stepsPerWindow: k, ms1: median(ones), msN: median(alls), speedups: ratios, ...(twin ? { capacities: caps, speedupOverCapacity: shares } : {}), peakRss: rss });
 }
 const head = ['model', 'bs', 'steps/window', 'tfai 1t ms', `tfai ${many}t ms`, `speed-up 1t / ${many}t (median)`, 'range over window pairs'];
-if (capacity) head.push('capacity: two 1t processes at once / one alone (median, range)');
+if (capacity) head.push('capacity: two 1t processes at once / one alone (median, range)', 'speed-up / capacity (median, range)');
 const md = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...table].join('\n');
 console.log(`\n${md}\n\nms: median step over all windows; speed-up: per window pair, 1-thread median / ${many}-thread median${capacity ? '; capacity: per pair, the two 1-thread processes\' steps per second when run at once over the first one\'s alone' : ''}. Load average after: ${load()} (${logicalCores()} cores).`);
 writeFileSync(`${repo}bench/scaling-results.json`, `${JSON.stringify({ date: new Date().toISOString(), threads: many, windows, windowMs, rows, table: md }, null, 2)}\n`);
