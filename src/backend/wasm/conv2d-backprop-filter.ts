@@ -71,8 +71,10 @@ export function setFilterGradBlocking(b: Partial<FilterGradBlocking> = DEFAULT_B
 /**
  * Filter gradient by the SIMD outer-product kernel (`conv_dw_r*`): reads the zero-padded input and
  * dy in place (no transposes, no XNNPACK weight packing), in calls of ~512 KB of input rows so that
- * what the tiles re-read stays in cache, each call split over (filter row, 8-channel block) units
- * across the kernel pool's threads. Needs the tfjs wasm backend and outC % 4 == 0 (else undefined).
+ * what the tiles re-read stays in cache, each call split over (row part, filter row, 8-channel
+ * block) units across the kernel pool's threads (`conv_dw_parts`; one part unless the filter has
+ * few units, see `FilterGradBlocking.minUnits`). Needs the tfjs wasm backend and outC % 4 == 0
+ * (else undefined).
  */
 export function filterGradViaOuter(
   x: tf.Tensor4D,

@@ -461,7 +461,7 @@ export interface SimdKernels {
   leakyRelu: (x: number, out: number, n: number, alpha: number) => void;
   /** Reduction over the middle axis of [outer, mid, inner], float64 accumulation, times `scale`. */
   reduceSum: (x: number, out: number, outer: number, mid: number, inner: number, scratch: number, scale: number) => void;
-  /** The unit-range kernels (`UNIT_KERNELS`: conv-kernels.ts's, `pad_nhwc`, `relu`, `relu_grad`, batch norm's row blocks), by name. */
+  /** The unit-range kernels (`UNIT_KERNELS`: conv-kernels.ts's forward, `pad_nhwc`, `relu`, `relu_grad`, the JavaScript row-block units of js-units.ts), by name. */
   units: Record<string, UnitKernel>;
   /** Copies a filter tap into channel blocks for the input-gradient kernel (see conv-kernels.ts). */
   packTaps: (src: number, dst: number, c: number, co: number, block: number, dstStride: number) => void;
@@ -486,7 +486,7 @@ export interface SimdKernels {
 export type UnitKernel = (...args: number[]) => void;
 
 /** Names of the unit-range kernels: the module's own, then the JavaScript row-block ones (js-units.ts). */
-export const UNIT_KERNELS = ['conv_dw_r1', 'conv_dw_r2', 'conv_fw_r1', 'conv_fw_r2', 'pad_nhwc', 'relu', 'relu_grad', ...JS_UNITS] as const;
+export const UNIT_KERNELS = ['conv_fw_r1', 'conv_fw_r2', 'pad_nhwc', 'relu', 'relu_grad', ...JS_UNITS] as const;
 
 const cachedBytes = new Map<boolean, Uint8Array<ArrayBuffer>>();
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
