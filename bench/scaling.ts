@@ -7,7 +7,7 @@
  * project's 2-core VMs), the separate processes of `npm run bench` can land one side in a slow
  * minute and the other in a fast one; here a drift reaches both sides of a pair alike.
  *
- *   npm run bench:scaling -- [--models resnet-narrow,resnet18] [--windows 6] [--window-s 3] [--threads N] [--warmup-s 4] [--capacity false]
+ *   npm run bench:scaling -- [--models resnet-narrow,resnet18] [--windows 7] [--window-s 3] [--threads N] [--warmup-s 4] [--capacity false]
  *
  * Per model: each side's median step over all windows, the speed-up (1-thread ms / N-thread ms)
  * of every window pair, and their median and range. Writes bench/scaling-results.json.
@@ -39,7 +39,8 @@ const { values: argv } = parseArgs({
 });
 const models = (argv.models ?? 'resnet-narrow,resnet18').split(',');
 for (const m of models) if (!MODELS[m]) throw new Error(`bench:scaling: unknown model '${m}' (one of ${Object.keys(MODELS).join(', ')})`);
-const windows = Number(argv.windows ?? 6);
+// an odd default, so that the median speed-up is the middle pair's (see bench/run.ts on even counts)
+const windows = Number(argv.windows ?? 7);
 const windowMs = 1000 * Number(argv['window-s'] ?? 3);
 const warmupMs = 1000 * Number(argv['warmup-s'] ?? 4);
 const capacity = (argv.capacity ?? 'true') !== 'false';
