@@ -47,9 +47,8 @@ const many = Math.min(Number(argv.threads ?? logicalCores()), WASM_MAX_THREADS);
 const threadCounts = many > 1 ? [1, many] : [1];
 
 /**
- * One row of the table: a model at a batch size, and how many steps to time — an odd count, so
- * that the median is the middle step (of an even count it is the upper middle one, which leans
- * towards the side with the larger spread: the 2-thread step, whose steps scatter most).
+ * One row of the table: a model at a batch size, and how many steps to time (an odd count, so that
+ * a process's median is one measured step).
  */
 interface Row {
   model: string;

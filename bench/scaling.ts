@@ -39,7 +39,7 @@ const { values: argv } = parseArgs({
 });
 const models = (argv.models ?? 'resnet-narrow,resnet18').split(',');
 for (const m of models) if (!MODELS[m]) throw new Error(`bench:scaling: unknown model '${m}' (one of ${Object.keys(MODELS).join(', ')})`);
-// an odd default, so that the median speed-up is the middle pair's (see bench/run.ts on even counts)
+// an odd default, so that the median speed-up is one pair's
 const windows = Number(argv.windows ?? 7);
 const windowMs = 1000 * Number(argv['window-s'] ?? 3);
 const warmupMs = 1000 * Number(argv['warmup-s'] ?? 4);
