@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // System suites (test/helpers/suites.ts): one closing line per suite whose requirement is missing.
+    globalSetup: ['test/setup/suites-summary.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',

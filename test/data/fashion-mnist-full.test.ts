@@ -1,16 +1,16 @@
 /**
  * Real data at full scale: the 70,000 Fashion-MNIST images from Debian's `dataset-fashion-mnist`
  * (CI installs it; see .ci/run), and one epoch of the course's BatchNorm convnet on all 60,000
- * training images. Nothing is skipped: without the package these tests fail and say how to install it.
+ * training images. The `fashion-mnist` system suite: skipped, with a closing line, without the package.
  */
-import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   tf, setSeed, loadFashionMnist, getCnnModel, convLayer, initCnn, Learner, Runner, Callback, AvgStatsCallback,
   ParamScheduler, combineScheds, schedLin, accuracy, crossEntropy, sgd,
 } from '../../src/index.js';
 import { loadFashionMnistArrays, FASHION_MNIST_DEBIAN_DIR, FASHION_MNIST_MEAN, FASHION_MNIST_STD } from '../../src/data/index.js';
 import { useBackend } from '../helpers/backend.js';
+import { describeSuite } from '../helpers/suites.js';
 
 /**
  * Lowest test accuracy accepted after the one epoch. Measured on wasm with seeds 1–10: 0.846–0.872
@@ -18,18 +18,8 @@ import { useBackend } from '../helpers/backend.js';
  */
 const ACCURACY_FLOOR = 0.82;
 
-function requireDebianData(): void {
-  if (!existsSync(`${FASHION_MNIST_DEBIAN_DIR}/train-images-idx3-ubyte.gz`)) {
-    throw new Error(
-      `Fashion-MNIST is not installed in ${FASHION_MNIST_DEBIAN_DIR}. These tests need the real data: ` +
-        'run `apt-get update && apt-get install -y dataset-fashion-mnist` as root (.ci/run does this in CI).',
-    );
-  }
-}
-
-describe('Fashion-MNIST from dataset-fashion-mnist', () => {
+describeSuite('fashion-mnist', 'Fashion-MNIST from dataset-fashion-mnist', () => {
   it('loadFashionMnist() finds the Debian folder by itself: 60,000 / 10,000 images, 6,000 / 1,000 per class', async () => {
-    requireDebianData();
     const arr = await loadFashionMnistArrays({ download: false });
     expect(arr.dir).toBe(FASHION_MNIST_DEBIAN_DIR);
     expect(arr.train.labels.length).toBe(60000);
@@ -50,7 +40,6 @@ describe('Fashion-MNIST from dataset-fashion-mnist', () => {
   });
 
   it(`one epoch of the course's BatchNorm convnet on all 60,000 images reaches test accuracy >= ${ACCURACY_FLOOR}, tensor count flat`, async () => {
-    requireDebianData();
     await useBackend('wasm');
     setSeed(1);
     const data = await loadFashionMnist({ bs: 512, seed: 1, download: false });
