@@ -6,6 +6,8 @@
  * files), `tfai/backend` (backend selection, the WebGPU adapter, threads and the wasm training
  * kernels for any TF.js program) and
  * `tfai/plot` (the SVG/PNG chart primitives).
+ *
+ * @module tfai
  */
 
 // backend
@@ -105,3 +107,30 @@ export type { Denormalize } from './interpret/picture.js';
 
 // files (the rest is on 'tfai/io')
 export type { JsonValue } from './io/checkpoint-types.js';
+
+// types that the signatures above name (options, states, results), so that users can name them too
+export { EVENT_NAMES } from './core/events.js';
+export type { HandlerResult } from './core/callback.js';
+export type { Hypers, ParamGroup, OptimizerState } from './core/optim/optimizer.js';
+export type { ModuleEvents } from './models/module.js';
+export type { GeneralReluOptions } from './models/layers/activations.js';
+export type { KaimingOptions } from './models/init.js';
+export type { BatchNorm2dOptions } from './models/norms/batch-norm-2d.js';
+export type { BatchNormOptions } from './models/norms/batch-norm.js';
+export type { LayerNormOptions } from './models/norms/layer-norm.js';
+export type { InstanceNormOptions } from './models/norms/instance-norm.js';
+export type { GroupNormOptions } from './models/norms/group-norm.js';
+export type { RunningBatchNormOptions } from './models/norms/running-batch-norm.js';
+export type { MakeNormOptions } from './models/norms/norm-factory.js';
+export type { CnnData } from './models/zoo/cnn.js';
+export type { BlockClass } from './models/zoo/resnet.js';
+export type { ModelSummary, SummaryRow } from './models/summary.js';
+export type { DataLoaderState } from './data/data-loader.js';
+export type { AvgStats } from './callbacks/avg-stats.js';
+export type { PlotOptions, PlotLossOptions } from './callbacks/recorder-plots.js';
+export type { BatchTfm } from './callbacks/batch-transform.js';
+export type { LRFinderStop } from './callbacks/lr-finder.js';
+export type { NonFiniteLoss } from './callbacks/terminate-on-nan.js';
+export type { ProgressStream } from './callbacks/progress.js';
+export type { StatsSource, StatsPlotOptions, StatsPlotPaths } from './hooks/stats-plots.js';
+export type { IndexedSource } from './interpret/images.js';

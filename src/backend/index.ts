@@ -2,6 +2,8 @@
  * `tfai/backend`: the TensorFlow.js engine tfai runs on — `tf` itself, backend selection (and what
  * the WebGPU adapter is, or why there is none), and the wasm training kernels, which any TF.js
  * program (tfjs-layers' `model.fit` included) can register to train convnets on the wasm backend.
+ *
+ * @module tfai/backend
  */
 export { tf } from './tf.js';
 export { initBackend, onAccelerator, chosenBackend, gpuStatus, wasmThreads, type BackendName, type BackendPreference, type InitBackendOptions } from './init-backend.js';

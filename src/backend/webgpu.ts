@@ -29,8 +29,20 @@ export type WebGPUAdapterSummary = {
 
 /** The outcome of looking for (or activating) a WebGPU adapter. */
 export type WebGPUProbe =
-  | { ok: true; adapter: WebGPUAdapterSummary }
-  | { ok: false; reason: string; adapter?: WebGPUAdapterSummary };
+  | {
+      /** An adapter tfai will use was found. */
+      ok: true;
+      /** The adapter. */
+      adapter: WebGPUAdapterSummary;
+    }
+  | {
+      /** No adapter tfai will use. */
+      ok: false;
+      /** Why, in words (package missing, no adapter, software adapter only, driver error). */
+      reason: string;
+      /** The adapter that was found but not used (a software one), if any. */
+      adapter?: WebGPUAdapterSummary;
+    };
 
 // The optional packages are imported by name at run time, so that tfai builds, installs and runs
 // without them (and a bundler leaves them alone).
@@ -38,7 +50,18 @@ const DAWN_PACKAGE = 'webgpu';
 const BACKEND_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
 
 /** What Dawn says about an adapter (`GPUAdapter.info`); every field may be missing or empty. */
-export type GpuAdapterInfo = { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+export type GpuAdapterInfo = {
+  /** The GPU's vendor (`nvidia`, `mesa`, …). */
+  vendor?: string;
+  /** Its architecture (`ampere`, `software`, …). */
+  architecture?: string;
+  /** The device name. */
+  device?: string;
+  /** The driver's description. */
+  description?: string;
+  /** Whether it is a fallback (CPU) adapter. */
+  isFallbackAdapter?: boolean;
+};
 
 // The few members of Dawn's WebGPU objects that tfai touches (the full types are `@webgpu/types`).
 type GpuDevice = { lost: Promise<{ reason?: string; message?: string }>; destroy(): void };

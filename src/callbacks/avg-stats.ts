@@ -23,7 +23,9 @@ export class AvgStats {
   c = 0;
 
   constructor(
+    /** The metrics accumulated beside the loss. */
     readonly metrics: Metric[],
+    /** Whether these are the training (true) or validation sums. */
     readonly inTrain: boolean,
   ) {}
 
@@ -57,7 +59,14 @@ export class AvgStats {
    * The running sums as `{ avg, count, sizes }` (one device read), for a checkpoint taken mid-epoch;
    * `avg` is the sums divided by `count`.
    */
-  async getState(): Promise<{ avg: number[]; count: number; sizes?: number[] }> {
+  async getState(): Promise<{
+    /** The sums divided by `count`. */
+    avg: number[];
+    /** Samples accumulated. */
+    count: number;
+    /** Length of each metric's part of the sums. */
+    sizes?: number[];
+  }> {
     if (!this.tot || !this.count) return { avg: [], count: 0 };
     const sums = await this.tot.data();
     return { avg: Array.from(sums, (s) => s / this.count), count: this.count, ...(this.sizes ? { sizes: this.sizes } : {}) };
@@ -104,7 +113,16 @@ export class AvgStats {
 }
 
 /** One epoch's averages: `[loss, ...metrics]` for train and valid. */
-export type EpochStats = { epoch: number; train: number[]; valid: number[]; seconds: number };
+export type EpochStats = {
+  /** The epoch (0-based). */
+  epoch: number;
+  /** `[loss, ...metrics]` over the training batches that ran (`[]` if none). */
+  train: number[];
+  /** `[loss, ...metrics]` over the validation batches that ran (`[]` if none). */
+  valid: number[];
+  /** How long the epoch took. */
+  seconds: number;
+};
 
 /** Options of `AvgStatsCallback`. */
 export type AvgStatsCallbackOptions = {
@@ -114,6 +132,7 @@ export type AvgStatsCallbackOptions = {
    * `ProgressCallback`).
    */
   print?: boolean;
+  /** Where the lines go (default `console.log`). */
   log?: (line: string) => void;
 };
 
@@ -132,7 +151,9 @@ type SavedState = { history: EpochStats[]; partial: { train: SavedPartial; valid
  * stopped during training has `valid: []`).
  */
 export class AvgStatsCallback extends Callback {
+  /** The training batches' running sums. */
   readonly trainStats: AvgStats;
+  /** The validation batches' running sums. */
   readonly validStats: AvgStats;
   /** Every epoch's averages. */
   readonly history: EpochStats[] = [];

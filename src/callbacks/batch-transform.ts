@@ -11,7 +11,10 @@ export type BatchTfm = (xb: tf.Tensor) => tf.Tensor;
  */
 export class BatchTransformXCallback extends Callback {
   override order = 2;
-  constructor(readonly tfm: BatchTfm) {
+  constructor(
+    /** The transform applied to every input batch. */
+    readonly tfm: BatchTfm,
+  ) {
     super();
   }
 

@@ -24,8 +24,11 @@ export type CSVLoggerOptions = {
 export class CSVLogger extends Callback {
   /** After the callbacks that publish the epoch's metrics. */
   override order = 30;
+  /** The CSV file. */
   readonly path: string;
+  /** Whether an existing file is continued rather than replaced. */
   readonly append: boolean;
+  /** The column separator. */
   readonly separator: string;
   /** The columns of the last fit. */
   columns: string[] = [];

@@ -4,7 +4,10 @@ import { Callback } from '../core/callback.js';
 import { chosenBackend, gpuStatus, initBackend, onAccelerator } from '../backend/init-backend.js';
 
 /** Options of `CudaCallback`. */
-export type CudaCallbackOptions = { log?: (line: string) => void };
+export type CudaCallbackOptions = {
+  /** Where the line goes (default `console.log`). */
+  log?: (line: string) => void;
+};
 
 /**
  * In PyTorch this moves the model and each batch to the GPU. In TF.js a tensor lives on the active

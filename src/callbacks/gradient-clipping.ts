@@ -9,7 +9,12 @@ import { replaceGrads } from './replace-grads.js';
  * and the total norm (a device scalar, before clipping); the caller owns and disposes both, and the
  * input gradients are left as they are. Nothing is read from the device.
  */
-export function clipGradNorm(grads: tf.NamedTensorMap, maxNorm: number, normType: 2 | 'inf' = 2): { grads: tf.NamedTensorMap; totalNorm: tf.Scalar } {
+export function clipGradNorm(grads: tf.NamedTensorMap, maxNorm: number, normType: 2 | 'inf' = 2): {
+  /** The clipped gradients (new tensors). */
+  grads: tf.NamedTensorMap;
+  /** The norm before clipping. */
+  totalNorm: tf.Scalar;
+} {
   checkPositive('clipGradNorm', 'maxNorm', maxNorm);
   const names = Object.keys(grads);
   return tf.tidy(() => {
@@ -57,8 +62,11 @@ export type GradientClippingOptions = {
  */
 export class GradientClipping extends Callback {
   override order = 11;
+  /** The global norm clipped to, if any. */
   readonly maxNorm: number | undefined;
+  /** The norm: 2 or `'inf'`. */
   readonly normType: 2 | 'inf';
+  /** The element-wise clamp, if any. */
   readonly clipValue: number | undefined;
 
   constructor(opts: GradientClippingOptions) {

@@ -9,9 +9,11 @@ import type { Sched } from '../core/optim/schedules.js';
  */
 export class ParamScheduler extends Callback {
   override order = 1;
+  /** One schedule, or one per parameter group. */
   readonly scheds: Sched[];
 
   constructor(
+    /** The hyperparameter scheduled (`lr`, `mom`, `beta1`, …). */
     readonly pname: string,
     sched: Sched | Sched[],
   ) {

@@ -9,6 +9,7 @@ export { formatTime };
 
 /** Where `ProgressCallback` writes: `process.stdout`, a file stream, or any object with `write`. */
 export type ProgressStream = {
+  /** Write `chunk` as it is. */
   write(chunk: string): unknown;
   /** True for a terminal: bars are drawn only then. */
   isTTY?: boolean;

@@ -41,10 +41,15 @@ type SavedState = { best: number | null; wait: number; cooldownCounter: number; 
 export class ReduceLROnPlateau extends Callback {
   /** After `ParamScheduler` (1) in `beginBatch`; after `AvgStatsCallback` (0) in `afterEpoch`. */
   override order = 2;
+  /** The watched metric, its mode and `minDelta`. */
   readonly monitor: Monitor;
+  /** What the lr is multiplied by on a plateau. */
   readonly factor: number;
+  /** Epochs without improvement before the lr is reduced. */
   readonly patience: number;
+  /** Epochs after a reduction before waiting starts again. */
   readonly cooldown: number;
+  /** The lowest lr (one, or one per parameter group). */
   readonly minLr: number | readonly number[];
   /** Best monitored value so far (null before the first epoch). */
   best: number | null = null;

@@ -28,8 +28,11 @@ export type TensorBoardCallbackOptions = {
  */
 export class TensorBoardCallback extends Callback {
   override order = 30;
+  /** The folder the event file is written to. */
   readonly logDir: string;
+  /** Whether the loss and hyperparameters are written per training batch. */
   readonly batchScalars: boolean;
+  /** Whether a histogram of each parameter is written per epoch. */
   readonly histograms: boolean;
   /** The event file of the last fit (set at `beginFit`). */
   file = '';

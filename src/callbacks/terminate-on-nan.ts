@@ -9,7 +9,16 @@ export type TerminateOnNaNCallbackOptions = {
 };
 
 /** Where a non-finite loss appeared. */
-export type NonFiniteLoss = { epoch: number; iter: number; nIter: number; loss: number };
+export type NonFiniteLoss = {
+  /** The epoch (0-based). */
+  epoch: number;
+  /** The batch in that epoch (0-based). */
+  iter: number;
+  /** Training batches done in the fit before it. */
+  nIter: number;
+  /** The loss: NaN or ±Infinity. */
+  loss: number;
+};
 
 /**
  * `new TerminateOnNaNCallback()`: checks every training batch's loss and, when it is NaN or

@@ -17,24 +17,38 @@ export type HandlerResult = void | Promise<void>;
  * after the backward pass).
  */
 export abstract class Callback {
-  /** Position in the callback list: lower runs first (TrainEval is 0). */
+  /** Position in the callback list: lower runs first (default 0; `TrainEvalCallback` is -10). */
   order = 0;
   /** The runner this callback belongs to (set by the runner before `beginFit`). */
   run!: Runner;
 
+  /** At the start of `fit`, before the first epoch (reset per-fit state here). */
   beginFit?(): HandlerResult;
+  /** At the start of each epoch, before its training batches. */
   beginEpoch?(): HandlerResult;
+  /** Before each batch's forward pass (training and validation); `run.xb` / `run.yb` may be replaced here. */
   beginBatch?(): HandlerResult;
+  /** After the forward pass: `run.pred` is set (synchronous in training, see the class comment). */
   afterPred?(): HandlerResult;
+  /** After the loss: `run.loss` is set (synchronous in training, see the class comment). */
   afterLoss?(): HandlerResult;
+  /** After the backward pass of a training batch: `run.grads` is set; throw `CancelStepError` to skip the step. */
   afterBackward?(): HandlerResult;
+  /** After the optimizer step of a training batch. */
   afterStep?(): HandlerResult;
+  /** After a handler of this batch threw `CancelBatchError` (then `afterBatch` runs). */
   afterCancelBatch?(): HandlerResult;
+  /** At the end of every batch, training or validation (also after a cancelled one). */
   afterBatch?(): HandlerResult;
+  /** After the epoch's training batches, before its validation batches. */
   beginValidate?(): HandlerResult;
+  /** After a handler of this epoch threw `CancelEpochError` (then `afterEpoch` runs). */
   afterCancelEpoch?(): HandlerResult;
+  /** At the end of each epoch, after validation: `run.epochMetrics` is complete for callbacks ordered after the ones that measure. */
   afterEpoch?(): HandlerResult;
+  /** After a handler threw `CancelTrainError` (then `afterFit` runs). */
   afterCancelTrain?(): HandlerResult;
+  /** At the end of `fit`, whether it completed, was cancelled or failed. */
   afterFit?(): HandlerResult;
 
   /**

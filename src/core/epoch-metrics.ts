@@ -7,7 +7,12 @@
  */
 
 /** One epoch's named numbers: `{ epoch: 2, train_loss: 0.21, valid_loss: 0.25, valid_accuracy: 0.93, time: 1.4 }`. */
-export type EpochMetrics = { epoch: number; [name: string]: number };
+export type EpochMetrics = {
+  /** The epoch (0-based). */
+  epoch: number;
+  /** Every other number, by name (`train_loss`, `valid_accuracy`, `time`, …). */
+  [name: string]: number;
+};
 
 /** The names `Runner` itself puts in every epoch's record. */
 export const RUNNER_METRIC_NAMES = ['epoch', 'time'] as const;

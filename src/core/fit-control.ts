@@ -19,7 +19,14 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 /** The last checkpoint a checkpoint callback wrote in this fit (what the interrupt notice reports). */
-export type CheckpointRecord = { dir: string; path: string; position: RunPosition };
+export type CheckpointRecord = {
+  /** The checkpoint directory. */
+  dir: string;
+  /** The checkpoint's folder. */
+  path: string;
+  /** Where the fit stood when it was written. */
+  position: RunPosition;
+};
 
 /** What `FitControl` updates on the runner when a fit resumes. */
 type Counters = { nEpochs: number; nIter: number; cbs: Callback[] };
@@ -87,6 +94,7 @@ export class FitControl {
   /**
    * After epoch `epoch`'s `beginEpoch`: on the resumed epoch, put back the progress counters and
    * the callbacks' saved states. Returns where the epoch's batches start.
+   * @internal the runner's
    */
   enterEpoch(epoch: number, run: Counters): RunPosition {
     const r = this.resume;

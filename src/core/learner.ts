@@ -8,23 +8,39 @@ import { predict, tta, type BatchSource, type Predictions, type TtaOptions } fro
 
 /** What a learner needs of a model: a forward pass, modes and parameters (tfai's `Module` fits). */
 export interface Trainable {
+  /** The forward pass: a batch in, predictions out. */
   forward(x: tf.Tensor): tf.Tensor;
+  /** Switch to training mode (`mode` false: evaluation). */
   train(mode?: boolean): unknown;
+  /** Switch to evaluation mode. */
   eval(): unknown;
+  /** Every parameter (trainable or frozen). */
   parameters(): tf.Variable[];
 }
 
 /** What a learner needs of data: training and validation loaders and the number of classes. */
 export interface DataSource {
-  readonly trainDl: AsyncIterable<[tf.Tensor, tf.Tensor]> & { readonly length: number };
-  readonly validDl: AsyncIterable<[tf.Tensor, tf.Tensor]> & { readonly length: number };
+  /** The training batches, `[x, y]` (`length`: batches per epoch). */
+  readonly trainDl: AsyncIterable<[tf.Tensor, tf.Tensor]> & {
+    /** Batches per epoch. */
+    readonly length: number;
+  };
+  /** The validation batches, `[x, y]` (`length`: batches per epoch). */
+  readonly validDl: AsyncIterable<[tf.Tensor, tf.Tensor]> & {
+    /** Batches per epoch. */
+    readonly length: number;
+  };
+  /** The number of classes (output units). */
   readonly c: number;
 }
 
 /** Options of `Learner`. */
 export type LearnerOptions<M extends Trainable = Trainable, D extends DataSource = DataSource> = {
+  /** The model to train (tfai's `Module`, or anything `Trainable`). */
   model: M;
+  /** The training and validation loaders and the class count (a `DataBunch`). */
   data: D;
+  /** The loss, `(pred, target) => scalar` (e.g. `crossEntropy`). */
   lossFunc: LossFunc;
   /** Optimizer factory (default `sgd()`). */
   optFunc?: OptFunc;
@@ -57,9 +73,13 @@ function normLayerParams(model: Trainable): tf.Variable[] {
  * state; `Runner.fit` trains it. The optimizer is created at construction (`learn.opt`).
  */
 export class Learner<M extends Trainable = Trainable, D extends DataSource = DataSource> {
+  /** The model being trained. */
   readonly model: M;
+  /** The training and validation data. */
   readonly data: D;
+  /** The loss, `(pred, target) => scalar`. */
   readonly lossFunc: LossFunc;
+  /** The optimizer factory the optimizer was made with. */
   readonly optFunc: OptFunc;
   /** The optimizer; its parameter groups follow `splitter`. */
   opt: Optimizer;

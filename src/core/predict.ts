@@ -6,7 +6,12 @@ import type { Trainable } from './learner.js';
 export type BatchSource = AsyncIterable<[tf.Tensor, tf.Tensor]>;
 
 /** Predictions for a whole loader: the model's outputs `[N, …]` and the targets `[N]`. */
-export type Predictions = { preds: tf.Tensor; targets: tf.Tensor };
+export type Predictions = {
+  /** The model's outputs, `[N, …]`. */
+  preds: tf.Tensor;
+  /** The targets, `[N]`. */
+  targets: tf.Tensor;
+};
 
 /** Options of `tta`. */
 export type TtaOptions = {

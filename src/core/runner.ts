@@ -28,6 +28,7 @@ type Loader = Learner['data']['trainDl'];
 
 /** Options of `Runner`. */
 export type RunnerOptions = {
+  /** The callbacks (a `TrainEvalCallback` is always added). */
   cbs?: Callback[];
   /**
    * Check every batch's `x` and `y` for NaN / ±Inf before the forward pass and throw naming the

@@ -154,7 +154,12 @@ export interface Cifar10Arrays {
   /** Image width. */
   width: number;
   /** Which layout was read: the binary folder, or the `train`/`test` image folders' parent. */
-  source: { kind: 'bin' | 'folders'; dir: string };
+  source: {
+    /** The binary release (`.bin` files) or class folders. */
+    kind: 'bin' | 'folders';
+    /** The folder they were read from. */
+    dir: string;
+  };
 }
 
 function missingError(dir: string, missing?: { where: string; files: string[] }): Error {

@@ -16,10 +16,15 @@ import { extractTarGz } from './tar.js';
  * response has a `body` stream it is streamed to disk; otherwise `arrayBuffer()` is read.
  */
 export type FetchLike = (url: string) => Promise<{
+  /** Whether the status is 2xx. */
   ok: boolean;
+  /** The HTTP status. */
   status: number;
+  /** The HTTP status text. */
   statusText: string;
+  /** The whole body. */
   arrayBuffer(): Promise<ArrayBuffer>;
+  /** The body as a stream of chunks, when available (streamed to disk). */
   body?: AsyncIterable<Uint8Array> | null;
 }>;
 

@@ -1,6 +1,8 @@
 /**
  * tfai data: datasets, samplers, loaders, data bunches, normalisation, the IDX reader, MNIST,
  * Fashion-MNIST and CIFAR-10.
+ *
+ * @module tfai/data
  */
 export type { Dataset } from './dataset.js';
 export { TensorDataset } from './tensor-dataset.js';
@@ -10,6 +12,7 @@ export {
   BatchSampler,
   numBatches,
   type Sampler,
+  type SamplerRngState,
   type RandomSamplerOptions,
   type BatchSamplerOptions,
 } from './samplers.js';

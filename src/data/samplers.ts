@@ -7,7 +7,10 @@ import { permutation, random } from '../core/rng.js';
 import { checkInt } from '../core/validate.js';
 
 /** A sampler generator's saved state (seedrandom's alea state: plain numbers, JSON-safe). */
-export type SamplerRngState = { alea: Record<string, number> };
+export type SamplerRngState = {
+  /** The generator's internal state (seedrandom's alea). */
+  alea: Record<string, number>;
+};
 
 /** A uniform [0, 1) generator whose state can be read (for checkpoints). */
 export type StatefulRand = (() => number) & { state(): Record<string, number> };

@@ -48,7 +48,14 @@ export type ShowBatchSource = Iterable<[tf.Tensor, tf.Tensor]> | DataBunch;
  * number of images drawn.
  * @throws Error if the loader is empty or its inputs are not NHWC images with 1 or 3 channels.
  */
-export async function showBatch(src: ShowBatchSource, path: string, opts: ShowBatchOptions = {}): Promise<{ width: number; height: number; n: number }> {
+export async function showBatch(src: ShowBatchSource, path: string, opts: ShowBatchOptions = {}): Promise<{
+  /** The picture's width in pixels. */
+  width: number;
+  /** Its height in pixels. */
+  height: number;
+  /** The images drawn. */
+  n: number;
+}> {
   const bunch = src instanceof DataBunch ? src : undefined;
   const dl: Iterable<[tf.Tensor, tf.Tensor]> = bunch ? bunch.trainDl : (src as Iterable<[tf.Tensor, tf.Tensor]>);
   const classes = opts.classes ?? (bunch && 'classes' in bunch ? (bunch as DataBunch & { classes: readonly string[] }).classes : undefined);

@@ -23,7 +23,10 @@ import { Module, type ForwardHookEvent } from '../models/module.js';
  * the function wants to keep must be `tf.keep`'d (and is then the state's to dispose, see `Hook`).
  * A function with an `initStats` property gets `hook.stats = initStats()` when the hook is made.
  */
-export type HookFn<S = unknown> = ((hook: Hook<S>, event: ForwardHookEvent) => void) & { initStats?: () => S };
+export type HookFn<S = unknown> = ((hook: Hook<S>, event: ForwardHookEvent) => void) & {
+  /** The hook's initial `stats`. */
+  initStats?: () => S;
+};
 
 /** A state that copies device data to the host with `flush()` (e.g. `ActivationStats`). */
 type Flushable = { flush(): Promise<void> };

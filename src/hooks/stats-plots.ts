@@ -98,7 +98,16 @@ export function minFractionChart(src: StatsSource, opts: StatsPlotOptions = {}):
 }
 
 /** Paths of the figures `saveStatsPlots` wrote. */
-export type StatsPlotPaths = { meanStdFirst: SavedFigure; meanStd: SavedFigure; hists: SavedFigure; minFraction: SavedFigure };
+export type StatsPlotPaths = {
+  /** Means and stds over the first iterations. */
+  meanStdFirst: SavedFigure;
+  /** Means and stds over all iterations. */
+  meanStd: SavedFigure;
+  /** The histogram grid ("colorful dimension"). */
+  hists: SavedFigure;
+  /** The fraction of activations in the lowest bins. */
+  minFraction: SavedFigure;
+};
 
 /**
  * Save the four activation-statistics figures into `dir` as SVG + PNG, named

@@ -17,10 +17,28 @@ export type InterpretationOptions = {
 };
 
 /** The `k` largest (or smallest) losses: sample positions in the loader, with their losses, predicted and actual classes and the predicted class's probability. */
-export type TopLosses = { indices: number[]; losses: number[]; predicted: number[]; actual: number[]; probs: number[] };
+export type TopLosses = {
+  /** The samples' positions, in loader order. */
+  indices: number[];
+  /** Their losses (per-sample cross-entropy). */
+  losses: number[];
+  /** The predicted class of each. */
+  predicted: number[];
+  /** The actual class of each. */
+  actual: number[];
+  /** The probability (softmax) of the predicted class. */
+  probs: number[];
+};
 
 /** One off-diagonal cell of the confusion matrix. */
-export type Confusion = { actual: string; predicted: string; count: number };
+export type Confusion = {
+  /** The actual class's name. */
+  actual: string;
+  /** The predicted class's name. */
+  predicted: string;
+  /** How many samples of `actual` were predicted as `predicted`. */
+  count: number;
+};
 
 /** Options of the pictures of images (`plotTopLosses`, `showResults`). */
 export type ImagePictureOptions = {

@@ -4,7 +4,12 @@ import type { Dataset } from '../data/dataset.js';
 import type { BatchSource } from '../core/predict.js';
 
 /** A loader whose items can be fetched by position: a `DataLoader` that does not shuffle. */
-export type IndexedSource = { dataset: Dataset; shuffle?: boolean };
+export type IndexedSource = {
+  /** The dataset the loader batches. */
+  dataset: Dataset;
+  /** Whether the loader shuffles (pictures of images need one that does not). */
+  shuffle?: boolean;
+};
 
 /** The loader's dataset when its iteration order is the dataset's (position i = item i), else null. */
 export function orderedDataset(dl: BatchSource | IndexedSource): Dataset | null {

@@ -6,7 +6,14 @@ import { svgToPng } from '../plot/png.js';
 import { fmt, svgDocument, svgText } from '../plot/svg.js';
 
 /** How inputs are turned back into pixels: `x * std + mean` (scalar or per channel), or `'auto'`: each image stretched from its min to its max. */
-export type Denormalize = { mean: number | readonly number[]; std: number | readonly number[] } | 'auto';
+export type Denormalize =
+  | {
+      /** The mean the inputs were normalised with (one, or one per channel). */
+      mean: number | readonly number[];
+      /** The std the inputs were normalised with (one, or one per channel). */
+      std: number | readonly number[];
+    }
+  | 'auto';
 
 /** One NHWC image's values (`h × w × c`, c = 1 or 3) as RGB bytes, de-normalised and clipped to [0, 1]. */
 export function toRgb(values: ArrayLike<number>, h: number, w: number, c: number, denorm: Denormalize = 'auto'): Uint8Array {

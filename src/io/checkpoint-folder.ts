@@ -19,7 +19,14 @@ import { describeFsError, fsFailure } from './fs-errors.js';
 import type { CheckpointState } from './checkpoint-types.js';
 
 /** File names inside a checkpoint folder. */
-export const CHECKPOINT_FILES = { model: 'model.safetensors', optimizer: 'optimizer.safetensors', state: 'state.json' } as const;
+export const CHECKPOINT_FILES = {
+  /** The weights, in PyTorch's names and layouts. */
+  model: 'model.safetensors',
+  /** The optimizer's tensors (momenta, Adam moments). */
+  optimizer: 'optimizer.safetensors',
+  /** Everything else (see `CheckpointState`). */
+  state: 'state.json',
+} as const;
 /** Pointer file names in a checkpoint directory. */
 export type PointerName = 'latest' | 'best';
 
@@ -27,7 +34,18 @@ export type PointerName = 'latest' | 'best';
  * A checkpoint read from disk: its folder, parsed state and raw tensor files (checksums verified),
  * and a note when it was not found the ordinary way (`latest` missing: the newest complete one).
  */
-export type CheckpointFiles = { folder: string; state: CheckpointState; model: Uint8Array; optimizer: Uint8Array; note?: string };
+export type CheckpointFiles = {
+  /** The checkpoint's folder. */
+  folder: string;
+  /** Its parsed `state.json`. */
+  state: CheckpointState;
+  /** The bytes of `model.safetensors`. */
+  model: Uint8Array;
+  /** The bytes of `optimizer.safetensors`. */
+  optimizer: Uint8Array;
+  /** How it was found, when not the ordinary way (e.g. `latest` missing). */
+  note?: string;
+};
 
 /**
  * The folder names tfai's checkpoints take: `epoch-0003`, `epoch-0002-train-0005`, with `-r1`, `-r2`

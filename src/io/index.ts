@@ -3,6 +3,8 @@
  * in PyTorch names and layouts, and checkpoint folders. The notebook-level calls (`learn.save`,
  * `learn.load`, `CheckpointCallback`, `fit(…, { resume })`) are on the main entry; this sub-path is
  * for tools that read or write those files themselves.
+ *
+ * @module tfai/io
  */
 export { encodeSafetensors, decodeSafetensors, readSafetensors, writeSafetensors, SafetensorsError, type SafetensorsDtype, type WritableDtype, type HostTensor, type TensorToWrite, type SafetensorsContents } from './safetensors.js';
 export { writeFileAtomic, writeDirAtomic, fsyncDir, type FileContents } from './atomic-write.js';

@@ -12,14 +12,19 @@ export type LayoutKind = 'conv' | 'linear';
 
 /** A module's own parameters whose layout differs from PyTorch's (`{ weight: 'conv' }` for `Conv2d`). */
 export interface LayoutAware {
+  /** The module's own parameters whose layout differs from PyTorch's, by name. */
   torchLayouts(): Record<string, LayoutKind>;
 }
 
 /** A model whose weights can be saved and loaded (tfai's `Module` is one). */
 export interface Persistable {
+  /** Every parameter and buffer by PyTorch-style dotted name. */
   stateDict(): StateDict;
+  /** Assign values by name (`strict`: every key must match, the default). */
   loadStateDict(sd: StateDict, opts?: { strict?: boolean }): void;
+  /** Every module by dotted path (`''` for the model itself). */
   namedModules(): [string, LayoutAware][];
+  /** Every parameter by dotted name. */
   namedParameters(): [string, tf.Variable][];
 }
 

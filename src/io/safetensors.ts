@@ -33,10 +33,22 @@ export type HostTensor = {
 };
 
 /** A tensor to encode: its values and the dtype to store them as. */
-export type TensorToWrite = { shape: number[]; data: Float32Array | Int32Array; dtype: WritableDtype };
+export type TensorToWrite = {
+  /** The tensor's shape. */
+  shape: number[];
+  /** Its values, row-major. */
+  data: Float32Array | Int32Array;
+  /** The dtype written to the file. */
+  dtype: WritableDtype;
+};
 
 /** A decoded file: tensors in header order, and the string metadata. */
-export type SafetensorsContents = { tensors: Map<string, HostTensor>; metadata: Record<string, string> };
+export type SafetensorsContents = {
+  /** The tensors, by name, in header order. */
+  tensors: Map<string, HostTensor>;
+  /** The file's `__metadata__` strings. */
+  metadata: Record<string, string>;
+};
 
 /** A malformed safetensors file; the message names the file and where in it the fault is. */
 export class SafetensorsError extends Error {

@@ -17,7 +17,10 @@ export function leakyReluGain(a: number): number {
 }
 
 /** Options shared by the Kaiming initialisers. */
-export type KaimingOptions = { a?: number };
+export type KaimingOptions = {
+  /** The negative slope of the leaky ReLU that follows (default 0: ReLU). */
+  a?: number;
+};
 
 /** Fill `w` in place with N(0, gain/√fanIn) — PyTorch's `kaiming_normal_(w, a)`, fan-in mode. */
 export function kaimingNormal(w: tf.Variable, opts: KaimingOptions = {}): tf.Variable {

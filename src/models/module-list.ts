@@ -21,6 +21,7 @@ export class ModuleList<M extends Module = Module> extends Module {
     return this.items.length;
   }
 
+  /** The modules, in order. */
   [Symbol.iterator](): Iterator<M> {
     return this.items[Symbol.iterator]();
   }

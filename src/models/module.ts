@@ -12,10 +12,20 @@ import { ModuleError, fmtShape } from './module-error.js';
 import type { LayoutKind, StateDict } from '../io/persistable.js';
 
 /** What a forward hook receives: the module, its input and its output (valid only during the call). */
-export type ForwardHookEvent = { module: Module; input: tf.Tensor; output: tf.Tensor };
+export type ForwardHookEvent = {
+  /** The module that ran. */
+  module: Module;
+  /** Its input. */
+  input: tf.Tensor;
+  /** Its output. */
+  output: tf.Tensor;
+};
 
 /** The events a module emits. */
-export type ModuleEvents = { forward: ForwardHookEvent };
+export type ModuleEvents = {
+  /** After every `forward` call. */
+  forward: ForwardHookEvent;
+};
 
 export type { StateDict };
 

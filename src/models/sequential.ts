@@ -8,6 +8,7 @@ import { ModuleError } from './module-error.js';
  * input, the error also names the child that produced that input (`… from Flatten()`).
  */
 export class Sequential extends Module {
+  /** The modules, applied in order. */
   readonly layers: Module[];
 
   constructor(...modules: Module[]) {

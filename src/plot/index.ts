@@ -7,6 +7,8 @@
  *   series: [{ name: 'loss', x: lrs, y: losses }] });
  * await saveFigure(svg, 'out/plots', 'lr-find'); // out/plots/lr-find.svg + .png
  * ```
+ *
+ * @module tfai/plot
  */
 export type {
   Series,

@@ -5,7 +5,12 @@ import path from 'node:path';
 import { svgToPng } from './png.js';
 
 /** Absolute paths of the two files `saveFigure` wrote. */
-export type SavedFigure = { svg: string; png: string };
+export type SavedFigure = {
+  /** The SVG file's path. */
+  svg: string;
+  /** The PNG file's path. */
+  png: string;
+};
 
 /** Write `data` to `file` via a temporary file in the same directory and a rename, so readers never see a partial file. */
 async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {

@@ -18,7 +18,16 @@ export type SeriesStyle = {
 };
 
 /** One named line: `y[i]` plotted against `x[i]`. Non-finite points are dropped when drawn. */
-export type Series = { name: string; x: number[]; y: number[]; style?: SeriesStyle };
+export type Series = {
+  /** The legend's label. */
+  name: string;
+  /** The x values. */
+  x: number[];
+  /** The y values (as many as `x`). */
+  y: number[];
+  /** How the line is drawn. */
+  style?: SeriesStyle;
+};
 
 /** One panel of line plots: a titled pair of axes holding one or more series. */
 export type LinePanel = {
@@ -93,7 +102,14 @@ export type HeatmapImageOptions = {
  * One panel of `heatmapGrid`: a titled histogram matrix (same layout as `HeatmapImageOptions.matrix`)
  * and, optionally, the values its rows stand for (as `HeatmapImageOptions.yRange`).
  */
-export type HeatmapPanel = { title: string; matrix: number[][]; yRange?: [number, number] };
+export type HeatmapPanel = {
+  /** The panel's title. */
+  title: string;
+  /** The values, `matrix[row][column]`. */
+  matrix: number[][];
+  /** The values the rows span, for the y axis (default: row indices). */
+  yRange?: [number, number];
+};
 
 /** Options of `heatmapGrid`: several histogram pictures side by side, each coloured on its own range. */
 export type HeatmapGridOptions = {

@@ -22,6 +22,7 @@ const SLACK = 1.3;
 
 /** Thrown when a training step cannot fit the wasm backend's memory. */
 export class WasmMemoryError extends Error {
+  /** The error class name. */
   override readonly name = 'WasmMemoryError';
 }
 

@@ -3,7 +3,16 @@ import { tf } from '../../backend/tf.js';
 import { Optimizer, type OptFunc } from './optimizer.js';
 
 /** Options of `adam`: PyTorch's defaults (β1 0.9, β2 0.999, eps 1e-8), decoupled weight decay. */
-export type AdamOptions = { beta1?: number; beta2?: number; eps?: number; wd?: number };
+export type AdamOptions = {
+  /** Decay of the first moment (momentum; default 0.9). */
+  beta1?: number;
+  /** Decay of the second moment (default 0.999). */
+  beta2?: number;
+  /** Added to the second moment's root (default 1e-8). */
+  eps?: number;
+  /** Decoupled weight decay (default 0). */
+  wd?: number;
+};
 
 /**
  * Adam as PyTorch's `optim.Adam` (bias-corrected moments); weight decay is decoupled

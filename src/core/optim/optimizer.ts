@@ -9,10 +9,16 @@ import { tf } from '../../backend/tf.js';
 export type Hypers = Record<string, number>;
 
 /** A group of parameters sharing hyperparameter values. */
-export type ParamGroup = { params: tf.Variable[]; hypers: Hypers };
+export type ParamGroup = {
+  /** The group's parameters. */
+  params: tf.Variable[];
+  /** Its hyperparameters (`lr`, `mom`, `wd`, …). */
+  hypers: Hypers;
+};
 
 /** What `Optimizer.stateDict()` returns: hyperparameters per group and every parameter's state. */
 export type OptimizerState = {
+  /** Each group's hyperparameters. */
   hypers: Hypers[];
   /** Keyed `"<group>.<index in group>.<state name>"`. */
   state: Record<string, tf.Tensor>;

@@ -63,14 +63,30 @@ export function cosOneCycle(start: number, high: number, end: number, pctStart =
 }
 
 /** Options of `sgdr`. */
-export type SGDROptions = { nCycle: number; cycleLen?: number; cycleMult?: number; lrMax: number; lrMin?: number };
+export type SGDROptions = {
+  /** Number of cycles. */
+  nCycle: number;
+  /** Epochs of the first cycle (default 1). */
+  cycleLen?: number;
+  /** Each cycle is this many times longer than the one before (default 1). */
+  cycleMult?: number;
+  /** The lr at the start of every cycle. */
+  lrMax: number;
+  /** The lr at the end of every cycle (default 0). */
+  lrMin?: number;
+};
 
 /**
  * SGDR (cosine annealing with warm restarts) with the epoch count of the old fastai
  * `fit(lr, n_cycle, cycle_len, cycle_mult)`: cycle i lasts `cycleLen·cycleMult^i` epochs and
  * anneals from `lrMax` to `lrMin`. Returns the schedule and the number of epochs to fit for.
  */
-export function sgdr(opts: SGDROptions): { sched: Sched; epochs: number } {
+export function sgdr(opts: SGDROptions): {
+  /** The schedule over the whole fit. */
+  sched: Sched;
+  /** The epochs its cycles take (fit for this many). */
+  epochs: number;
+} {
   const { nCycle, cycleLen = 1, cycleMult = 1, lrMax, lrMin = 0 } = opts;
   checkInt('sgdr', 'nCycle', nCycle);
   checkInt('sgdr', 'cycleLen', cycleLen);

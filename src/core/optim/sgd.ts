@@ -4,7 +4,12 @@ import { Optimizer, type OptFunc } from './optimizer.js';
 import { fusedKernelsReady, sgdStepFused } from '../../backend/fused-ops.js';
 
 /** Options of `sgd`: momentum (PyTorch semantics, no dampening) and decoupled weight decay. */
-export type SGDOptions = { mom?: number; wd?: number };
+export type SGDOptions = {
+  /** Momentum (default 0). */
+  mom?: number;
+  /** Decoupled weight decay (default 0). */
+  wd?: number;
+};
 
 /**
  * SGD as PyTorch's `optim.SGD(momentum=mom)`: `buf = mom·buf + g; p -= lr·buf`. Weight decay is

@@ -12,15 +12,25 @@ export class ReLU extends Module {
 }
 
 /** Options of `GeneralRelu`: leak (negative slope), sub (subtracted after), maxv (clamp above). */
-export type GeneralReluOptions = { leak?: number; sub?: number; maxv?: number };
+export type GeneralReluOptions = {
+  /** Negative slope (plain ReLU when absent). */
+  leak?: number;
+  /** Subtracted after the activation. */
+  sub?: number;
+  /** Clamp above. */
+  maxv?: number;
+};
 
 /**
  * The course's `GeneralRelu`: leaky ReLU with slope `leak` (plain ReLU when absent), minus `sub`,
  * clamped at `maxv` from above.
  */
 export class GeneralRelu extends Module {
+  /** Negative slope, if any. */
   readonly leak?: number;
+  /** Subtracted after the activation, if any. */
   readonly sub?: number;
+  /** Clamp above, if any. */
   readonly maxv?: number;
 
   constructor(opts: GeneralReluOptions = {}) {

@@ -7,7 +7,14 @@ import type { LayoutKind } from '../../io/persistable.js';
 import { checkInt } from '../../core/validate.js';
 
 /** Options of `Conv2d`. */
-export type Conv2dOptions = { stride?: number; padding?: number; bias?: boolean };
+export type Conv2dOptions = {
+  /** Step of the filter, both directions (default 1). */
+  stride?: number;
+  /** Zero padding on every side (default 0). */
+  padding?: number;
+  /** Add a learned bias (default true). */
+  bias?: boolean;
+};
 
 /**
  * `Conv2d(ni, nf, ks, { stride = 1, padding = 0, bias = true })`, as PyTorch's `nn.Conv2d`:
@@ -16,12 +23,19 @@ export type Conv2dOptions = { stride?: number; padding?: number; bias?: boolean 
  * (kaiming-uniform with a = √5, i.e. U(±1/√fanIn), bias likewise).
  */
 export class Conv2d extends Module {
+  /** Input channels. */
   readonly ni: number;
+  /** Output channels (filters). */
   readonly nf: number;
+  /** Kernel size (square). */
   readonly ks: number;
+  /** Step of the filter. */
   readonly stride: number;
+  /** Zero padding on every side. */
   readonly padding: number;
+  /** The filters, `[ks, ks, ni, nf]` (TF.js layout; PyTorch's `[nf, ni, ks, ks]` in files). */
   readonly weight: tf.Variable;
+  /** The bias, `[nf]`, or null without one. */
   readonly bias: tf.Variable | null;
   private readonly pad: [[number, number], [number, number], [number, number], [number, number]];
 

@@ -5,6 +5,7 @@ import { Module } from '../module.js';
 
 /** `Dropout(p = 0.5)`: in training, zero each element with probability `p` and scale the rest by 1/(1-p). */
 export class Dropout extends Module {
+  /** Probability of zeroing an element in training. */
   readonly p: number;
   constructor(p = 0.5) {
     super();

@@ -11,9 +11,13 @@ import { checkInt } from '../../core/validate.js';
  * PyTorch's `[nf, ni]` is converted at import/export). PyTorch's default init.
  */
 export class Linear extends Module {
+  /** Input features. */
   readonly ni: number;
+  /** Output features. */
   readonly nf: number;
+  /** The weight, `[ni, nf]` (TF.js layout; PyTorch's `[nf, ni]` in files). */
   readonly weight: tf.Variable;
+  /** The bias, `[nf]`, or null without one. */
   readonly bias: tf.Variable | null;
 
   constructor(ni: number, nf: number, opts: { bias?: boolean } = {}) {

@@ -10,7 +10,10 @@ function checkOne(name: string, size: number): void {
 
 /** `AdaptiveAvgPool2d(1)`: mean over H and W, keeping `[N, 1, 1, C]`. */
 export class AdaptiveAvgPool2d extends Module {
-  constructor(readonly outputSize = 1) {
+  constructor(
+    /** The output's height and width (only 1 is supported). */
+    readonly outputSize = 1,
+  ) {
     super();
     checkOne('AdaptiveAvgPool2d', outputSize);
   }
@@ -24,7 +27,10 @@ export class AdaptiveAvgPool2d extends Module {
 
 /** `AdaptiveMaxPool2d(1)`: max over H and W, keeping `[N, 1, 1, C]`. */
 export class AdaptiveMaxPool2d extends Module {
-  constructor(readonly outputSize = 1) {
+  constructor(
+    /** The output's height and width (only 1 is supported). */
+    readonly outputSize = 1,
+  ) {
     super();
     checkOne('AdaptiveMaxPool2d', outputSize);
   }
@@ -38,8 +44,11 @@ export class AdaptiveMaxPool2d extends Module {
 
 /** `MaxPool2d(ks, { stride = ks, padding = 0 })`, PyTorch semantics. */
 export class MaxPool2d extends Module {
+  /** Window size (square). */
   readonly ks: number;
+  /** Step of the window. */
   readonly stride: number;
+  /** Padding on every side. */
   readonly padding: number;
   constructor(ks: number, opts: { stride?: number; padding?: number } = {}) {
     super();

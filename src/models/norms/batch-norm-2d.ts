@@ -7,7 +7,12 @@ import { fusedKernelsReady, runningStatsFused } from '../../backend/fused-ops.js
 import { checkInt } from '../../core/validate.js';
 
 /** Options of `BatchNorm2d`. */
-export type BatchNorm2dOptions = { eps?: number; momentum?: number };
+export type BatchNorm2dOptions = {
+  /** Added to the variance before the square root (default 1e-5). */
+  eps?: number;
+  /** How far the running statistics move towards each batch's, in [0, 1] (default 0.1). */
+  momentum?: number;
+};
 
 /**
  * `BatchNorm2d(nf, { eps = 1e-5, momentum = 0.1 })` with PyTorch semantics: in training, normalise
@@ -18,13 +23,21 @@ export type BatchNorm2dOptions = { eps?: number; momentum?: number };
 export class BatchNorm2d extends Module {
   /** Marks a normalization layer: `learn.freeze()` keeps its parameters training (fastai's `train_bn`). */
   readonly isNormLayer = true;
+  /** Channels. */
   readonly nf: number;
+  /** Added to the variance before the square root. */
   readonly eps: number;
+  /** How far the running statistics move towards each batch's. */
   readonly momentum: number;
+  /** Learned per-channel scale (`weight`, ones). */
   readonly weight: tf.Variable;
+  /** Learned per-channel shift (`bias`, zeros). */
   readonly bias: tf.Variable;
+  /** Running per-channel mean (buffer `running_mean`). */
   readonly runningMean: tf.Variable;
+  /** Running per-channel unbiased variance (buffer `running_var`). */
   readonly runningVar: tf.Variable;
+  /** Training batches seen (buffer `num_batches_tracked`, int32). */
   readonly numBatchesTracked: tf.Variable;
 
   constructor(nf: number, opts: BatchNorm2dOptions = {}) {

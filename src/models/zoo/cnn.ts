@@ -60,7 +60,12 @@ export function convLayer(ni: number, nf: number, ks = 3, stride = 2, opts: Conv
 }
 
 /** What the builders need of the data: classes and (optionally) input channels. */
-export type CnnData = { c: number; cIn?: number };
+export type CnnData = {
+  /** Output classes. */
+  c: number;
+  /** Input channels (default 1). */
+  cIn?: number;
+};
 
 /**
  * The course's `get_cnn_layers`: one `layer` per entry of `nfs` (the first 5×5, the rest 3×3,

@@ -30,6 +30,7 @@ const globalMax = (x: tf.Tensor): tf.Tensor => tf.max(x, [1, 2]);
 
 /** `SimpleNet([3072, 40, 10])`: flatten, then `Linear`s with ReLU between, log-softmax output. */
 export class SimpleNet extends Module {
+  /** The `Linear` layers, in order. */
   readonly layers: ModuleList<Linear>;
 
   constructor(layers: readonly number[]) {
@@ -52,8 +53,11 @@ export class SimpleNet extends Module {
  * AdaptiveMaxPool2d(1), flatten, `out` = Linear, log-softmax.
  */
 export class ConvNet extends Module {
+  /** The stride-2 convolutions, in order. */
   readonly layers: ModuleList<Conv2d>;
+  /** Global max pooling before the head. */
   readonly pool: AdaptiveMaxPool2d;
+  /** The classifier head. */
   readonly out: Linear;
 
   constructor(layers: readonly number[], c: number) {
@@ -76,6 +80,7 @@ export class ConvNet extends Module {
 
 /** `ConvLayer(ni, nf)`: `relu(conv(x))` with a 3×3 stride-2 conv padded by 1. */
 export class ConvLayer extends Module {
+  /** The 3×3 stride-2 convolution. */
   readonly conv: Conv2d;
 
   constructor(ni: number, nf: number) {
@@ -90,7 +95,9 @@ export class ConvLayer extends Module {
 
 /** `ConvNet2([3, 20, 40, 80], 10)`: `ConvLayer`s, global max pool, flatten, `out`, log-softmax. */
 export class ConvNet2 extends Module {
+  /** The `ConvLayer`s, in order. */
   readonly layers: ModuleList<ConvLayer>;
+  /** The classifier head. */
   readonly out: Linear;
 
   constructor(layers: readonly number[], c: number) {
@@ -130,6 +137,7 @@ export interface BnLayerOptions {
  * notebook; before any training they are 0 and 1).
  */
 export class BnLayer extends Module {
+  /** The convolution (no bias, padding 1). */
   readonly conv: Conv2d;
   /** Learned per-channel adder (the notebook's `a`, shape `[nf]` instead of `[nf, 1, 1]`). */
   readonly a: tf.Variable;
@@ -139,6 +147,7 @@ export class BnLayer extends Module {
   readonly means: tf.Variable;
   /** Per-channel stds of the last training batch. */
   readonly stds: tf.Variable;
+  /** Added to the std before dividing. */
   readonly eps: number;
 
   constructor(ni: number, nf: number, opts: BnLayerOptions = {}) {
@@ -195,8 +204,11 @@ function ladderHead(x: tf.Tensor, lists: ModuleList[], out: Linear, drop?: Dropo
 
 /** `ConvBnNet([10, 20, 40, 80, 160], 10)`: 5×5 `conv1`, stride-2 `BnLayer`s, global max pool, `out`. */
 export class ConvBnNet extends Module {
+  /** The 5×5 stem. */
   readonly conv1: Conv2d;
+  /** The stride-2 `BnLayer`s, in order. */
   readonly layers: ModuleList<BnLayer>;
+  /** The classifier head. */
   readonly out: Linear;
 
   constructor(layers: readonly number[], c: number) {
@@ -214,9 +226,13 @@ export class ConvBnNet extends Module {
 
 /** `ConvBnNet2(layers, c)`: `ConvBnNet` with a stride-1 `BnLayer` (`layers2`) after each stride-2 one. */
 export class ConvBnNet2 extends Module {
+  /** The 5×5 stem. */
   readonly conv1: Conv2d;
+  /** The stride-2 `BnLayer`s, in order. */
   readonly layers: ModuleList<BnLayer>;
+  /** The stride-1 `BnLayer` after each of `layers`. */
   readonly layers2: ModuleList<BnLayer>;
+  /** The classifier head. */
   readonly out: Linear;
 
   constructor(layers: readonly number[], c: number) {
@@ -240,10 +256,15 @@ export class ConvBnNet2 extends Module {
  * does and as intended. `conv1` replaces the 5×5 stem (`ResNet2` passes a `BnLayer`).
  */
 export class ResNet extends Module {
+  /** The stem. */
   readonly conv1: Module;
+  /** The stride-2 `BnLayer` of each stage. */
   readonly layers: ModuleList<BnLayer>;
+  /** The first residual layer of each stage. */
   readonly layers2: ModuleList<ResNetLayer>;
+  /** The second residual layer of each stage. */
   readonly layers3: ModuleList<ResNetLayer>;
+  /** The classifier head. */
   readonly out: Linear;
 
   constructor(layers: readonly number[], c: number, conv1?: Module) {
@@ -267,6 +288,7 @@ export class ResNet extends Module {
  * `Dropout(p)` (`drop`) before `out`.
  */
 export class ResNet2 extends ResNet {
+  /** Dropout before the head. */
   readonly drop: Dropout;
 
   constructor(layers: readonly number[], c: number, p = 0.5) {

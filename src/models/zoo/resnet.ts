@@ -19,9 +19,13 @@ export type BlockClass = new (inPlanes: number, planes: number, stride: number) 
 
 /** The lab's `WrongBlock`: conv-BN-ReLU, conv-BN-ReLU, no skip connection. */
 export class PlainBlock extends Module {
+  /** The first 3×3 convolution (carries the stride). */
   readonly conv1: Conv2d;
+  /** BatchNorm after `conv1`. */
   readonly bn1: BatchNorm2d;
+  /** The second 3×3 convolution. */
   readonly conv2: Conv2d;
+  /** BatchNorm after `conv2`. */
   readonly bn2: BatchNorm2d;
 
   constructor(inPlanes: number, planes: number, stride = 1) {
@@ -46,6 +50,7 @@ export class PlainBlock extends Module {
  * `stride ≠ 1` or the channel count changes, a 1×1 strided conv + BN.
  */
 export class BasicBlock extends PlainBlock {
+  /** The skip path: identity (empty), or a 1×1 strided conv + BatchNorm. */
   readonly shortcut: Sequential;
 
   constructor(inPlanes: number, planes: number, stride = 1) {
@@ -83,10 +88,13 @@ export interface ResNetOptions {
  * input sizes work too.
  */
 export class ResNet extends Module {
+  /** The 3×3 stem. */
   readonly conv1: Conv2d;
+  /** BatchNorm after the stem. */
   readonly bn1: BatchNorm2d;
   /** The stages, `layer1` … `layerK`. */
   readonly stages: Sequential[];
+  /** The classifier head. */
   readonly linear: Linear;
 
   constructor(block: BlockClass, numBlocks: readonly number[], opts: ResNetOptions = {}) {
