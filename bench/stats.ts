@@ -5,8 +5,8 @@
 
 /**
  * The median: the middle value, or the mean of the two middle values of an even count (taking the
- * upper one, as this bench did until session 10, leans towards the side whose values scatter most —
- * for the 2-thread step, the slow side; and over 2 rounds it is simply the slower round).
+ * upper one would lean towards the side whose values scatter most — for the 2-thread step, the slow
+ * side; and over 2 rounds it would simply be the slower round).
  */
 export function median(xs: number[]): number {
   const s = [...xs].sort((p, q) => p - q);

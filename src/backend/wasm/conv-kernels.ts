@@ -5,10 +5,9 @@
  * filter, one call per stride phase).
  *
  * Both use tiles of 4 rows x 8 columns held in 8 SIMD accumulators (r2; r1 = 4 x 4 for channel
- * counts that are only multiples of 4): measured on this project's 2-core box, V8's TurboFan keeps
- * 8 accumulators in registers and reaches ~50 GFLOP/s per core in L1, while larger tiles spill
- * (23-30 GFLOP/s). Relaxed-SIMD FMA (behind a flag in Node 20's V8) gave the same 50 GFLOP/s there,
- * so it is not used.
+ * counts that are only multiples of 4): V8's TurboFan keeps 8 accumulators in registers and reaches
+ * ~50 GFLOP/s per core in L1, while larger tiles spill (23-30 GFLOP/s). Relaxed-SIMD FMA (behind a
+ * flag in Node 20's V8) is no faster, so it is not used.
  *
  * Every kernel takes a unit range `[u0, u1)` as its last two parameters, so a call can be split
  * across threads (`pool.ts`): the units of one call write disjoint parts of the output, and each

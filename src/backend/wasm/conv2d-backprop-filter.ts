@@ -3,10 +3,9 @@
  * convolution of the batch/channel-swapped input with dy as the filter, or a SIMD outer-product
  * kernel that reads x and dy in place.
  *
- * Measured on the MNIST convnet at batch 512 (CPU ms): im2col via strided slices + matmul was
- * 80-600 ms (tfjs-wasm StridedSlice/stack are slow); the XNNPACK convolution 4-16 ms, of which
- * packing dy as weights is ~8 ns per value; the outer-product kernel is 2.5 ms on conv1 (vs 8.7),
- * but slower once the filter has more than ~200 taps*channels.
+ * XNNPACK's cost is mostly packing dy as weights (~8 ns per value), so on small filters the
+ * outer-product kernel is faster (2.5 against 8.7 ms on the MNIST convnet's conv1 at batch 512).
+ * (im2col through tfjs-wasm's strided slices and a matmul is far slower: 80-600 ms there.)
  */
 import { tf } from '../tf.js';
 import { asTensor, checkDyShape, convGeometry, padOrCrop4D, type ConvGeometry, type ConvGradAttrs } from './conv-geometry.js';
@@ -43,10 +42,8 @@ export interface FilterGradBlocking {
   /** Output pixels per tile pass (the x and dy slice each tile re-reads; default 256). */
   pixelsPerBlock: number;
   /**
-   * Bytes of x + dy rows per kernel call; later calls accumulate (default 512 KiB: on the ResNet-18
-   * shapes, one thread, CPU time, 4 alternated rounds at batch 32 and 128, 512 KiB against 2 MiB
-   * gave 36–37 against 30–32 GFLOP/s on the 1×1 stride-2 shortcut, 40–41 against 37–38 on the
-   * stride-2 3×3 convolutions, and the same or better elsewhere).
+   * Bytes of x + dy rows per kernel call; later calls accumulate (default 512 KiB: on ResNet-18's
+   * 1×1 stride-2 shortcut 36–37 GFLOP/s against 30–32 with 2 MiB, and no slower on other shapes).
    */
   bytesPerCall: number;
   /**
@@ -142,8 +139,7 @@ export function conv2DBackpropFilterImpl(
   const g = convGeometry('Conv2DBackpropFilter', x.shape, attrs.filterShape, attrs);
   checkDyShape('Conv2DBackpropFilter', dy.shape, g);
   // XNNPACK's cost is dominated by packing dy (N*outH*outW*outC values) when the filter is small;
-  // the outer-product kernel wins below ~200 multiply-adds per packed value (kH*kW*inC): measured
-  // 2.5 vs 8.7 ms (25), 5.2 vs 7.4 (72), 5.9 vs 7.6 (144), 6.7 vs 6.3 (288), 3.6 vs 3.1 (576).
+  // the outer-product kernel wins below ~200 multiply-adds per packed value (kH*kW*inC).
   const s = strategy === 'auto' ? 'outer' : strategy;
   if (s === 'outer') {
     const be = wasmInternals(backend ?? tf.backend());

@@ -2,9 +2,8 @@
  * Conv2DBackpropInput for the wasm backend, replacing tfjs-backend-wasm's reference loop with
  * either one XNNPACK matmul + a SIMD col2im, or one XNNPACK sub-pixel convolution of dy.
  *
- * Measured on the MNIST convnet at batch 512 (CPU ms, this 2-core box): the reference kernel took
- * 31-45 ms per layer; zero-dilating dy and convolving wastes stride^2 work (15-19 ms); one conv per
- * output phase + interleaving (tf.stack) 12-18 ms; sub-pixel 7-13 ms; matmul + col2im 5 ms.
+ * On the MNIST convnet at batch 512 the reference kernel takes 31-45 ms per layer, matmul + col2im
+ * 5 ms (zero-dilating dy wastes stride^2 work; a sub-pixel convolution is in between, 7-13 ms).
  */
 import { tf } from '../tf.js';
 import { asTensor, checkDyShape, convGeometry, COPY_WORK, padOrCrop4D, type ConvGeometry, type ConvGradAttrs } from './conv-geometry.js';

@@ -15,8 +15,8 @@ export const WASM_HEAP_LIMIT = 4294901760;
 const RESERVE = 0.05 * WASM_HEAP_LIMIT;
 /**
  * Heap growth per allocated byte of a step: the allocator cannot reuse every freed block, so the
- * heap grows faster than the bytes held at once. Measured on ResNet-18 (CIFAR): 5.2 MB allocated
- * per sample at the peak, the heap growing 6.5 MB per sample from batch 128 to 256.
+ * heap grows faster than the bytes held at once (ResNet-18 for CIFAR: 5.2 MB allocated per sample
+ * at the peak, the heap growing 6.5 MB per sample).
  */
 const SLACK = 1.3;
 

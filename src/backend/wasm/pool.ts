@@ -9,19 +9,14 @@
  * workers that actually joined the call. Units are independent and each writes its own part of
  * the output, so which thread runs a unit never changes a result.
  *
- * Measured inside narrow-ResNet training steps on this project's 2-core VM (per kernel, time on
- * one thread against the two threads' busy time and the call's wall time):
+ * Why it is built this way:
  * - Owned ranges: the kernels' units follow the tensors' rows, so consecutive kernels give each
- *   thread the same half of the batch (what a core wrote, it may still hold in its caches); with
- *   one shared counter the rows went to whichever thread came first.
- * - Several units per claim: a forward-convolution unit (one output row) of the 16-channel stage
- *   is ≈ 2 µs of work, and claiming and calling it one at a time made the two threads' busy time
- *   1.22× the one-thread time; with claims of ≈ 2e6 multiply-adds 1.06×, and the convolutions'
- *   speed-up inside the step went from 1.57× to 1.66–1.80×.
- * - Spinning briefly before sleeping: waking a sleeping thread takes 60–150 µs on these VMs, and a
- *   step makes ≈ 360 pool calls. Workers spin up to `WORKER_SPIN_MS` after a call for the next
- *   one, the caller up to `CALLER_SPIN_MS` for workers to leave; the caller's idle time inside
- *   calls went from 38–76 to 26–50 ms per step.
+ *   thread the same part of the batch (what a core wrote, it may still hold in its caches).
+ * - Several units per claim: a unit can be ≈ 2 µs of work (an output row of a 16-channel
+ *   convolution); claimed one at a time, the two threads' busy time was 1.22× the one-thread time.
+ * - Spinning briefly before sleeping: waking a sleeping thread takes 60–150 µs, and a ResNet step
+ *   makes ≈ 360 pool calls. Workers spin up to `WORKER_SPIN_MS` after a call for the next one, the
+ *   caller up to `CALLER_SPIN_MS` for workers to leave.
  *
  * Protocol (Int32 control words in a SharedArrayBuffer): the caller takes the WRITING bit of STATE
  * (only when no worker is inside a call), writes the call, bumps GEN and clears STATE. A worker
@@ -53,8 +48,8 @@ const CALLER_SPIN_MS = 0.3;
 /**
  * Body of `claim(I, me, threads, total, range)`: claims the next units for thread `me` of
  * `threads` — up to I[GRAIN] of them and a third of what is left of the range they come from
- * (guided self-scheduling: inside narrow-ResNet steps the caller's wait at the end of calls went
- * from 10–13 to 4–8 ms per step), first from its own range, then from the others' — writes
+ * (guided self-scheduling, so the threads finish a call together), first from its own range, then
+ * from the others' — writes
  * them to `range` as `[range[0], range[1])` and returns true; false once every unit of the call is
  * taken. A string, because the workers evaluate it too.
  */

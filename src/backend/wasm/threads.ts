@@ -50,10 +50,8 @@ export interface WasmThreadsReport {
 /**
  * Threads for tfjs-backend-wasm's own XNNPACK pool when tfai runs `threads` threads: 1 unless env
  * `TFAI_XNNPACK_THREADS` says otherwise (at most `threads`). The parallel work is tfai's kernel
- * pool's: measured on this project's shared 2-core box, a 2-thread XNNPACK pool made small-batch
- * steps 2× slower (course RunningBatchNorm net, bs 32: 16 ms against 8 with a 1-thread XNNPACK
- * pool and tfai's pool on 2) and cost 25% more CPU at bs 512: its threads spin-wait after every
- * operation, competing with tfai's workers for the cores.
+ * pool's: a 2-thread XNNPACK pool made small-batch steps 2× slower, because its threads spin-wait
+ * after every operation, competing with tfai's workers for the cores.
  */
 export function xnnpackThreads(threads: number): number {
   const env = process.env.TFAI_XNNPACK_THREADS?.trim();
