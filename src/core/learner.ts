@@ -2,7 +2,7 @@
 import { tf } from '../backend/tf.js';
 import type { LossFunc } from './losses.js';
 import { sgd } from './optim/sgd.js';
-import type { OptFunc, Optimizer } from './optim/optimizer.js';
+import { uniqueGroups, type OptFunc, type Optimizer } from './optim/optimizer.js';
 import { asModule, loadWeights, saveWeights } from '../io/weights-file.js';
 import { predict, tta, type BatchSource, type Predictions, type TtaOptions } from './predict.js';
 
@@ -93,7 +93,9 @@ export class Learner<M extends Trainable = Trainable, D extends DataSource = Dat
     this.data = opts.data;
     this.lossFunc = opts.lossFunc;
     this.optFunc = opts.optFunc ?? sgd();
-    const groups = opts.splitter ? opts.splitter(opts.model) : [opts.model.parameters().filter((p) => p.trainable)];
+    const named = (opts.model as { namedParameters?: () => [string, tf.Variable][] }).namedParameters;
+    const names = typeof named === 'function' ? new Map(named.call(opts.model).map(([k, v]) => [v, `'${k}'`])) : undefined;
+    const groups = uniqueGroups(opts.splitter ? opts.splitter(opts.model) : [opts.model.parameters().filter((p) => p.trainable)], 'Learner', names);
     groups.forEach((g, i) => {
       if (g.length === 0) throw new Error(`Learner: parameter group ${i} is empty (check the splitter)`);
     });

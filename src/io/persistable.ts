@@ -22,8 +22,11 @@ export interface Persistable {
   stateDict(): StateDict;
   /** Assign values by name (`strict`: every key must match, the default). */
   loadStateDict(sd: StateDict, opts?: { strict?: boolean }): void;
-  /** Every module by dotted path (`''` for the model itself). */
-  namedModules(): [string, LayoutAware][];
+  /**
+   * Every module by dotted path (`''` for the model itself); `{ removeDuplicate: false }` lists a
+   * module used twice under each of its paths.
+   */
+  namedModules(prefix?: string, opts?: { removeDuplicate?: boolean }): [string, LayoutAware][];
   /** Every parameter by dotted name. */
   namedParameters(): [string, tf.Variable][];
 }

@@ -19,7 +19,7 @@ const TORCH_NAMES: Record<LayoutKind, string> = { conv: '[out, in, kh, kw]', lin
 /** The state-dict keys whose layout differs from PyTorch's (conv and linear weights), from the module tree. */
 export function layoutKinds(model: Persistable): Map<string, LayoutKind> {
   const kinds = new Map<string, LayoutKind>();
-  for (const [path, m] of model.namedModules()) {
+  for (const [path, m] of model.namedModules('', { removeDuplicate: false })) { // every path a state-dict key can have
     for (const [name, kind] of Object.entries(m.torchLayouts())) kinds.set(path ? `${path}.${name}` : name, kind);
   }
   return kinds;

@@ -102,19 +102,37 @@ export abstract class Module {
     return [...this.mods.entries()];
   }
 
-  /** This module and every descendant, depth first (as PyTorch's `modules()`). */
+  /** This module and every descendant, depth first, each once (as PyTorch's `modules()`). */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
 
-  /** This module (name `''`) and every descendant with its dotted path. */
-  namedModules(prefix = ''): [string, Module][] {
-    const out: [string, Module][] = [[prefix, this]];
-    for (const [name, m] of this.mods) out.push(...m.namedModules(prefix ? `${prefix}.${name}` : name));
+  /**
+   * This module (name `''`) and every descendant with its dotted path, depth first. A module that
+   * appears more than once in the tree (weight tying: the same `Linear` used twice) is listed once,
+   * under its first path, as PyTorch's `named_modules()`; `{ removeDuplicate: false }` lists it
+   * under every path (what the state dict does).
+   */
+  namedModules(prefix = '', opts: { removeDuplicate?: boolean } = {}): [string, Module][] {
+    const out: [string, Module][] = [];
+    const seen = opts.removeDuplicate === false ? null : new Set<Module>();
+    const walk = (m: Module, path: string): void => {
+      if (seen) {
+        if (seen.has(m)) return;
+        seen.add(m);
+      }
+      out.push([path, m]);
+      for (const [name, c] of m.mods) walk(c, path ? `${path}.${name}` : name);
+    };
+    walk(this, prefix);
     return out;
   }
 
-  /** Every trainable parameter with its dotted PyTorch-style name. */
+  /**
+   * Every trainable parameter with its dotted PyTorch-style name, each once: a parameter reachable
+   * under several paths (a module used twice) is listed under its first, as PyTorch's
+   * `named_parameters()`, so an optimizer built from `parameters()` updates it once per step.
+   */
   namedParameters(): [string, tf.Variable][] {
     return this.collect((m) => m.params);
   }
@@ -136,8 +154,13 @@ export abstract class Module {
 
   private collect(pick: (m: Module) => Map<string, tf.Variable>): [string, tf.Variable][] {
     const out: [string, tf.Variable][] = [];
+    const seen = new Set<tf.Variable>();
     for (const [path, m] of this.namedModules()) {
-      for (const [name, v] of pick(m)) out.push([path ? `${path}.${name}` : name, v]);
+      for (const [name, v] of pick(m)) {
+        if (seen.has(v)) continue;
+        seen.add(v);
+        out.push([path ? `${path}.${name}` : name, v]);
+      }
     }
     return out;
   }
@@ -155,11 +178,13 @@ export abstract class Module {
 
   /**
    * Parameters then buffers of every module, keyed as PyTorch keys them. The tensors are the live
-   * variables: clone them if they must survive further training.
+   * variables: clone them if they must survive further training. A module used under several
+   * paths appears under each (PyTorch's `state_dict()` does the same: `0.weight` and `2.weight` of
+   * `Sequential(lin, relu, lin)` are one variable).
    */
   stateDict(): StateDict {
     const sd: StateDict = {};
-    for (const [path, m] of this.namedModules()) {
+    for (const [path, m] of this.namedModules('', { removeDuplicate: false })) {
       const pre = path ? `${path}.` : '';
       for (const [n, v] of m.params) sd[pre + n] = v;
       for (const [n, v] of m.bufs) sd[pre + n] = v;

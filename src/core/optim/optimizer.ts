@@ -31,6 +31,28 @@ export type OptimizerState = {
 /** Creates an optimizer for parameter groups and a base learning rate (what `Learner` calls). */
 export type OptFunc = (groups: tf.Variable[][], lr: number) => Optimizer;
 
+/**
+ * `groups` with each parameter once (a parameter listed twice — a tied weight — is one parameter
+ * and gets one update per step, as in PyTorch).
+ * @throws Error naming the parameter (by `names`, else its variable name and shape) when it is in
+ *   two groups: its hyperparameters would be ambiguous (PyTorch refuses this too).
+ */
+export function uniqueGroups(groups: tf.Variable[][], where: string, names?: Map<tf.Variable, string>): tf.Variable[][] {
+  const groupOf = new Map<tf.Variable, number>();
+  return groups.map((params, gi) =>
+    params.filter((p) => {
+      const g = groupOf.get(p);
+      if (g === gi) return false;
+      if (g !== undefined) {
+        const name = names?.get(p) ?? `variable '${p.name}' [${p.shape.join(', ')}]`;
+        throw new Error(`${where}: parameter ${name} appears in parameter groups ${g} and ${gi}; a parameter can be in one group only (check the splitter)`);
+      }
+      groupOf.set(p, gi);
+      return true;
+    }),
+  );
+}
+
 /** Base class of `SGD` and `Adam`. */
 export abstract class Optimizer {
   /** The groups, in the order the learner's splitter gave them. */
@@ -48,7 +70,7 @@ export abstract class Optimizer {
   constructor(groups: tf.Variable[][], defaults: Hypers) {
     if (groups.length === 0) throw new Error(`${this.constructor.name}: needs at least one parameter group`);
     for (const [k, v] of Object.entries(defaults)) Optimizer.checkValue(this.constructor.name, k, v);
-    this.paramGroups = groups.map((params) => ({ params, hypers: { ...defaults } }));
+    this.paramGroups = uniqueGroups(groups, this.constructor.name).map((params) => ({ params, hypers: { ...defaults } }));
   }
 
   private static checkValue(where: string, name: string, v: number): void {
