@@ -231,15 +231,34 @@ export class Runner {
    * there skips the epoch.
    */
   private async withEvents(stage: 'Fit' | 'Epoch' | 'Batch', cancel: CancelClass, body: () => Promise<void>): Promise<void> {
+    let failure: { error: unknown } | null = null;
     try {
       await this.emit(`begin${stage}`);
       await body();
     } catch (e) {
-      if (!(e instanceof cancel)) throw e;
-      await this.emit(`afterCancel${stage === 'Fit' ? 'Train' : stage}`);
-    } finally {
-      await this.emit(`after${stage}`);
+      if (e instanceof cancel) {
+        try {
+          await this.emit(`afterCancel${stage === 'Fit' ? 'Train' : stage}`);
+        } catch (e2) {
+          failure = { error: e2 };
+        }
+      } else failure = { error: e };
     }
+    if (stage === 'Fit') {
+      // `afterFit` releases what callbacks took (locks, terminal state, files): every callback's
+      // runs, even after an error or another callback's failing `afterFit`
+      const errors = await this.emitToAll('afterFit');
+      if (!failure && errors.length) failure = { error: errors.shift()!.error };
+      for (const { cb, error } of errors) this.opts.log(`tfai: ${cb.name}.afterFit also failed: ${error instanceof Error ? error.message : String(error)}`);
+    } else {
+      try {
+        await this.emit(`after${stage}`);
+      } catch (e) {
+        if (!failure) failure = { error: e };
+        else if (!isCancel(e)) this.opts.log(`tfai: after${stage} also failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (failure) throw failure.error;
   }
 
   /** Every batch of `dl` (a resumed loader yields from batch `from` on). */
@@ -353,6 +372,20 @@ export class Runner {
     this.publish(name);
   }
 
+  /** As `emit`, running every callback even when one throws; returns the errors (the first is the one to rethrow). */
+  private async emitToAll(name: EventName): Promise<{ cb: Callback; error: unknown }[]> {
+    const errors: { cb: Callback; error: unknown }[] = [];
+    for (const cb of this.cbs) {
+      try {
+        await cb[name]?.call(cb);
+      } catch (error) {
+        errors.push({ cb, error });
+      }
+    }
+    this.publish(name);
+    return errors;
+  }
+
   /** As `emit`, without awaiting (inside the gradient tape); returns handlers' pending promises. */
   private emitSync(name: EventName): Promise<void>[] {
     const pending: Promise<void>[] = [];
@@ -369,6 +402,10 @@ export class Runner {
       this.events$.next({ name, epoch: this.epoch, iter: this.iter, inTrain: this.inTrain, nEpochs: this.nEpochs });
     }
   }
+}
+
+function isCancel(e: unknown): boolean {
+  return e instanceof CancelBatchError || e instanceof CancelEpochError || e instanceof CancelTrainError || e instanceof CancelStepError;
 }
 
 function fmtShape(s: readonly number[]): string {
