@@ -10,7 +10,7 @@ import { Callback } from '../core/callback.js';
 import { captureRun } from '../core/run-state.js';
 import { freeName, listCheckpoints, readPointer, removeBrokenCheckpoints, removeCheckpointFolder, removeLeftovers, setPointer, writeCheckpointFolder } from '../io/checkpoint-folder.js';
 import { lockDir, type DirLock } from '../io/dir-lock.js';
-import { describeFsError } from '../io/fs-errors.js';
+import { makeDir } from '../io/make-dir.js';
 import type { CheckpointState, RunPosition } from '../io/checkpoint-types.js';
 import { checkInt } from '../core/validate.js';
 import { Monitor } from './monitor.js';
@@ -92,11 +92,7 @@ export class CheckpointCallback extends Callback {
     this.monitor?.check(this.run); // fail now, naming what can be monitored
     this.saved = [];
     await this.releaseLock(); // an earlier fit's, should its afterFit not have run
-    try {
-      await fs.mkdir(this.dir, { recursive: true });
-    } catch (e) {
-      throw new Error(`CheckpointCallback: cannot create the checkpoint directory '${this.dir}': ${describeFsError(e)}`, { cause: e });
-    }
+    await makeDir(this.dir, 'CheckpointCallback', 'checkpoint directory');
     if (!(await fs.stat(this.dir)).isDirectory()) throw new Error(`CheckpointCallback: the checkpoint directory '${this.dir}' is a file, not a folder`);
     this.lock = await lockDir(this.dir, { by: 'CheckpointCallback', log: this.log }); // also proves the directory writable
     await removeLeftovers(this.dir);

@@ -4,7 +4,7 @@
  * protobufjs from the fields of TensorFlow's `event.proto` and `summary.proto` that scalars and
  * histograms need. What `tensorboard --logdir` reads.
  */
-import { appendFile, mkdir, writeFile, access } from 'node:fs/promises';
+import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import protobuf from 'protobufjs/light.js';
@@ -123,13 +123,13 @@ export class EventFileWriter {
 
   /** Create the file with its header record. */
   async open(): Promise<string> {
-    await mkdir(this.logDir, { recursive: true });
+    await fs.mkdir(this.logDir, { recursive: true });
     const now = Date.now() / 1000;
     const base = path.join(this.logDir, `events.out.tfevents.${String(Math.floor(now)).padStart(10, '0')}.${hostname()}`);
     let file = base;
     for (let k = 1; await exists(file); k++) file = `${base}.${k}`;
     this.file = file;
-    await writeFile(file, tfRecord(encodeEvent({ wallTime: now, step: 0, fileVersion: 'brain.Event:2' })), { flag: 'wx' });
+    await fs.writeFile(file, tfRecord(encodeEvent({ wallTime: now, step: 0, fileVersion: 'brain.Event:2' })), { flag: 'wx' });
     return file;
   }
 
@@ -144,13 +144,13 @@ export class EventFileWriter {
       all.set(r, at);
       at += r.length;
     }
-    await appendFile(this.file, all);
+    await fs.appendFile(this.file, all);
   }
 }
 
 async function exists(file: string): Promise<boolean> {
   try {
-    await access(file);
+    await fs.access(file);
     return true;
   } catch {
     return false;

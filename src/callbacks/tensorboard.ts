@@ -2,6 +2,8 @@
 import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
 import { EventFileWriter, histogram, type SummaryValue, type TBEvent } from './event-file-writer.js';
+import { fsFailure } from '../io/fs-errors.js';
+import { makeDir } from '../io/make-dir.js';
 
 /** Options of `TensorBoardCallback`. */
 export type TensorBoardCallbackOptions = {
@@ -48,10 +50,18 @@ export class TensorBoardCallback extends Callback {
     this.histograms = opts.histograms ?? false;
   }
 
+  /** Creates the log directory and the event file: a path that cannot be written fails here, naming it and why. */
   override async beginFit(): Promise<void> {
     this.drop();
-    this.writer = new EventFileWriter(this.logDir);
-    this.file = await this.writer.open();
+    this.writer = null;
+    await makeDir(this.logDir, 'TensorBoardCallback', 'log directory');
+    const writer = new EventFileWriter(this.logDir);
+    try {
+      this.file = await writer.open();
+    } catch (e) {
+      throw fsFailure('TensorBoardCallback: creating the event file in', this.logDir, e);
+    }
+    this.writer = writer;
   }
 
   override afterBatch(): void {
@@ -73,12 +83,26 @@ export class TensorBoardCallback extends Callback {
       .map(([k, v]) => ({ tag: `epoch/${k}`, simpleValue: v }));
     if (scalars.length) events.push({ wallTime, step: this.run.epoch, summary: { value: scalars } });
     if (this.histograms) events.push({ wallTime, step: this.run.epoch, summary: { value: await this.weightHistograms() } });
-    await this.writer?.write(events);
+    await this.append(events);
   }
 
   override async afterFit(): Promise<void> {
-    await this.writer?.write(await this.batchEvents()); // batches of an epoch cut short
-    this.writer = null;
+    const events = await this.batchEvents(); // batches of an epoch cut short
+    try {
+      await this.append(events);
+    } finally {
+      this.writer = null;
+    }
+  }
+
+  /** Append to the event file; a failure (a full disk) names the callback and the file. */
+  private async append(events: TBEvent[]): Promise<void> {
+    if (!this.writer) return;
+    try {
+      await this.writer.write(events);
+    } catch (e) {
+      throw fsFailure('TensorBoardCallback: writing to the event file', this.file, e);
+    }
   }
 
   /** The pending batch records (one device read for their losses). */

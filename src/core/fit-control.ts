@@ -49,6 +49,11 @@ export class FitControl {
   interrupted = false;
   /** The last checkpoint written during this fit (set by checkpoint callbacks), or null. */
   lastCheckpoint: CheckpointRecord | null = null;
+  /**
+   * The checkpoint folder this fit resumed from, or null for a fresh fit (set before `beginFit`, so
+   * callbacks that write logs can continue them instead of starting anew).
+   */
+  resumedFrom: string | null = null;
   private pos: RunPosition = { epoch: 0, phase: 'train', iter: 0 };
   private stopRequested = false;
   private resume: PreparedResume | null = null;
@@ -79,6 +84,7 @@ export class FitControl {
     this.lastCheckpoint = null;
     this.resume = resume;
     this.pos = { epoch: 0, phase: 'train', iter: 0 };
+    this.resumedFrom = resume?.folder ?? null;
     if (resume) {
       resume.apply();
       const p = resume.state.position;

@@ -63,6 +63,11 @@ export function diskFull(prefix: string): DiskFull {
     if (typeof file === 'string' && file.startsWith(prefix) && state.full) throw sysError('ENOSPC', 'write', file);
     return (realWrite as (...a: unknown[]) => Promise<void>)(file, ...rest);
   }) as never);
+  const realAppend = fsp.appendFile;
+  const spy3 = vi.spyOn(fsp, 'appendFile').mockImplementation((async (file: unknown, ...rest: unknown[]) => {
+    if (typeof file === 'string' && file.startsWith(prefix) && state.full) throw sysError('ENOSPC', 'write', file);
+    return (realAppend as (...a: unknown[]) => Promise<void>)(file, ...rest);
+  }) as never);
   return {
     get full() {
       return state.full;
@@ -73,6 +78,7 @@ export function diskFull(prefix: string): DiskFull {
     restore() {
       spy.mockRestore();
       spy2.mockRestore();
+      spy3.mockRestore();
     },
   };
 }
