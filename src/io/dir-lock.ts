@@ -6,7 +6,9 @@
  *
  * A lock whose owner is gone is stale and is taken over with a notice: on the same host, a pid that
  * no longer runs (or now belongs to a process started at another time: a reused pid), or a lock of
- * this very process that no live `DirLock` holds (a fit that did not release it). A lock from
+ * this very process that no live `DirLock` holds (a fit that did not release it). A lock file that
+ * names no owner (empty after a crash or a full disk, damaged, foreign) is taken over at once with
+ * a notice saying so: a tfai lock is never seen half-written where the file system has hard links. A lock from
  * another host cannot be checked and is never taken over: the error says how to remove it.
  *
  * Release removes the file only if it still holds this lock's token; a process that exits (also
@@ -117,14 +119,25 @@ function pidAlive(pid: number): boolean {
 }
 
 async function readOwner(file: string): Promise<LockOwner | null> {
-  const text = await fs.readFile(file, 'utf8');
+  return parseOwner(await fs.readFile(file, 'utf8'));
+}
+
+/** The owner a lock file's text names, or null when it is not a tfai lock (empty, damaged, foreign). */
+function parseOwner(text: string): LockOwner | null {
   try {
     const o = JSON.parse(text) as Partial<LockOwner>;
-    if (Number.isInteger(o.pid) && typeof o.host === 'string' && typeof o.token === 'string') return o as LockOwner;
+    if (o && Number.isInteger(o.pid) && typeof o.host === 'string' && typeof o.token === 'string') return o as LockOwner;
   } catch {
     // not JSON: a foreign or damaged file
   }
   return null;
+}
+
+/** Why a lock file that names no owner is not a lock: empty, or what it holds instead. */
+function damagedReason(file: string, text: string): string {
+  if (text.length === 0) return `the lock file '${file}' is empty (0 bytes): left by a crash or a full disk, it names no owner`;
+  const shown = JSON.stringify(text.slice(0, 40)) + (text.length > 40 ? '…' : '');
+  return `the lock file '${file}' is damaged (not a tfai lock: ${text.length} bytes starting ${shown}), it names no owner`;
 }
 
 /** Why `owner` no longer holds its lock, or null when it may still (then the lock is respected). */
@@ -144,24 +157,31 @@ function describeOwner(o: LockOwner): string {
   return `${o.by || 'a tfai process'} (pid ${o.pid} on ${o.host}, since ${o.since})`;
 }
 
+/**
+ * What `createExclusive` did: created the lock, or found one — `linked` when this file system has
+ * hard links, so any tfai lock on it was complete from the moment it existed (one that cannot be
+ * read is damaged, not being written).
+ */
+type CreateResult = 'created' | 'exists-linked' | 'exists-plain' | 'retry';
+
 /** Create `file` holding `text` only if it does not exist (atomic, never half-written). */
-async function createExclusive(file: string, text: string): Promise<boolean> {
+async function createExclusive(file: string, text: string): Promise<CreateResult> {
   const tmp = tempPathFor(file);
   await fs.writeFile(tmp, text, { flag: 'wx' });
   try {
     await fs.link(tmp, file);
-    return true;
+    return 'created';
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    // ENOENT: our temporary was removed under us (a lock holder clearing leftovers): look again
-    if (code === 'EEXIST' || code === 'ENOENT') return false;
+    if (code === 'EEXIST') return 'exists-linked';
+    if (code === 'ENOENT') return 'retry'; // our temporary was removed under us (a lock holder clearing leftovers): look again
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
     // no hard links on this file system: exclusive create (a reader may see it empty for a moment)
     try {
       await fs.writeFile(file, text, { flag: 'wx' });
-      return true;
+      return 'created';
     } catch (e2) {
-      if ((e2 as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      if ((e2 as NodeJS.ErrnoException).code === 'EEXIST') return 'exists-plain';
       throw e2;
     }
   } finally {
@@ -203,13 +223,14 @@ export async function lockDir(dir: string, opts: LockDirOptions): Promise<DirLoc
   const log = opts.log ?? ((l: string) => console.warn(l));
   const owner: LockOwner = { pid: process.pid, host: os.hostname(), start: startTime(process.pid), since: new Date().toISOString(), by: opts.by, token: randomBytes(8).toString('hex') };
   for (let attempt = 0; attempt < 5; attempt++) {
-    let created: boolean;
+    let created: CreateResult;
     try {
       created = await createExclusive(file, `${JSON.stringify(owner)}\n`);
     } catch (e) {
       throw new Error(`${opts.by}: cannot lock the directory '${dir}': ${describeFsError(e)}`, { cause: e });
     }
-    if (created) {
+    if (created === 'retry') continue;
+    if (created === 'created') {
       const lock = new DirLock(dir, file, owner);
       held.set(file, lock);
       if (!exitHandler) {
@@ -221,21 +242,23 @@ export async function lockDir(dir: string, opts: LockDirOptions): Promise<DirLoc
       return lock;
     }
     let current: LockOwner | null;
+    let text: string;
     let age = 0;
     try {
-      current = await readOwner(file);
+      text = await fs.readFile(file, 'utf8');
+      current = parseOwner(text);
       age = Date.now() - (await fs.stat(file)).mtimeMs;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile: try again
-      throw e;
+      throw new Error(`${opts.by}: cannot lock the directory '${dir}': reading its lock file '${file}' failed: ${describeFsError(e)}`, { cause: e });
     }
     let reason: string | null;
     if (current) reason = staleReason(current);
-    else if (age > 10_000) reason = 'unreadable (not a tfai lock file, or damaged)';
-    else {
-      await new Promise((r) => setTimeout(r, 100)); // being written by a file system without hard links
+    else if (created === 'exists-plain' && age < 1000) {
+      // without hard links a lock is created empty, then filled: give its writer a moment (once per attempt, under a second in all)
+      await new Promise((r) => setTimeout(r, 200));
       continue;
-    }
+    } else reason = damagedReason(file, text);
     if (reason === null) {
       const who = describeOwner(current!);
       const remote = current!.host !== os.hostname();

@@ -82,4 +82,13 @@ describe('a callback that throws leaves nothing locked', () => {
     expect(lines.join('\n')).toMatch(/Thrower\.afterFit.*boom in afterFit/);
     await expect(fs.access(path.join(dir, LOCK_FILE))).rejects.toThrow(/ENOENT/);
   });
+
+  it('a damaged (0-byte) lock file left in the directory does not block the next fit: taken over with a notice', async () => {
+    const dir = tempDir();
+    await fs.writeFile(path.join(dir, LOCK_FILE), '');
+    const notes: string[] = [];
+    await new Runner({ cbs: [new CheckpointCallback({ dir, log: (l) => notes.push(l) })], log: quiet }).fit(1, tinyLearner());
+    expect(notes.join('\n')).toMatch(/CheckpointCallback: taking over the lock of .*is empty \(0 bytes\)/);
+    await expect(fs.access(path.join(dir, LOCK_FILE))).rejects.toThrow(/ENOENT/);
+  });
 });

@@ -94,17 +94,26 @@ describe('lockDir', () => {
     await lock.release();
   });
 
-  it('an unreadable lock file is respected while fresh and taken over once old', async () => {
-    const dir = await newDir();
-    const file = path.join(dir, LOCK_FILE);
-    await fs.writeFile(file, 'garbage');
-    const old = new Date(Date.now() - 60_000);
-    await fs.utimes(file, old, old);
-    const notes: string[] = [];
-    const lock = await lockDir(dir, { by: 'X', log: (l) => notes.push(l) });
-    expect(notes[0]).toMatch(/unreadable \(not a tfai lock file, or damaged\)/);
-    await lock.release();
-  });
+  for (const [what, text] of [
+    ['empty (0 bytes)', ''],
+    ['garbage', 'garbage'],
+    ['JSON without an owner', '{"hello": 1}\n'],
+    ['half a lock', owner({}).slice(0, 20)],
+  ] as const) {
+    it(`a lock file that cannot be read (${what}) is taken over at once, named as damaged, never waited on`, async () => {
+      const dir = await newDir();
+      await fs.writeFile(path.join(dir, LOCK_FILE), text);
+      const notes: string[] = [];
+      const t0 = Date.now();
+      const lock = await lockDir(dir, { by: 'X', log: (l) => notes.push(l) });
+      expect(Date.now() - t0).toBeLessThan(1000);
+      expect(notes).toHaveLength(1);
+      expect(notes[0]).toContain(`X: taking over the lock of '${dir}': the lock file '${path.join(dir, LOCK_FILE)}' is `);
+      expect(notes[0]).toMatch(text ? /damaged \(not a tfai lock: / : /empty \(0 bytes\)/);
+      expect(JSON.parse(await fs.readFile(path.join(dir, LOCK_FILE), 'utf8')).token).toBe(lock.owner.token);
+      await lock.release();
+    });
+  }
 
   it('a directory that cannot be written fails naming it and why', async () => {
     await expect(lockDir(path.join(root, 'no-such-dir'), { by: 'CheckpointCallback' })).rejects.toThrow(
