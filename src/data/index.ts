@@ -35,7 +35,9 @@ export {
   isGzip,
   IDX_LABELS_MAGIC,
   IDX_IMAGES_MAGIC,
+  IDX_MAX_BYTES,
   type IdxData,
+  type ReadIdxOptions,
 } from './idx.js';
 export { loadMnist, loadMnistArrays, MNIST_FILES, type LoadMnistOptions, type MnistArrays } from './mnist.js';
 export { decodeImage, encodePng, sniffImageFormat, type RgbImage, type ImageFormat } from './image-decode.js';

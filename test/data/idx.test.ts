@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdx, readIdx } from '../../src/data/index.js';
 
@@ -100,5 +103,54 @@ describe('IDX reader', () => {
   it('a missing file names the path', async () => {
     const p = join(dir, 'nope');
     await expect(readIdx(p)).rejects.toThrow(new RegExp(`${p}: cannot read file`));
+  });
+});
+
+/** A gzip file of `header` followed by `zeros` zero bytes, written as a stream (never held in memory). */
+async function gzipBomb(name: string, header: Uint8Array, zeros: number): Promise<string> {
+  const p = join(dir, name);
+  const chunk = new Uint8Array(1 << 20);
+  async function* body(): AsyncGenerator<Uint8Array> {
+    yield header;
+    for (let left = zeros; left > 0; left -= chunk.length) yield left >= chunk.length ? chunk : chunk.subarray(0, left);
+  }
+  await pipeline(Readable.from(body()), createGzip({ level: 9 }), createWriteStream(p));
+  return p;
+}
+
+describe('IDX decompression bombs are refused before the memory is allocated', () => {
+  it('a header that declares more than the limit: refused after reading the header, naming shape, size and limit', async () => {
+    const header = encodeIdx(new Uint8Array(0), [0, 1000, 1000]);
+    new DataView(header.buffer).setUint32(4, 100_000, false); // claims 100000 × 1000 × 1000 bytes
+    const p = await gzipBomb('huge-header.gz', header, 1 << 20);
+    await expect(readIdx(p)).rejects.toThrow(
+      `readIdx: ${p}: the header declares shape [100000, 1000, 1000], i.e. 100000000000 data bytes, more than the limit of 1073741824 bytes (the maxBytes option of readIdx)`,
+    );
+    await expect(readIdx(p, { maxBytes: 1000 })).rejects.toThrow(/more than the limit of 1000 bytes/);
+  });
+
+  it('a gzip stream that inflates past what its header declares is cut off there (256 MiB of zeros behind a 3-label header)', async () => {
+    const p = await gzipBomb('bomb.gz', encodeIdx(labels, [3]), 256 << 20);
+    const before = process.memoryUsage().arrayBuffers;
+    const err = (await readIdx(p).catch((e: Error) => e)) as Error;
+    const grew = process.memoryUsage().arrayBuffers - before;
+    expect(err.message).toBe(
+      `readIdx: ${p}: data size mismatch (file has extra trailing bytes): the header declares shape [3], i.e. 3 data bytes (file size 11), but the gzip stream decompresses to more; stopped after ${err.message.match(/stopped after (\d+)/)?.[1]} bytes`,
+    );
+    expect(grew).toBeLessThan(64 << 20);
+  });
+
+  it('the limit applies to plain files too, before they are read', async () => {
+    const header = encodeIdx(new Uint8Array(0), [0, 28, 28]);
+    new DataView(header.buffer).setUint32(4, 60_000, false);
+    const p = write('plain-big', header);
+    await expect(readIdx(p, { maxBytes: 1 << 20 })).rejects.toThrow(/declares shape \[60000, 28, 28\], i\.e\. 47040000 data bytes, more than the limit of 1048576 bytes/);
+  });
+
+  it('files within the limit still read, plain and gzipped', async () => {
+    const gz = write('ok.gz', gzipSync(encodeIdx(images, [3, 4, 5])));
+    expect((await readIdx(gz, { maxBytes: 60 })).shape).toEqual([3, 4, 5]);
+    const plain = write('ok.idx', encodeIdx(images, [3, 4, 5]));
+    expect(Array.from((await readIdx(plain, { maxBytes: 60 })).data)).toEqual(Array.from(images));
   });
 });
