@@ -68,7 +68,7 @@ describe('optimizers', () => {
     expect(opt.getHyper('lr')).toEqual([0.1, 0.1]);
     opt.setHyper('lr', [0.01, 0.1]);
     expect(opt.getHyper('lr')).toEqual([0.01, 0.1]);
-    expect(() => opt.setHyper('lr', NaN)).toThrow("SGD: hyperparameter 'lr' must be a finite number >= 0, got NaN");
+    expect(() => opt.setHyper('lr', NaN)).toThrow("SGD.setHyper('lr'): group 0: hyperparameter 'lr' must be a finite number >= 0, got NaN");
     expect(() => opt.setHyper('lr', [1, 2, 3])).toThrow(/got 3 values for 2 parameter groups/);
     expect(() => opt.getHyper('beta1')).toThrow(/no hyperparameter 'beta1'/);
   });

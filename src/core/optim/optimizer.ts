@@ -28,6 +28,33 @@ export type OptimizerState = {
   paramSteps: Record<string, number>;
 };
 
+/**
+ * The values a hyperparameter may take: `[min, max]`, either end open. Hyperparameters without one
+ * must be finite and >= 0.
+ */
+export type HyperRange = { min: number; max: number; minOpen?: boolean; maxOpen?: boolean };
+
+/** The ranges of the hyperparameters tfai's optimizers share (subclasses add their own). */
+export const HYPER_RANGES: Readonly<Record<string, HyperRange>> = {
+  lr: { min: 0, max: Infinity, maxOpen: true },
+  wd: { min: 0, max: Infinity, maxOpen: true },
+  mom: { min: 0, max: 1, maxOpen: true },
+  beta1: { min: 0, max: 1, maxOpen: true },
+  beta2: { min: 0, max: 1, maxOpen: true },
+  eps: { min: 0, max: Infinity, minOpen: true, maxOpen: true },
+};
+
+/** Why `v` is not a valid value of hyperparameter `name` under `range`, or null when it is. */
+export function hyperProblem(name: string, v: unknown, range: HyperRange | undefined): string | null {
+  const r = range ?? { min: 0, max: Infinity, maxOpen: true };
+  const shown = typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
+  const ok = typeof v === 'number' && Number.isFinite(v) && (r.minOpen ? v > r.min : v >= r.min) && (r.maxOpen ? v < r.max : v <= r.max);
+  if (ok) return null;
+  const want =
+    r.max === Infinity ? `a finite number ${r.minOpen ? '>' : '>='} ${r.min}` : `in ${r.minOpen ? '(' : '['}${r.min}, ${r.max}${r.maxOpen ? ')' : ']'}`;
+  return `hyperparameter '${name}' must be ${want}, got ${shown}`;
+}
+
 /** Creates an optimizer for parameter groups and a base learning rate (what `Learner` calls). */
 export type OptFunc = (groups: tf.Variable[][], lr: number) => Optimizer;
 
@@ -67,14 +94,23 @@ export abstract class Optimizer {
   private readonly paramSteps = new Map<tf.Variable, number>();
   private readonly scalars: Record<string, { value: number; tensor: tf.Scalar }>[] = [];
 
-  constructor(groups: tf.Variable[][], defaults: Hypers) {
+  /** Each hyperparameter's range (see `HYPER_RANGES`); one without a range must be finite and >= 0. */
+  readonly hyperRanges: Readonly<Record<string, HyperRange>>;
+
+  constructor(groups: tf.Variable[][], defaults: Hypers, ranges: Record<string, HyperRange> = HYPER_RANGES) {
     if (groups.length === 0) throw new Error(`${this.constructor.name}: needs at least one parameter group`);
-    for (const [k, v] of Object.entries(defaults)) Optimizer.checkValue(this.constructor.name, k, v);
+    this.hyperRanges = ranges;
+    for (const [k, v] of Object.entries(defaults)) this.checkHyper(k, v);
     this.paramGroups = uniqueGroups(groups, this.constructor.name).map((params) => ({ params, hypers: { ...defaults } }));
   }
 
-  private static checkValue(where: string, name: string, v: number): void {
-    if (!Number.isFinite(v) || v < 0) throw new RangeError(`${where}: hyperparameter '${name}' must be a finite number >= 0, got ${v}`);
+  /**
+   * Throw a `RangeError` naming the hyperparameter and its range when `value` is not a valid value
+   * of `name` (`beta1` 1, momentum 1.5, a negative or non-finite lr, eps 0, …); `where` prefixes it.
+   */
+  checkHyper(name: string, value: unknown, where = this.constructor.name): void {
+    const problem = hyperProblem(name, value, this.hyperRanges[name]);
+    if (problem) throw new RangeError(`${where}: ${problem}`);
   }
 
   /** Names of the hyperparameters this optimizer has. */
@@ -95,7 +131,8 @@ export abstract class Optimizer {
     if (values.length !== this.paramGroups.length) {
       throw new RangeError(`${this.constructor.name}.setHyper('${name}'): got ${values.length} values for ${this.paramGroups.length} parameter groups`);
     }
-    values.forEach((v) => Optimizer.checkValue(this.constructor.name, name, v));
+    const many = this.paramGroups.length > 1;
+    values.forEach((v, i) => this.checkHyper(name, v, `${this.constructor.name}.setHyper('${name}')${many ? `: group ${i}` : ''}`));
     values.forEach((v, i) => (this.paramGroups[i].hypers[name] = v));
   }
 
