@@ -3,6 +3,7 @@ import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
 import { isAccumMetric, metricNames, type Metric } from '../core/metrics.js';
 import type { JsonValue } from '../io/checkpoint-types.js';
+import { stateArray, stateInt, stateNumber, stateNumbers, stateObject } from './state-checks.js';
 
 /**
  * Running sums of `[loss, ...metrics]` over an epoch, kept on the device and read once per epoch
@@ -242,6 +243,26 @@ export class AvgStatsCallback extends Callback {
     const partial = mid ? { train: await this.trainStats.getState(), valid: await this.validStats.getState() } : null;
     const state: SavedState = { history, partial };
     return state as JsonValue;
+  }
+
+  /** A saved state must be `{ history: [{ epoch, train, valid, seconds }…], partial }` (see `getState`). */
+  override checkState(saved: JsonValue): void {
+    const s = stateObject(saved, ['history', 'partial']);
+    stateArray('history', s.history).forEach((h, i) => {
+      const e = stateObject(h, ['epoch', 'train', 'valid', 'seconds'], `history[${i}]`);
+      stateInt(`history[${i}].epoch`, e.epoch);
+      stateNumbers(`history[${i}].train`, e.train);
+      stateNumbers(`history[${i}].valid`, e.valid);
+      stateNumber(`history[${i}].seconds`, e.seconds, { nullable: true });
+    });
+    if (s.partial === null) return;
+    const partial = stateObject(s.partial, ['train', 'valid'], 'partial');
+    for (const phase of ['train', 'valid'] as const) {
+      const p = stateObject(partial[phase], ['avg', 'count'], `partial.${phase}`);
+      stateNumbers(`partial.${phase}.avg`, p.avg);
+      stateInt(`partial.${phase}.count`, p.count);
+      if (p.sizes !== undefined) stateNumbers(`partial.${phase}.sizes`, p.sizes);
+    }
   }
 
   override setState(saved: JsonValue): void {

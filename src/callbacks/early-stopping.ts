@@ -4,6 +4,7 @@ import { CancelTrainError } from '../core/cancel.js';
 import { checkInt } from '../core/validate.js';
 import { Monitor, type MonitorMode } from './monitor.js';
 import type { JsonValue } from '../io/checkpoint-types.js';
+import { stateInt, stateNumber, stateObject } from './state-checks.js';
 
 /** Options of `EarlyStoppingCallback`. */
 export type EarlyStoppingCallbackOptions = {
@@ -61,6 +62,14 @@ export class EarlyStoppingCallback extends Callback {
   /** Best value, its epoch and the epochs waited so far (so a resumed fit keeps its patience). */
   override getState(): JsonValue {
     return { best: Number.isNaN(this.best) ? null : this.best, bestEpoch: this.bestEpoch, wait: this.wait };
+  }
+
+  /** A saved state must be `{ best: number | null, bestEpoch: integer >= -1, wait: integer >= 0 }`. */
+  override checkState(saved: JsonValue): void {
+    const s = stateObject(saved, ['best', 'bestEpoch', 'wait']);
+    stateNumber('best', s.best, { nullable: true });
+    stateInt('bestEpoch', s.bestEpoch, -1);
+    stateInt('wait', s.wait);
   }
 
   override setState(saved: JsonValue): void {

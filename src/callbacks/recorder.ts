@@ -4,6 +4,7 @@ import { Callback } from '../core/callback.js';
 import type { SavedFigure } from '../plot/index.js';
 import type { EpochMetrics } from '../core/epoch-metrics.js';
 import type { JsonValue } from '../io/checkpoint-types.js';
+import { stateArray, stateInt, stateNumbers, stateObject } from './state-checks.js';
 import { minLossLr, suggestLr, smoothLosses } from './lr-finder.js';
 import { plotLoss, plotLr, plotLrFind, plotMetrics, type PlotLossOptions, type PlotLrFindOptions, type PlotOptions } from './recorder-plots.js';
 
@@ -55,6 +56,17 @@ export class Recorder extends Callback {
     const pos = this.run.control.position;
     const state: SavedState = { lrs: this.lrs, losses: this.losses, metrics: this.metrics.filter((m) => m.epoch < pos.epoch) };
     return state as JsonValue;
+  }
+
+  /** A saved state must be `{ lrs: number[][] (one per parameter group), losses: number[], metrics }`. */
+  override checkState(saved: JsonValue): void {
+    const s = stateObject(saved, ['lrs', 'losses']);
+    const groups = this.run?.learn?.opt.paramGroups.length;
+    const lrs = stateArray('lrs', s.lrs);
+    if (groups !== undefined && lrs.length !== groups) throw new RangeError(`lrs has ${lrs.length} lists for ${groups} parameter group${groups > 1 ? 's' : ''}`);
+    lrs.forEach((g, i) => stateNumbers(`lrs[${i}]`, g));
+    stateNumbers('losses', s.losses);
+    if (s.metrics !== undefined) stateArray('metrics', s.metrics).forEach((m, i) => stateInt(`metrics[${i}].epoch`, stateObject(m, ['epoch'], `metrics[${i}]`).epoch));
   }
 
   override setState(saved: JsonValue): void {

@@ -1,6 +1,7 @@
 /** `ReduceLROnPlateau`: lower the learning rate when a monitored epoch metric stops improving (Keras). */
 import { Callback } from '../core/callback.js';
 import type { JsonValue } from '../io/checkpoint-types.js';
+import { stateInt, stateNumber, stateNumbers, stateObject } from './state-checks.js';
 import { checkInt } from '../core/validate.js';
 import { Monitor, type MonitorMode } from './monitor.js';
 
@@ -139,6 +140,22 @@ export class ReduceLROnPlateau extends Callback {
   override getState(): JsonValue {
     const s: SavedState = { best: this.best, wait: this.wait, cooldownCounter: this.cooldownCounter, scale: this.scale, applied: this.applied, reductions: this.reductions };
     return s as JsonValue;
+  }
+
+  /** A saved state must hold best, wait, cooldown, one scale (and applied lr) per parameter group, reductions. */
+  override checkState(saved: JsonValue): void {
+    const s = stateObject(saved, ['best', 'wait', 'cooldownCounter', 'scale', 'applied', 'reductions']);
+    const groups = this.run?.learn?.opt.paramGroups.length;
+    const what = `parameter group${groups === 1 ? '' : 's'}`;
+    stateNumber('best', s.best, { nullable: true });
+    stateInt('wait', s.wait);
+    stateInt('cooldownCounter', s.cooldownCounter);
+    const scale = stateNumbers('scale', s.scale, { length: groups, what });
+    scale.forEach((v, i) => {
+      if (!(Number.isFinite(v) && v > 0 && v <= 1)) throw new RangeError(`scale[${i}] must be a number in (0, 1], got ${JSON.stringify(v)}`);
+    });
+    if (s.applied !== null) stateNumbers('applied', s.applied, { length: groups, what });
+    stateInt('reductions', s.reductions);
   }
 
   override setState(saved: JsonValue): void {

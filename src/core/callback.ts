@@ -85,8 +85,19 @@ export abstract class Callback {
   getState?(): JsonValue | Promise<JsonValue>;
 
   /**
-   * Restore what `getState` returned. Called when a fit resumes, after the resumed epoch's
-   * `beginFit` and `beginEpoch` ran (so their resets are done); `run.position` is the resumed position.
+   * Throw (naming what is wrong: `history must be an array, got 5`) when `state` — read from a
+   * checkpoint's `state.json`, so possibly damaged or edited by hand — is not one `setState` can
+   * restore. Called when a fit resumes, before anything of the learner, the callbacks or the files
+   * changes, so a bad state refuses the resume cleanly. A callback with `getState`/`setState` should
+   * have it; without it, a `setState` that fails is reported naming the callback, but only after the
+   * weights were loaded.
+   */
+  checkState?(state: JsonValue): void;
+
+  /**
+   * Restore what `getState` returned (checked by `checkState` first). Called when a fit resumes,
+   * after the resumed epoch's `beginFit` and `beginEpoch` ran (so their resets are done);
+   * `run.position` is the resumed position.
    */
   setState?(state: JsonValue): void;
 

@@ -73,11 +73,14 @@ export class FitControl {
   }
 
   /**
-   * Before the fit: read and check the checkpoint to resume from (on error nothing has changed),
-   * apply it, start listening for Ctrl-C. Returns the position the fit starts at.
+   * Before the fit: read and check the whole checkpoint to resume from — files, weights, optimizer,
+   * loaders, RNG, position and the callbacks' states (on error nothing has changed) — and start
+   * listening for Ctrl-C. Nothing is applied yet (see `applyResume`, after `beginFit`, so that a
+   * callback refusing the fit there — a locked checkpoint directory — finds the learner untouched).
+   * Returns the position the fit starts at.
    */
-  async begin(learn: Learner, epochs: number, resumeFrom: string | undefined): Promise<RunPosition> {
-    const resume = resumeFrom === undefined ? null : await prepareResume(resumeFrom, learn, epochs);
+  async begin(learn: Learner, epochs: number, resumeFrom: string | undefined, cbs: Callback[] = []): Promise<RunPosition> {
+    const resume = resumeFrom === undefined ? null : await prepareResume(resumeFrom, learn, epochs, cbs);
     this.epochs = epochs;
     this.stopRequested = false;
     this.interrupted = false;
@@ -85,16 +88,20 @@ export class FitControl {
     this.resume = resume;
     this.pos = { epoch: 0, phase: 'train', iter: 0 };
     this.resumedFrom = resume?.folder ?? null;
-    if (resume) {
-      resume.apply();
-      const p = resume.state.position;
-      if (resume.note) this.opts.log(`tfai: note: ${resume.note}`);
-      if (resume.state.epochs !== epochs) this.opts.log(`tfai: note: the checkpoint was taken in a ${resume.state.epochs}-epoch fit, this fit has ${epochs}: schedules follow the new length`);
-      this.opts.log(`tfai: resuming from ${resume.folder} at epoch ${p.epoch}, ${p.phase} batch ${p.iter}`);
-      this.pos = { ...p };
-    }
+    if (resume) this.pos = { ...resume.state.position };
     this.watch = this.opts.handleInterrupts ? watchInterrupts({ onInterrupt: () => this.requestStop(), log: this.opts.log }) : null;
     return this.position;
+  }
+
+  /** After `beginFit`: load the checked checkpoint into the learner (weights, optimizer, RNG, loaders). */
+  applyResume(epochs: number): void {
+    const resume = this.resume;
+    if (!resume) return;
+    resume.apply();
+    const p = resume.state.position;
+    if (resume.note) this.opts.log(`tfai: note: ${resume.note}`);
+    if (resume.state.epochs !== epochs) this.opts.log(`tfai: note: the checkpoint was taken in a ${resume.state.epochs}-epoch fit, this fit has ${epochs}: schedules follow the new length`);
+    this.opts.log(`tfai: resuming from ${resume.folder} at epoch ${p.epoch}, ${p.phase} batch ${p.iter}`);
   }
 
   /**
@@ -111,7 +118,13 @@ export class FitControl {
     if (state.position.phase !== 'train' || state.position.iter > 0) run.nEpochs = state.nEpochs;
     for (const [key, cb] of callbackKeys(run.cbs)) {
       const saved = state.callbacks[key];
-      if (saved !== undefined && cb.setState) cb.setState(saved);
+      if (saved === undefined || !cb.setState) continue;
+      try {
+        cb.setState(saved);
+      } catch (e) {
+        const hint = cb.checkState ? '' : ` (give ${cb.name} a checkState method so that such a state is refused before anything changes)`;
+        throw new Error(`resume: restoring the state of callback '${key}' failed${hint}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
     }
     return { ...state.position };
   }

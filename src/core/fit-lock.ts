@@ -3,8 +3,25 @@
  * optimizer steps on the same weights (and one runner holds one fit's batch state), so the second
  * is refused at once, before it changes anything.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 const runnersInFit = new WeakSet<object>();
 const learnersInFit = new WeakSet<object>();
+/** The learner of the fit whose work (loop, callbacks, awaited calls) runs here. */
+const fitContext = new AsyncLocalStorage<object>();
+
+/** Run `fn` as the fit of `learner`: work it starts knows it is part of that fit (see `inOtherFit`). */
+export function runAsFitOf<T>(learner: object, fn: () => Promise<T>): Promise<T> {
+  return fitContext.run(learner, fn);
+}
+
+/**
+ * Whether `learner` is being trained by a fit and the caller is not part of that fit (not one of
+ * its callbacks): what changes the weights under the optimizer (`learn.load`) refuses then.
+ */
+export function inOtherFit(learner: object): boolean {
+  return learnersInFit.has(learner) && fitContext.getStore() !== learner;
+}
 
 /**
  * Mark `runner` and `learner` as in a fit; returns the release (call it in `finally`).

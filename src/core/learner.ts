@@ -4,6 +4,7 @@ import type { LossFunc } from './losses.js';
 import { sgd } from './optim/sgd.js';
 import { uniqueGroups, type OptFunc, type Optimizer } from './optim/optimizer.js';
 import { asModule, loadWeights, saveWeights } from '../io/weights-file.js';
+import { inOtherFit } from './fit-lock.js';
 import { predict, tta, type BatchSource, type Predictions, type TtaOptions } from './predict.js';
 
 /** What a learner needs of a model: a forward pass, modes and parameters (tfai's `Module` fits). */
@@ -142,9 +143,13 @@ export class Learner<M extends Trainable = Trainable, D extends DataSource = Dat
    * Load weights saved by `save` (or by PyTorch's safetensors) into the model. The file and its
    * fit to the model are checked completely first: a truncated or foreign file, or one of another
    * architecture, throws naming the file and the first mismatching key, and the model is unchanged.
-   * `strict: false` skips missing and unexpected keys (shapes must still match).
+   * `strict: false` skips missing and unexpected keys (shapes must still match). Refused while a
+   * fit trains this learner, unless called from that fit (one of its callbacks).
    */
   async load(file: string, opts: { strict?: boolean } = {}): Promise<void> {
+    if (inOtherFit(this)) {
+      throw new Error(`Learner.load: this learner is being trained by a fit that has not finished; loading weights now would change them under the optimizer. Await the fit first (or load from one of its callbacks, e.g. in afterFit)`);
+    }
     await loadWeights(asModule(this.model, 'Learner.load'), file, opts);
   }
 

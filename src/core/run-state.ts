@@ -108,12 +108,15 @@ export type PreparedResume = {
  * loaders, position — before anything is changed.
  * @throws Error naming the checkpoint and what does not fit; nothing has been modified.
  */
-export async function prepareResume(p: string, learn: Learner, epochs: number): Promise<PreparedResume> {
+export async function prepareResume(p: string, learn: Learner, epochs: number, cbs: Callback[] = []): Promise<PreparedResume> {
   const files = await readCheckpointFiles(p);
   const { folder, state } = files;
   const where = `resume from '${folder}'`;
+  const stateFile = path.join(folder, CHECKPOINT_FILES.state);
   const pos = state.position;
   if (pos.epoch >= epochs) throw new RangeError(`${where}: the checkpoint is at epoch ${pos.epoch} (${pos.epoch} epochs done), so fit(${epochs}) has nothing left to train; ask for more epochs`);
+  checkHypers(learn, state.optimizer, stateFile);
+  checkCallbackStates(cbs, state, stateFile);
   const model = asModule(learn.model, where);
   const staged: tf.Tensor[] = [];
   try {
@@ -149,6 +152,26 @@ export async function prepareResume(p: string, learn: Learner, epochs: number): 
   }
 }
 
+/** Each group's saved hyperparameters against the optimizer's ranges (lr -5, momentum 7, "abc" are refused). */
+function checkHypers(learn: Learner, meta: OptimizerMeta, stateFile: string): void {
+  meta.hypers.forEach((h, g) => {
+    for (const [name, v] of Object.entries(h)) learn.opt.checkHyper(name, v, `${stateFile}: optimizer.hypers[${g}]`);
+  });
+}
+
+/** Every saved callback state against its callback's `checkState` (those that have one). */
+function checkCallbackStates(cbs: Callback[], state: CheckpointState, stateFile: string): void {
+  for (const [key, cb] of callbackKeys(cbs)) {
+    const saved = state.callbacks[key];
+    if (saved === undefined || !cb.setState || !cb.checkState) continue;
+    try {
+      cb.checkState(saved);
+    } catch (e) {
+      throw new Error(`${stateFile}: callbacks['${key}']: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+}
+
 function decodeOptimizer(learn: Learner, meta: OptimizerMeta, bytes: Uint8Array, source: string): OptimizerState {
   const opt = learn.opt;
   const fail = (msg: string): never => {
@@ -167,6 +190,10 @@ function decodeOptimizer(learn: Learner, meta: OptimizerMeta, bytes: Uint8Array,
       fail(`parameter ${j} of group ${g} is '${saved[j] ?? '(none)'}' in the checkpoint but '${names[g][j] ?? '(none)'}' in the learner (a different model or splitter)`);
     }
   });
+  for (const key of Object.keys(meta.paramSteps)) {
+    const [g, i] = key.split('.').map(Number);
+    if (!opt.paramGroups[g]?.params[i]) fail(`the step count '${key}' in state.json names no parameter (group ${g}, index ${i})`);
+  }
   const file = decodeSafetensors(bytes, source);
   const state: Record<string, tf.Tensor> = {};
   try {

@@ -20,7 +20,7 @@ import { checkLossValue } from './losses.js';
 import { variableGradsOrFree } from './tape.js';
 import { NonFiniteLossWatch } from './loss-watch.js';
 import { TensorCountWatch } from './tensor-watch.js';
-import { claimFit } from './fit-lock.js';
+import { claimFit, runAsFitOf } from './fit-lock.js';
 import { forkRngStream, joinRngStream, withRngStream } from './rng.js';
 
 type CancelClass = new (...args: never[]) => Error;
@@ -169,7 +169,7 @@ export class Runner {
     const release = claimFit(this, learn);
     const stream = forkRngStream();
     try {
-      await withRngStream(stream, () => this.fitInStream(epochs, learn, opts));
+      await runAsFitOf(learn, () => withRngStream(stream, () => this.fitInStream(epochs, learn, opts)));
     } finally {
       joinRngStream(stream);
       release();
@@ -178,15 +178,16 @@ export class Runner {
 
   private async fitInStream(epochs: number, learn: Learner, opts: FitOptions): Promise<void> {
     await checkDatasetLabels(learn.data, learn.lossFunc);
-    const start = await this.control.begin(learn, epochs, opts.resume);
     this.epochs = epochs;
-    this.learn = learn;
+    this.learn = learn; // before the resume is checked: callbacks' checkState may look at the learner
+    const start = await this.control.begin(learn, epochs, opts.resume, this.cbs);
     this.checkedFirstBatch = { train: false, valid: false };
     this.memoryChecked = false;
     this.lossWatch.begin(!this.cbs.some((cb) => cb.watchesLoss));
     this.tensorWatch.begin();
     try {
       await this.withEvents('Fit', CancelTrainError, async () => {
+        this.control.applyResume(epochs); // after beginFit: a callback refusing the fit there (a locked directory) finds the learner untouched
         for (let epoch = start.epoch; epoch < epochs; epoch++) {
           this.epoch = epoch;
           this.epochMetrics = { epoch };

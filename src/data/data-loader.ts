@@ -123,6 +123,11 @@ export class DataLoader implements AsyncIterable<[tf.Tensor, tf.Tensor]>, Iterab
     if (from > 0 && this.shuffle) {
       if (!state.order) throw new Error(`DataLoader.setState: resuming a shuffled loader at batch ${from} needs the epoch's order, which the state does not have`);
       if (state.order.length !== this.dataset.length) throw new Error(`DataLoader.setState: the saved order has ${state.order.length} items, the dataset ${this.dataset.length}`);
+      const seen = new Uint8Array(this.dataset.length);
+      for (const i of state.order) {
+        if (!Number.isInteger(i) || i < 0 || i >= seen.length || seen[i]) throw new Error(`DataLoader.setState: the saved order is not a permutation of the dataset's ${seen.length} indices (${JSON.stringify(i)} is out of range or repeated)`);
+        seen[i] = 1;
+      }
     }
   }
 

@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { TEMP_PREFIX, exists, tempPathFor, writeDirAtomic, writeFileAtomic } from './atomic-write.js';
 import { describeFsError, fsFailure } from './fs-errors.js';
 import type { CheckpointState } from './checkpoint-types.js';
+import { stateChecksum, stateProblem } from './checkpoint-state.js';
 
 /** File names inside a checkpoint folder. */
 export const CHECKPOINT_FILES = {
@@ -75,7 +76,7 @@ export async function freeName(dir: string, base: string): Promise<string> {
  * Write checkpoint folder `<dir>/<state.name>` atomically (fills in `state.files`). Does not move the
  * pointers. Returns the folder's path.
  */
-export async function writeCheckpointFolder(dir: string, files: { model: Uint8Array; optimizer: Uint8Array }, state: Omit<CheckpointState, 'files'>): Promise<string> {
+export async function writeCheckpointFolder(dir: string, files: { model: Uint8Array; optimizer: Uint8Array }, state: Omit<CheckpointState, 'files' | 'sha256'>): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
   const full: CheckpointState = {
     ...state,
@@ -84,6 +85,7 @@ export async function writeCheckpointFolder(dir: string, files: { model: Uint8Ar
       [CHECKPOINT_FILES.optimizer]: { bytes: files.optimizer.length, sha256: sha256(files.optimizer) },
     },
   };
+  full.sha256 = stateChecksum(JSON.parse(JSON.stringify(full)) as object); // of the state as it reads back
   return writeDirAtomic(path.join(dir, state.name), {
     [CHECKPOINT_FILES.model]: files.model,
     [CHECKPOINT_FILES.optimizer]: files.optimizer,
@@ -319,6 +321,9 @@ async function readVerified(folder: string): Promise<CheckpointFiles> {
     }
   };
   const state = parseState(Buffer.from(await read(CHECKPOINT_FILES.state)).toString('utf8'), folder);
+  if (state.sha256 !== undefined && state.sha256 !== stateChecksum(state)) {
+    throw new Error(`checkpoint '${folder}': ${CHECKPOINT_FILES.state} does not match its SHA-256 (damaged, or edited by hand): refusing to resume from it`);
+  }
   const files = { model: await read(CHECKPOINT_FILES.model), optimizer: await read(CHECKPOINT_FILES.optimizer) };
   for (const [key, name] of [['model', CHECKPOINT_FILES.model], ['optimizer', CHECKPOINT_FILES.optimizer]] as const) {
     const want = state.files[name];
@@ -341,24 +346,7 @@ export function parseState(text: string, folder: string): CheckpointState {
   }
   if (!s || typeof s !== 'object' || s.format !== 'tfai-checkpoint') throw new Error(`${where}: not a tfai checkpoint (format is ${JSON.stringify((s as { format?: unknown })?.format)})`);
   if (s.version !== 1) throw new Error(`${where}: checkpoint version ${JSON.stringify(s.version)} is not supported (this tfai reads version 1)`);
-  const need: [string, (v: unknown) => boolean][] = [
-    ['name', (v) => typeof v === 'string'],
-    ['seq', Number.isInteger],
-    ['epochs', Number.isInteger],
-    ['nEpochs', Number.isFinite],
-    ['nIter', Number.isInteger],
-    ['position', (v) => isPosition(v)],
-    ['rng', (v) => !!v && typeof v === 'object'],
-    ['loaders', (v) => !!v && typeof v === 'object'],
-    ['optimizer', (v) => !!v && typeof v === 'object' && Array.isArray((v as { hypers?: unknown }).hypers) && Array.isArray((v as { params?: unknown }).params)],
-    ['callbacks', (v) => !!v && typeof v === 'object'],
-    ['files', (v) => !!v && typeof v === 'object'],
-  ];
-  for (const [k, ok] of need) if (!ok(s[k])) throw new Error(`${where}: field '${k}' is missing or invalid (got ${JSON.stringify(s[k])?.slice(0, 80)})`);
+  const problem = stateProblem(s);
+  if (problem) throw new Error(`${where}: ${problem}`);
   return s as unknown as CheckpointState;
-}
-
-function isPosition(v: unknown): boolean {
-  const p = v as { epoch?: unknown; phase?: unknown; iter?: unknown };
-  return !!p && Number.isInteger(p.epoch) && (p.phase === 'train' || p.phase === 'valid') && Number.isInteger(p.iter);
 }

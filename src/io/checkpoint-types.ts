@@ -111,6 +111,12 @@ export type CheckpointState = {
     /** SHA-256, hex. */
     sha256: string;
   }>;
+  /**
+   * SHA-256 of `JSON.stringify` of this state without this field: damage or an edit of
+   * `state.json` is refused as one of the weights file is. (Absent in checkpoints of earlier tfai
+   * versions, whose content is still checked field by field.)
+   */
+  sha256?: string;
 };
 
 /**
