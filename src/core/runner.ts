@@ -37,7 +37,8 @@ export type RunnerOptions = {
   checkInputs?: boolean;
   /**
    * Handle Ctrl-C during `fit` (default true): the first SIGINT stops after the current batch
-   * (a `CheckpointCallback` saves a checkpoint), a second exits with code 130.
+   * (a `CheckpointCallback` saves a checkpoint), a second exits with code 130. SIGTERM and SIGHUP
+   * are handled the same way (a second exits with 143 / 129).
    */
   handleInterrupts?: boolean;
   /** Where the runner's notices (resume, interrupt) go (default `console.log`). */

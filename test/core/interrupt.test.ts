@@ -1,11 +1,12 @@
 /**
  * Ctrl-C: in a child process that trains without pausing, the first SIGINT finishes the batch, writes a checkpoint, prints where
  * and how to resume, and `fit` returns normally (exit code 0) — and the checkpoint resumes; two
- * SIGINTs abort at once with exit code 130. In-process: no SIGINT listener outlives a fit.
+ * SIGINTs abort at once with exit code 130. SIGTERM and SIGHUP are treated the same way (exit codes
+ * 143 and 129 on the second). In-process: no SIGINT listener outlives a fit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +96,35 @@ describe('SIGINT during fit (child process)', () => {
     expect(child.out()).toMatch(/tfai: second interrupt: aborting now \(exit code 130\)/);
     expect(child.out()).not.toMatch(/fit returned/);
   });
+});
+
+describe('SIGTERM and SIGHUP during fit are treated as Ctrl-C (child process)', () => {
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`first ${signal}: finishes the batch, saves a checkpoint, releases the lock, fit returns; a second aborts with ${code}`, async () => {
+      const dir = path.join(root, signal);
+      const child = start(dir, 20);
+      await child.waitFor('training started');
+      child.proc.kill(signal);
+      const { code: exitCode, signal: killedBy } = await child.exited;
+      const out = child.out();
+      expect(killedBy, out).toBeNull();
+      expect(exitCode, out).toBe(0);
+      expect(out).toContain(`tfai: ${signal} received: finishing the current batch, then stopping (send ${signal} again to abort at once)`);
+      expect(out).toMatch(/tfai: checkpoint saved to .*epoch-\d{4}/);
+      expect(out).toMatch(/SIGTERM\/SIGHUP listeners left: 0; lock left: false/);
+      expect((await readCheckpointFiles(dir)).folder).toBe(out.match(/checkpoint saved to (.*)/)![1].trim());
+
+      const again = start(path.join(root, `${signal}-twice`), 1000);
+      await again.waitFor('training started');
+      again.proc.kill(signal);
+      await again.waitFor(`${signal} received`);
+      again.proc.kill(signal);
+      const second = await again.exited;
+      expect(second.code, again.out()).toBe(code);
+      expect(again.out()).toContain(`tfai: second ${signal}: aborting now (exit code ${code})`);
+      expect(existsSync(path.join(root, `${signal}-twice`, '.tfai-lock'))).toBe(false); // released on the way out
+    });
+  }
 });
 
 describe('SIGINT listener lifetime (in process)', () => {
