@@ -15,9 +15,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import './vendor/tfjs-core-gradients.js';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { guardUninitialisedBackend } from './backend-guard.js';
 
 // TF.js's cpu backend prints an "install tfjs-node" banner on first use in Node; tfai chooses and
 // reports the backend itself (`initBackend`), so run in PROD mode, which silences such warnings.
 tf.env().set('PROD', true);
+
+// Forgetting `initBackend()` is one line saying so, not TF.js starting wasm from inside an op.
+guardUninitialisedBackend(tf.engine());
 
 export { tf };
