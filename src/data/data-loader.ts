@@ -125,7 +125,7 @@ export class DataLoader implements AsyncIterable<[tf.Tensor, tf.Tensor]>, Iterab
       if (state.order.length !== this.dataset.length) throw new Error(`DataLoader.setState: the saved order has ${state.order.length} items, the dataset ${this.dataset.length}`);
       const seen = new Uint8Array(this.dataset.length);
       for (const i of state.order) {
-        if (!Number.isInteger(i) || i < 0 || i >= seen.length || seen[i]) throw new Error(`DataLoader.setState: the saved order is not a permutation of the dataset's ${seen.length} indices (${JSON.stringify(i)} is out of range or repeated)`);
+        if (!Number.isInteger(i) || i < 0 || i >= seen.length || seen[i]) throw new Error(`DataLoader.setState: the saved order is not a permutation of 0…${seen.length - 1} (index ${JSON.stringify(i)})`);
         seen[i] = 1;
       }
     }

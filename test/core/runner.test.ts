@@ -219,9 +219,9 @@ describe('bad input is reported at or before the first batch', () => {
     expect(() => tinyLearner(tinyData(), { lr: NaN })).toThrow(/lr must be a finite number >= 0, got NaN/);
   });
 
-  it('ParamScheduler names the parameter when a schedule gives a negative value', async () => {
+  it('ParamScheduler names the parameter when a schedule gives a negative value (at beginFit)', async () => {
     const run = new Runner({ cbs: [new ParamScheduler('lr', schedLin(0.1, -0.1))] });
-    await expect(run.fit(1, tinyLearner())).rejects.toThrow(/ParamScheduler\('lr'\): schedule for group 0 gave -0\.0\d+ at position 0\.7500/);
+    await expect(run.fit(1, tinyLearner())).rejects.toThrow(/ParamScheduler\('lr'\): the schedule for group 0 gives -0\.0\d+ at position 0\.5050 of training: hyperparameter 'lr' must be a finite number >= 0/);
   });
 
   it('ParamScheduler on an unknown hyperparameter lists the known ones', async () => {
