@@ -296,17 +296,34 @@ export class Runner {
   private async trainStep(): Promise<void> {
     const learn = this.learn;
     let pending: Promise<void>[] = [];
-    const { value, grads } = variableGradsOrFree(() => {
-      this.pred = tf.keep(learn.model.forward(this.xb));
-      this.checkFirstShapes('train');
-      pending = pending.concat(this.emitSync('afterPred'));
-      this.loss = checkLossValue(learn.lossFunc(this.pred, this.yb));
-      pending = pending.concat(this.emitSync('afterLoss'));
-      return checkLossValue(this.loss, 'run.loss must be a scalar tensor: an afterLoss callback set it to');
-    }, learn.trainableVars);
+    let lossSetBy: Callback | null = null;
+    let value: tf.Scalar;
+    let grads: tf.NamedTensorMap;
+    try {
+      ({ value, grads } = variableGradsOrFree(() => {
+        this.pred = tf.keep(learn.model.forward(this.xb));
+        this.checkFirstShapes('train');
+        pending = pending.concat(this.emitSync('afterPred'));
+        this.loss = checkLossValue(learn.lossFunc(this.pred, this.yb));
+        pending = pending.concat(this.emitSync('afterLoss', (cb, before) => {
+          if (this.loss !== before) lossSetBy = cb;
+        }));
+        return checkLossValue(this.loss, 'run.loss must be a scalar tensor: an afterLoss callback set it to');
+      }, learn.trainableVars));
+    } catch (e) {
+      throw this.explainTapeError(e, lossSetBy);
+    }
     this.loss = value;
     this.grads = grads;
     await Promise.all([this.checkFirstLabels('train'), ...pending]);
+    if (this.loss !== value) {
+      if (!value.isDisposed) value.dispose(); // the batch's cleanup frees the replacement, not the loss the tape saw
+      const cb = this.lateLossSetter ?? null;
+      throw new Error(
+        `${cb ? `${cb.name}.afterLoss` : 'An afterLoss callback'} replaced run.loss after the backward pass (in the part of the handler that runs after an await): ` +
+          'the gradients were already taken from the loss the tape saw. Replace run.loss synchronously in afterLoss, computing it from run.pred with TF.js ops',
+      );
+    }
     this.lossWatch.add(this.loss, this.epoch, this.iter);
     try {
       await this.emit('afterBackward');
@@ -316,6 +333,22 @@ export class Runner {
     }
     learn.opt.step(this.grads);
     await this.emit('afterStep');
+  }
+
+  /** Who replaced run.loss in an async part of an afterLoss handler (found by `emitSync`'s checks). */
+  private lateLossSetter: Callback | null = null;
+
+  /**
+   * The gradient tape's failure in words: TF.js's "Cannot find a connection between any variable
+   * and the result of the loss function" means the loss does not depend on the parameters — a
+   * callback's replacement `run.loss`, or the loss function itself.
+   */
+  private explainTapeError(e: unknown, lossSetBy: Callback | null): unknown {
+    if (!(e instanceof Error) || !/Cannot find a connection between any variable/.test(e.message)) return e;
+    const msg = lossSetBy
+      ? `${lossSetBy.name}.afterLoss replaced run.loss with a tensor that does not depend on the model's trainable parameters, so there is nothing to differentiate: compute the replacement from run.pred (or the original run.loss) with TF.js ops, synchronously in afterLoss`
+      : `the loss function's value does not depend on the model's trainable parameters, so there is nothing to differentiate: compute the loss from pred (the model's output) with TF.js ops — not from numbers read off the device, and not a constant`;
+    return new Error(`Runner (training batch ${this.iter} of epoch ${this.epoch}): ${msg}`, { cause: e });
   }
 
   private async validStep(): Promise<void> {
@@ -364,14 +397,32 @@ export class Runner {
 
   /** Run the callbacks of `name` in order, awaiting each, then publish it on `events$`. */
   private async emit(name: EventName): Promise<void> {
+    const owned = OWNED_TENSORS[name];
     for (const cb of this.cbs) {
       const f = cb[name];
       if (f) {
         const r = f.call(cb);
         if (r) await r;
+        if (owned) this.checkOwned(cb, name, owned);
       }
     }
     this.publish(name);
+  }
+
+  /**
+   * Throw naming `cb` and the rule when it disposed one of the batch's tensors the runner owns
+   * (`owned`: those set at event `name`) — the next op on it would fail inside TF.js.
+   */
+  private checkOwned(cb: Callback, name: EventName, owned: readonly ('xb' | 'yb' | 'pred' | 'loss')[]): void {
+    for (const key of owned) {
+      const t = this[key] as tf.Tensor | undefined;
+      if (t instanceof tf.Tensor && t.isDisposed) {
+        throw new Error(
+          `${cb.name}.${name} disposed run.${key}: the runner owns the batch's tensors (xb, yb, pred, loss) and disposes them at the end of the batch; ` +
+            'a callback may read them, or replace xb / yb in beginBatch and pred / loss synchronously in afterPred / afterLoss — never dispose them',
+        );
+      }
+    }
   }
 
   /** As `emit`, running every callback even when one throws; returns the errors (the first is the one to rethrow). */
@@ -388,12 +439,32 @@ export class Runner {
     return errors;
   }
 
-  /** As `emit`, without awaiting (inside the gradient tape); returns handlers' pending promises. */
-  private emitSync(name: EventName): Promise<void>[] {
+  /**
+   * As `emit`, without awaiting (inside the gradient tape); returns handlers' pending promises.
+   * Each handler's synchronous part is checked at once (`after(cb, loss before it)` sees what it
+   * changed); an async part is checked when it settles, so a late `run.pred.dispose()` or
+   * `run.loss = …` is blamed on its callback.
+   */
+  private emitSync(name: EventName, after?: (cb: Callback, lossBefore: tf.Scalar) => void): Promise<void>[] {
     const pending: Promise<void>[] = [];
+    const owned = OWNED_TENSORS[name] ?? [];
+    if (name === 'afterLoss') this.lateLossSetter = null;
     for (const cb of this.cbs) {
-      const r = cb[name]?.call(cb);
-      if (r) pending.push(r);
+      const f = cb[name];
+      if (!f) continue;
+      const lossBefore = this.loss;
+      const r = f.call(cb);
+      this.checkOwned(cb, name, owned);
+      after?.(cb, lossBefore);
+      if (r) {
+        const lossAtReturn = this.loss;
+        pending.push(
+          r.then(() => {
+            if (name === 'afterLoss' && this.loss !== lossAtReturn) this.lateLossSetter ??= cb;
+            this.checkOwned(cb, name, owned);
+          }),
+        );
+      }
     }
     this.publish(name);
     return pending;
@@ -405,6 +476,15 @@ export class Runner {
     }
   }
 }
+
+/** The batch tensors set (and owned by the runner) when each event's handlers run. */
+const OWNED_TENSORS: Partial<Record<EventName, readonly ('xb' | 'yb' | 'pred' | 'loss')[]>> = {
+  beginBatch: ['xb', 'yb'],
+  afterPred: ['xb', 'yb', 'pred'],
+  afterLoss: ['xb', 'yb', 'pred', 'loss'],
+  afterBackward: ['xb', 'yb', 'pred', 'loss'],
+  afterStep: ['xb', 'yb', 'pred', 'loss'],
+};
 
 function isCancel(e: unknown): boolean {
   return e instanceof CancelBatchError || e instanceof CancelEpochError || e instanceof CancelTrainError || e instanceof CancelStepError;
