@@ -60,6 +60,26 @@ export async function findFashionMnist(dir: string): Promise<FashionMnistPaths |
   return out as FashionMnistPaths;
 }
 
+/**
+ * What `dir` holds of the four files, in words, for error messages: `<dir> does not exist`, `dir
+ * '<dir>' is a file, not a folder: …`, `no Fashion-MNIST files in <dir>`, or `<dir> has 2 of the 4
+ * Fashion-MNIST files (…); missing: …`.
+ */
+export async function describeFashionMnistDir(dir: string): Promise<string> {
+  const st = await stat(dir).catch(() => null);
+  if (!st) return `${dir} does not exist`;
+  if (!st.isDirectory()) return `dir '${dir}' is a file, not a folder: give the folder that holds the four Fashion-MNIST files`;
+  const found: string[] = [];
+  const missing: string[] = [];
+  for (const base of Object.values(MNIST_FILES)) {
+    const name = (await isFile(join(dir, base))) ? base : (await isFile(join(dir, `${base}.gz`))) ? `${base}.gz` : null;
+    if (name) found.push(name);
+    else missing.push(`${base}(.gz)`);
+  }
+  if (!found.length) return `no Fashion-MNIST files in ${dir}`;
+  return `${dir} has ${found.length} of the 4 Fashion-MNIST files (${found.join(', ')}); missing: ${missing.join(', ')}`;
+}
+
 /** How to get the data, for error messages: the apt package, the URL, the download function. */
 export function fashionMnistHelp(dir: string): string {
   const names = Object.values(MNIST_FILES).map((b) => `${b}.gz`).join(', ');

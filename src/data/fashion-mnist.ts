@@ -4,12 +4,14 @@
  * folder, else downloaded; kept as bytes, normalised per batch, optionally augmented with a random
  * pad-and-crop shift.
  */
+import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DataLoader } from './data-loader.js';
 import type { Dataset } from './dataset.js';
 import type { FetchLike } from './download.js';
 import { padCrop, TransformedDataset, type ImageTransform } from './augment.js';
 import {
+  describeFashionMnistDir,
   downloadFashionMnist,
   fashionMnistHelp,
   findFashionMnist,
@@ -80,14 +82,16 @@ export async function resolveFashionMnist(opts: FashionMnistSourceOptions = {}):
     }
   }
   const target = candidates[candidates.length - 1];
-  const looked = candidates.join(' and ');
+  const looked = (await Promise.all(candidates.map(describeFashionMnistDir))).join('; ');
+  const targetStat = await stat(target).catch(() => null);
+  if (targetStat && !targetStat.isDirectory()) throw new Error(`loadFashionMnist: ${looked}`); // nothing to download into
   if (opts.download === false) {
-    throw new Error(`loadFashionMnist: no Fashion-MNIST files in ${looked} (downloading is off). ${fashionMnistHelp(target)}`);
+    throw new Error(`loadFashionMnist: ${looked} (downloading is off). ${fashionMnistHelp(target)}`);
   }
   try {
     return await downloadFashionMnist(target, { fetch: opts.fetch, log });
   } catch (e) {
-    throw new Error(`loadFashionMnist: no Fashion-MNIST files in ${looked}, and downloading failed: ${(e as Error).message}`, { cause: e });
+    throw new Error(`loadFashionMnist: ${looked}, and downloading failed: ${(e as Error).message}`, { cause: e });
   }
 }
 

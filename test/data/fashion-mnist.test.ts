@@ -232,13 +232,37 @@ describe('when the data is absent', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('2 of the 4 files: names the ones found and the ones missing', async () => {
+    const all = files(10, 10);
+    const dir = writeSet(newDir(), { [`${MNIST_FILES.trainImages}.gz`]: all[`${MNIST_FILES.trainImages}.gz`], [`${MNIST_FILES.validLabels}.gz`]: all[`${MNIST_FILES.validLabels}.gz`] });
+    const msg = ((await loadFashionMnist({ dir, download: false }).catch((e: Error) => e)) as Error).message;
+    expect(msg).toContain(
+      `loadFashionMnist: ${dir} has 2 of the 4 Fashion-MNIST files (train-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz); missing: train-labels-idx1-ubyte(.gz), t10k-images-idx3-ubyte(.gz)`,
+    );
+    expect(msg).toContain('apt-get install dataset-fashion-mnist');
+  });
+
+  it('dir pointing at a file: says so, and downloads nothing', async () => {
+    const file = join(newDir(), 'train-images-idx3-ubyte.gz');
+    writeFileSync(file, files(10, 10)[`${MNIST_FILES.trainImages}.gz`]);
+    const urls: string[] = [];
+    const msg = ((await loadFashionMnist({ dir: file, fetch: stubFetch({}, urls) }).catch((e: Error) => e)) as Error).message;
+    expect(msg).toContain(`loadFashionMnist: dir '${file}' is a file, not a folder: give the folder that holds the four Fashion-MNIST files`);
+    expect(urls).toEqual([]);
+  });
+
+  it('a dir that does not exist, downloading off: says it does not exist', async () => {
+    const dir = join(newDir(), 'nope');
+    await expect(loadFashionMnist({ dir, download: false })).rejects.toThrow(`loadFashionMnist: ${dir} does not exist (downloading is off)`);
+  });
+
   it('without a network: tries the download, then says why it failed and how else to get the data', async () => {
     const dir = join(newDir(), 'fm');
     const offline: FetchLike = async () => {
       throw new TypeError('fetch failed');
     };
     const err = (await loadFashionMnist({ dir, fetch: offline }).catch((e: Error) => e)) as Error;
-    expect(err.message).toMatch(/no Fashion-MNIST files in .*fm, and downloading failed: downloadFashionMnist: cannot download http:.*train-images-idx3-ubyte\.gz: fetch failed/);
+    expect(err.message).toMatch(/.*fm does not exist, and downloading failed: downloadFashionMnist: cannot download http:.*train-images-idx3-ubyte\.gz: fetch failed/);
     expect(err.message).toContain('apt-get install dataset-fashion-mnist');
     expect(existsSync(dir), 'a failed download leaves no folder behind').toBe(false);
   });
