@@ -135,7 +135,12 @@ export function decodeSafetensors(input: Uint8Array | ArrayBufferView | ArrayBuf
   if (bytes.length < 8) fail(`truncated: ${bytes.length} bytes, a safetensors file starts with an 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hlenBig = view.getBigUint64(0, true);
-  if (hlenBig > BigInt(bytes.length - 8)) fail(`header length ${hlenBig} (bytes 0..8) goes beyond the end of the file (${bytes.length} bytes: at most ${bytes.length - 8} header bytes)`);
+  if (hlenBig > BigInt(bytes.length - 8)) {
+    const foreign = foreignFormat(bytes);
+    if (foreign) fail(`not a safetensors file: it starts as ${foreign}`);
+    if (bytes[8] !== 0x7b) fail(`not a safetensors file: its first 8 bytes give a header length of ${hlenBig}, more than the file's ${bytes.length} bytes, and no JSON header follows at byte 8 (a safetensors file starts with its header's length, then '{')`);
+    fail(`header length ${hlenBig} (bytes 0..8) goes beyond the end of the file (${bytes.length} bytes: at most ${bytes.length - 8} header bytes): the file is truncated or damaged`);
+  }
   const hlen = Number(hlenBig);
   if (hlen > MAX_HEADER) fail(`header length ${hlen} (bytes 0..8) is larger than the ${MAX_HEADER}-byte limit`);
   if (hlen < 2) fail(`header length ${hlen} (bytes 0..8) is too small to hold a JSON object`);
@@ -149,6 +154,26 @@ export function decodeSafetensors(input: Uint8Array | ArrayBufferView | ArrayBuf
     tensors.set(e.name, { shape: e.shape, data: convert(bytes.subarray(dataStart + e.begin, dataStart + e.end), e, dataStart, fail), fileDtype: e.dtype });
   }
   return { tensors, metadata };
+}
+
+/** Formats recognised by their first bytes, for "not a safetensors file" (a valid file never starts so: its length word would be huge). */
+const FOREIGN: [number[], string, string?][] = [
+  [[0x89, 0x50, 0x4e, 0x47], 'a PNG image'],
+  [[0xff, 0xd8, 0xff], 'a JPEG image'],
+  [[0x47, 0x49, 0x46, 0x38], 'a GIF image'],
+  [[0x1f, 0x8b], 'a gzip file'],
+  [[0x50, 0x4b, 0x03, 0x04], 'a zip archive', "a PyTorch .pth / .pt written by torch.save is one: convert it with safetensors.torch.save_file(model.state_dict(), 'x.safetensors')"],
+  [[0x80], 'a Python pickle', 'an old PyTorch .pth / .pt: convert it with safetensors.torch.save_file'],
+  [[0x89, 0x48, 0x44, 0x46], 'an HDF5 file', 'Keras .h5 weights'],
+  [[0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59], 'a NumPy .npy file'],
+  [[0x25, 0x50, 0x44, 0x46], 'a PDF document'],
+];
+
+/** `a PNG image does (89 50 4e 47)`, with a hint for formats that hold weights; null when none matches. */
+function foreignFormat(bytes: Uint8Array): string | null {
+  const start = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  for (const [magic, name, hint] of FOREIGN) if (magic.every((b, i) => bytes[i] === b)) return `${name} does (${start})${hint ? `; ${hint}` : ''}`;
+  return null;
 }
 
 /** The bytes `input` covers, as a `Uint8Array` view (no copy). */
@@ -165,7 +190,7 @@ function parseHeader(raw: Uint8Array, fail: (m: string) => never): Record<string
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
   } catch {
-    return fail(`header (bytes 8..${8 + raw.length}) is not valid UTF-8: not a safetensors file?`);
+    return fail(`the header is damaged, or this is not a safetensors file: bytes 8..${8 + raw.length} are not valid UTF-8 text`);
   }
   let parsed: unknown;
   try {
@@ -173,7 +198,7 @@ function parseHeader(raw: Uint8Array, fail: (m: string) => never): Record<string
   } catch (e) {
     const m = /position (\d+)/.exec(String(e));
     const where = m ? `byte ${8 + Number(m[1])}` : `bytes 8..${8 + raw.length}`;
-    return fail(`header is not valid JSON (at ${where}): ${(e as Error).message}`);
+    return fail(`the header is damaged, or this is not a safetensors file: it is not valid JSON (at ${where}): ${(e as Error).message}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) fail(`header (bytes 8..${8 + raw.length}) must be a JSON object, got ${Array.isArray(parsed) ? 'an array' : typeof parsed}`);
   return parsed as Record<string, unknown>;
@@ -192,7 +217,11 @@ function checkEntries(header: Record<string, unknown>, dataStart: number, dataLe
       continue;
     }
     const at = `tensor '${name}'`;
-    if (info === null || typeof info !== 'object') fail(`${at}: header entry must be an object with dtype, shape and data_offsets`);
+    if (info === null || typeof info !== 'object' || Array.isArray(info)) fail(`the header is damaged: entry '${name}' is not a tensor (${JSON.stringify(info)?.slice(0, 40)}; a tensor is an object with dtype, shape, data_offsets)`);
+    const keys = Object.keys(info as object);
+    if (!['dtype', 'shape', 'data_offsets'].every((k) => keys.includes(k))) {
+      fail(`the header is damaged: entry '${name}' is not a tensor (it has ${keys.join(', ') || 'nothing'}; a tensor has dtype, shape, data_offsets)`);
+    }
     const { dtype, shape, data_offsets: off } = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (!isKnownDtype(dtype)) fail(`${at}: unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(ITEM_SIZE).join(', ')})`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`${at}: shape must be an array of integers >= 0, got ${JSON.stringify(shape)}`);

@@ -175,8 +175,22 @@ describe('malformed files are refused, naming the file and the fault, and the mo
       new DataView(b.buffer).setBigUint64(0, 24n, true);
       b.set(Buffer.from('{"0.weight": {dtype: F3'), 8);
       return b;
-    }, /bad\.safetensors: header is not valid JSON \(at byte \d+\)/],
-    ['not safetensors at all (a PNG)', () => Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), /bad\.safetensors: header length \d+ \(bytes 0\.\.8\) goes beyond the end of the file/],
+    }, /bad\.safetensors: the header is damaged, or this is not a safetensors file: it is not valid JSON \(at byte \d+\)/],
+    ['not safetensors at all (a PNG)', () => Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]), /bad\.safetensors: not a safetensors file: it starts as a PNG image does \(89 50 4e 47\)/],
+    ['not safetensors at all (a PyTorch .pth zip)', () => Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0]), /bad\.safetensors: not a safetensors file: it starts as a zip archive does \(50 4b 03 04\); a PyTorch \.pth/],
+    ['not safetensors at all (text)', () => Buffer.from('hello world, this is plain text and not a weights file'), /bad\.safetensors: not a safetensors file: its first 8 bytes give a header length of \d+, more than the file's \d+ bytes/],
+    ['one byte of the header changed (__metadata__ → __m{tadata__)', (g) => {
+      const b = g.slice();
+      const at = Buffer.from(b).indexOf('__metadata__');
+      b[at + 3] = '{'.charCodeAt(0);
+      return b;
+    }, /bad\.safetensors: the header is damaged: entry '__m\{tadata__' is not a tensor \(it has format; a tensor has dtype, shape, data_offsets\)/],
+    ['one byte of a tensor entry changed (dtype → dtyqe)', (g) => {
+      const b = g.slice();
+      const at = Buffer.from(b).indexOf('"dtype"');
+      b[at + 4] = 'q'.charCodeAt(0);
+      return b;
+    }, /bad\.safetensors: the header is damaged: entry '[^']+' is not a tensor \(it has dtyqe, shape, data_offsets; a tensor has dtype, shape, data_offsets\)/],
   ];
   for (const [name, corrupt, msg] of cases) {
     it(name, async () => {
