@@ -284,7 +284,25 @@ export function conv2DBackpropInputImpl(
   backend?: unknown,
 ): tf.Tensor4D {
   const g = convGeometry('Conv2DBackpropInput', attrs.inputShape, filter.shape, attrs);
-  checkDyShape('Conv2DBackpropInput', dy.shape, g);
+  return tf.tidy(() => inputGrad(dyWindow(dy, g), filter, g, backend));
+}
+
+/**
+ * dy as the kernel reads it. tfjs-backend-wasm's (and the cpu backend's) kernel takes the conv
+ * output's size from the attributes (`inputShape`, strides, pad) and reads dy with dy's own
+ * strides, so a dy larger than that output — `conv2dTranspose` of an 8×8 input to a 4×4 output,
+ * stride 1, 'same' — is read through its top-left `outH × outW` window. The same window is cut
+ * here, so tfai's kernel accepts what the stock kernel accepts and gives its result. A dy of
+ * another batch or channel count, or smaller than the output (the stock kernel would read past
+ * its end), is refused naming both shapes.
+ */
+function dyWindow(dy: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  const [n, h, w, c] = dy.shape;
+  if (n !== g.batch || c !== g.outC || h < g.outH || w < g.outW) checkDyShape('Conv2DBackpropInput', dy.shape, g);
+  return h === g.outH && w === g.outW ? dy : tf.slice(dy, [0, 0, 0, 0], [g.batch, g.outH, g.outW, g.outC]);
+}
+
+function inputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry, backend: unknown): tf.Tensor4D {
   const s = strategy === 'auto' ? (g.inC % 4 === 0 ? 'direct' : autoInputGradStrategy(g)) : strategy;
   if (s === 'direct') {
     const be = wasmInternals(backend ?? tf.backend());
