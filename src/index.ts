@@ -29,7 +29,7 @@ export { crossEntropy, labelSmoothingCrossEntropy, type LossFunc } from './core/
 export { accuracy, errorRate, topKAccuracy, mse, mae, rmse, isAccumMetric, type Metric, type MetricFn, type AccumMetric } from './core/metrics.js';
 export { precision, recall, f1Score, type ClassScoreOptions, type ScoreAverage } from './core/class-scores.js';
 export { schedLin, schedCos, schedNo, schedExp, combineScheds, cosOneCycle, sgdr, type Sched, type SGDROptions } from './core/optim/schedules.js';
-export { Optimizer, type OptFunc } from './core/optim/optimizer.js';
+export { Optimizer, HYPER_RANGES, type HyperRange, type OptFunc } from './core/optim/optimizer.js';
 export { SGD, sgd, type SGDOptions } from './core/optim/sgd.js';
 export { Adam, adam, type AdamOptions } from './core/optim/adam.js';
 export { noGrad, detach } from './core/no-grad.js'; // `with torch.no_grad():`, `x.detach()`

@@ -32,7 +32,16 @@ export type OptimizerState = {
  * The values a hyperparameter may take: `[min, max]`, either end open. Hyperparameters without one
  * must be finite and >= 0.
  */
-export type HyperRange = { min: number; max: number; minOpen?: boolean; maxOpen?: boolean };
+export type HyperRange = {
+  /** The least value (excluded with `minOpen`). */
+  min: number;
+  /** The greatest value (excluded with `maxOpen`; `Infinity`: any finite value). */
+  max: number;
+  /** Whether `min` itself is refused (eps > 0). */
+  minOpen?: boolean;
+  /** Whether `max` itself is refused (momentum < 1). */
+  maxOpen?: boolean;
+};
 
 /** The ranges of the hyperparameters tfai's optimizers share (subclasses add their own). */
 export const HYPER_RANGES: Readonly<Record<string, HyperRange>> = {
