@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { tf, Sequential, Linear, ReLU, BatchNorm, Learner, SGD, sgd, adam, crossEntropy, setSeed } from '../../src/index.js';
+import { tf, Sequential, Linear, ReLU, BatchNorm, Learner, Runner, CheckpointCallback, SGD, sgd, adam, crossEntropy, setSeed } from '../../src/index.js';
 import { decodeSafetensors } from '../../src/io/index.js';
 import { tinyData } from '../helpers/tiny.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
@@ -98,5 +98,20 @@ describe('weight tying (one module used twice)', () => {
     tf.tidy(() => copy.lin.weight.assign(tf.zerosLike(copy.lin.weight)));
     await new Learner({ model: copy.model, data: tinyData(), lossFunc: crossEntropy }).load(file);
     expect(Array.from(copy.lin.weight.dataSync())).toEqual(Array.from((model.layers[0] as Linear).weight.dataSync()));
+  });
+
+  it('a tied model checkpoints and resumes exactly (2 epochs = 1 + resumed 1)', async () => {
+    const dir = tempDir();
+    const run = async (epochs: number, opts: { resume?: string } = {}): Promise<number[]> => {
+      const { lin, model } = tied();
+      const learn = new Learner({ model, data: tinyData(), lossFunc: crossEntropy, optFunc: sgd({ mom: 0.9 }), lr: 0.05 });
+      await new Runner({ cbs: [new CheckpointCallback({ dir, log: () => {} })], log: () => {}, handleInterrupts: false }).fit(epochs, learn, opts);
+      return Array.from(await lin.weight.data());
+    };
+    const straight = await run(2);
+    await fs.rm(dir, { recursive: true, force: true });
+    await run(1);
+    const resumed = await run(2, { resume: dir });
+    resumed.forEach((v, i) => expect(v).toBeCloseTo(straight[i]!, 6));
   });
 });
