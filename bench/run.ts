@@ -6,7 +6,9 @@
  * - each configuration (model, batch size, implementation, thread count) runs in a fresh process
  *   (bench/step-child.ts, bench/torch_step.py): a warm-up of at least a few steps and `--warmup-s`
  *   seconds (default 4; V8 optimises the per-kernel dispatch over the first ≈ 2 s, so a short
- *   warm-up times small batches at a speed no epoch runs at), then the median of the timed steps;
+ *   warm-up times small batches at a speed no epoch runs at) and, on several threads, until the
+ *   kernel pool has chosen for each call site whether to split it (its first 8 calls), then the
+ *   median of the timed steps;
  * - every round runs all implementations of a row back to back, in an order that alternates from
  *   round to round (A B C D, then D C B A), so that a change in the machine's load hits them alike;
  *   the table gives the median over rounds and, for the ratios, their range over rounds;
@@ -78,6 +80,8 @@ interface Measure {
   cpuMs?: number;
   flops?: number;
   kernels?: number;
+  /** The kernel pool's measured call sites: how many split, how many run on one thread. */
+  splits?: { split: number; serial: number };
   peakRss: number;
   threads: number;
 }
@@ -135,7 +139,7 @@ async function main(): Promise<void> {
       for (const impl of order) {
         const m = impl.kind === 'torch' ? await torchChild(r, impl.threads) : await tfaiChild(r, impl.threads, impl.kind);
         got[impl.key]!.push(m);
-        console.log(`  ${MODELS[r.model]!.label} bs ${r.bs}, round ${round + 1}: ${impl.label} ${m.ms.toFixed(1)} ms/step${m.cpuMs !== undefined ? ` (cpu ${m.cpuMs.toFixed(1)} ms)` : ''}, peak RSS ${(m.peakRss / 2 ** 20).toFixed(0)} MB`);
+        console.log(`  ${MODELS[r.model]!.label} bs ${r.bs}, round ${round + 1}: ${impl.label} ${m.ms.toFixed(1)} ms/step${m.cpuMs !== undefined ? ` (cpu ${m.cpuMs.toFixed(1)} ms)` : ''}${m.splits && m.splits.split + m.splits.serial > 0 ? `, split ${m.splits.split} of ${m.splits.split + m.splits.serial} measured call sites` : ''}, peak RSS ${(m.peakRss / 2 ** 20).toFixed(0)} MB`);
       }
     }
     const ms = (k: string): number => median(got[k]!.map((m) => m.ms));

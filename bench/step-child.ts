@@ -3,7 +3,8 @@
  * process): trains MODEL at batch BS on THREADS wasm threads, first untimed for at least WARMUP
  * steps and WARMUP_MS milliseconds, then STEPS timed steps, and prints one JSON line: the median ms
  * per timed step, every timed step's time, the warm-up's step count, FLOPs per step, kernels
- * dispatched per step (tfai) and the peak RSS.
+ * dispatched per step (tfai), how many of the kernel pool's measured call sites split and how
+ * many run on one thread, and the peak RSS.
  *
  * The warm-up is long in time, not only in steps, because V8 optimises tfjs-core's and tfai's
  * JavaScript (the per-kernel dispatch) over the first few hundred steps: measured on the course
@@ -28,6 +29,7 @@ import {
   tf, initBackend, setSeed, TensorDataset, DataLoader, DataBunch, Learner, Runner, Callback, CancelTrainError, crossEntropy, sgd,
 } from '../src/index.js';
 import { wasmThreads } from '../src/backend/init-backend.js';
+import { pendingSplitTrials, splitDecisions } from '../src/backend/wasm/pool.js';
 import { MODELS, kernelsPerStep, stepFlopsPerSample } from './models.js';
 import { median } from './stats.js';
 
@@ -74,13 +76,22 @@ function data(n: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
   }));
 }
 
-/** Decides when the warm-up is over: after `warmup` steps and `warmupMs` ms, whichever is later. */
+/** Most extra warm-up steps spent waiting for the pool's split trials (a site seen too rarely to end its trial). */
+const MAX_TRIAL_STEPS = 30;
+
+/**
+ * Decides when the warm-up is over: after `warmup` steps and `warmupMs` ms, whichever is later,
+ * and once the kernel pool has chosen, for every call site it measures, whether to split it (its
+ * first 8 calls time both ways; see src/backend/wasm/split-policy.ts), so that the timed steps are
+ * the ones an epoch runs.
+ */
 class WarmUp {
   steps = 0;
   private readonly t0 = performance.now();
   /** Counts one untimed step; true once the warm-up has ended (that step is still untimed). */
   done(): boolean {
-    return this.steps >= warmup && performance.now() - this.t0 >= warmupMs;
+    if (this.steps < warmup || performance.now() - this.t0 < warmupMs) return false;
+    return pendingSplitTrials() === 0 || this.steps >= warmup + MAX_TRIAL_STEPS;
   }
 }
 
@@ -215,5 +226,8 @@ async function layersSteps(): Promise<Steps> {
 }
 
 const { times, cpu, warmupSteps, flops, kernels } = impl === 'layers' ? await layersSteps() : await tfaiSteps();
-console.log(JSON.stringify({ impl, model: a.model, bs, threads, ms: median(times), cpuMs: median(cpu), times, warmupSteps, flops, kernels, peakRss: process.resourceUsage().maxRSS * 1024 }));
+const sites = splitDecisions();
+/** The pool's measured call sites at the end: how many split, how many run on the calling thread. */
+const splits = { split: sites.filter((d) => d.split === true).length, serial: sites.filter((d) => d.split === false).length };
+console.log(JSON.stringify({ impl, model: a.model, bs, threads, ms: median(times), cpuMs: median(cpu), times, warmupSteps, flops, kernels, splits, peakRss: process.resourceUsage().maxRSS * 1024 }));
 if (serve) process.disconnect();

@@ -119,7 +119,7 @@ describe('fused wasm training kernels', () => {
       const split = await run(true, step);
       split.forEach((s, i) => expect(Array.from(s), `output ${i}`).toEqual(Array.from(one[i]!)));
     } finally {
-      setParallelThreshold(1e6);
+      setParallelThreshold();
     }
   });
 

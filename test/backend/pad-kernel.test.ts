@@ -24,7 +24,7 @@ describe('pad_nhwc (wasm)', () => {
   beforeAll(async () => {
     await useBackend('wasm');
   });
-  afterAll(() => setParallelThreshold(1e6));
+  afterAll(() => setParallelThreshold());
 
   for (const { x: shape, pads } of cases) {
     it(`x [${shape}], pads top/bottom/left/right [${pads}]`, async () => {

@@ -8,12 +8,12 @@ const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const script = fileURLToPath(new URL('./fixtures/thread-losses.ts', import.meta.url));
 
-type ChildResult = { line: string; threads: number; losses: number[] };
+type ChildResult = { line: string; threads: number; losses: number[]; choices?: { split: number; serial: number; trial: number } };
 
-async function trainWith(threads: number): Promise<ChildResult> {
+async function trainWith(threads: number, split: 'all' | 'measured' = 'all'): Promise<ChildResult> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', script], {
     cwd: repo,
-    env: { ...process.env, TFAI_THREADS: String(threads) },
+    env: { ...process.env, TFAI_THREADS: String(threads), TFAI_TEST_SPLIT: split },
     timeout: 110_000,
   });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as ChildResult;
@@ -72,5 +72,16 @@ describe('wasm threads', () => {
       expect(Number.isFinite(l)).toBe(true);
       expect(Math.abs(two.losses[i]! - l)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(l)));
     });
+  });
+
+  it('splitting each call or not, as measured per call site, gives the same losses to the bit as splitting every call', async () => {
+    const all = await trainWith(2, 'all');
+    const measured = await trainWith(2, 'measured');
+    expect(measured.threads).toBe(2);
+    const c = measured.choices!;
+    // every call site was timed: most decided (each takes 8 calls), some ran serial during their trial at least
+    expect(c.split + c.serial + c.trial).toBeGreaterThan(20);
+    expect(c.split + c.serial).toBeGreaterThan(0);
+    expect(measured.losses).toEqual(all.losses);
   });
 });

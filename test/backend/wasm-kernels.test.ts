@@ -179,7 +179,7 @@ describe('wasm training kernels', () => {
       setDirectConvLimits();
       setFilterGradStrategy('auto');
       setInputGradStrategy('auto');
-      setParallelThreshold(1e6);
+      setParallelThreshold();
       setFilterGradBlocking();
     });
     it('the suite runs with the thread count asked for (TFAI_THREADS or all cores)', () => {
@@ -335,7 +335,7 @@ describe('wasm training kernels', () => {
             }),
           );
         }
-        setParallelThreshold(1e6);
+        setParallelThreshold();
       });
     }
 
@@ -383,7 +383,7 @@ describe('wasm training kernels', () => {
           expect(differing, `tensor ${i}, threshold ${threshold}: element ${differing} is ${show(g[differing])}, cpu ${show(w[differing])}`).toBe(-1);
         });
       }
-      setParallelThreshold(1e6);
+      setParallelThreshold();
     });
 
     it('sum and mean over contiguous and non-contiguous axes', async () => {

@@ -18,6 +18,9 @@
  *   makes ≈ 360 pool calls. Workers spin up to `WORKER_SPIN_MS` after a call for the next one, the
  *   caller up to `CALLER_SPIN_MS` for workers to leave.
  *
+ * Whether a call is split at all is `runUnits`'s decision: by its work, and in the middle range by
+ * what this call site has been measured to take each way (split-policy.ts).
+ *
  * Protocol (Int32 control words in a SharedArrayBuffer): the caller takes the WRITING bit of STATE
  * (only when no worker is inside a call), writes the call, bumps GEN and clears STATE. A worker
  * woken by GEN enters by incrementing STATE (never while WRITING), reads the call, claims units
@@ -27,6 +30,7 @@
 import { Worker } from 'node:worker_threads';
 import { UNIT_KERNELS, type SimdKernels, type UnitKernel } from './simd-module.js';
 import { JS_UNIT_SOURCE } from './js-units.js';
+import { SplitPolicy } from './split-policy.js';
 
 const GEN = 0;
 const STATE = 1;
@@ -253,21 +257,60 @@ function grainFor(units: number, work: number, threads: number): number {
   return Math.max(1, Math.min(byWork, Math.floor(units / (4 * threads))));
 }
 
-const DEFAULT_PARALLEL_WORK = 1e6;
-let minParallelWork = DEFAULT_PARALLEL_WORK;
+/** Work below which a call never splits, and from which it always does (the default range). */
+const MEASURE_FROM = 1e6;
+const SPLIT_FROM = 1e8;
+/**
+ * The default split decisions (split-policy.ts): never below 1e6 multiply-adds (≈ 50 µs on one
+ * core, about what waking a worker costs), always from 1e8 (≈ 5 ms: even a few ms of waiting for
+ * a descheduled worker cost less than the split saves), measured per call site in between.
+ */
+let policy = new SplitPolicy(MEASURE_FROM, SPLIT_FROM);
+/** A fixed threshold set by `setParallelThreshold`, replacing the measured decisions. */
+let fixedThreshold: number | undefined;
+const NO_SPLIT = { split: false, site: undefined } as const;
 
 /**
- * Sets the least work (multiply-adds) for which a kernel call is split across the pool (default
- * 1e6, ~50 µs on one core: below it, waking the workers costs about what it saves). For tests and
- * benchmarks; `0` splits every call, `Infinity` none.
+ * Sets the least work (multiply-adds) for which a kernel call is split across the pool, replacing
+ * the default per-site measured decision (see split-policy.ts): `0` splits every call, `Infinity`
+ * none. For tests and benchmarks; no argument restores the default.
  */
-export function setParallelThreshold(work: number): void {
-  minParallelWork = work;
+export function setParallelThreshold(work?: number): void {
+  fixedThreshold = work;
+  policy = new SplitPolicy(MEASURE_FROM, SPLIT_FROM);
 }
 
 /**
- * Runs a unit kernel over `units` units: on the pool when there is one and the call is big enough
- * (`work`, e.g. its multiply-adds, see `setParallelThreshold`), else directly on this thread.
+ * Sets the range of work in which the default policy measures each call site (below `minWork`
+ * never split, from `alwaysWork` always); no arguments restore 1e6 and 1e8. For tests and
+ * benchmarks.
+ */
+export function setSplitRange(minWork = MEASURE_FROM, alwaysWork = SPLIT_FROM): void {
+  fixedThreshold = undefined;
+  policy = new SplitPolicy(minWork, alwaysWork);
+}
+
+/**
+ * The measured call sites of this process (kernel, units, work), whether each is split now, and
+ * its current serial and split estimates in ms: what the default decided (for benchmarks).
+ */
+export function splitDecisions(): ReturnType<SplitPolicy['summary']> {
+  return policy.summary();
+}
+
+/**
+ * How many call sites are still timing both ways before their first choice (each takes its first
+ * 8 calls): a benchmark's warm-up waits for 0, so that it times the steps an epoch runs.
+ */
+export function pendingSplitTrials(): number {
+  return fixedThreshold === undefined ? policy.trials() : 0;
+}
+
+/**
+ * Runs a unit kernel over `units` units: split across the pool when there is one and the split
+ * pays for this call (`work`, e.g. its multiply-adds: never below 1e6, always from 1e8, and in
+ * between whichever way this call site has been measured to run faster), else directly on this
+ * thread. Either way gives the same result.
  */
 export function runUnits(
   kernels: SimdKernels,
@@ -277,7 +320,10 @@ export function runUnits(
   work: number,
 ): void {
   if (units <= 0) return;
-  const pool = units > 1 && work >= minParallelWork ? poolFor(kernels) : undefined;
-  if (pool) pool.run(name, args, units, grainFor(units, work, pool.threads));
+  const pool = units > 1 ? poolFor(kernels) : undefined;
+  const { split, site } = !pool ? NO_SPLIT : fixedThreshold === undefined ? policy.decide(name, units, work) : { split: work >= fixedThreshold, site: undefined };
+  const t0 = site ? performance.now() : 0;
+  if (split) pool!.run(name, args, units, grainFor(units, work, pool!.threads));
   else kernels.units[name]!(...args, 0, units);
+  if (site) policy.report(site, split, performance.now() - t0);
 }

@@ -37,7 +37,7 @@ describe.each(['cpu', 'wasm'] as const)('relu keeping its output (%s)', (backend
       expect(await mine.data(), `threshold ${threshold}`).toEqual(want);
       mine.dispose();
     }
-    setParallelThreshold(1e6);
+    setParallelThreshold();
     tf.dispose([x, dy, theirs]);
   });
 
