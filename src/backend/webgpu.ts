@@ -8,10 +8,14 @@
  * only where `navigator.gpu` exists, and then picks its own adapter): it asks Dawn for the
  * high-performance adapter, reads what the adapter is, refuses a software one (lavapipe,
  * SwiftShader) unless asked, creates the device with the adapter's limits, and says exactly what
- * went wrong otherwise. WebGPU in Node has no synchronous read: `dataSync()` on a tensor that
+ * went wrong otherwise. Looking for a hardware adapter only (`initBackend('auto')`), it first finds
+ * out without loading Dawn whether one can be there (webgpu-preflight.ts), so that a machine
+ * without a GPU driver hears nothing from Dawn. WebGPU in Node has no synchronous read: `dataSync()` on a tensor that
  * lives on the device throws a clear error here instead of `OffscreenCanvas is not defined`.
  */
+import { createRequire } from 'node:module';
 import { tf } from './tf.js';
+import { hardwareObstacle, probeWebGPUInChild, vulkanMissing, vulkanOutlook } from './webgpu-preflight.js';
 
 /** What an adapter is, as Dawn describes it (`GPUAdapter.info`), plus tfai's verdict. */
 export type WebGPUAdapterSummary = {
@@ -140,17 +144,47 @@ async function findAdapter(): Promise<{ ok: true; found: Found } | { ok: false; 
     return { ok: false, reason: `Dawn could not start (driver error): ${firstLine(e)}` };
   }
   if (!adapter) {
-    return { ok: false, reason: 'no adapter: Dawn found no usable GPU driver (Vulkan on Linux, Metal on macOS, D3D12 on Windows; its messages above say why)' };
+    const vulkan = process.platform === 'linux' ? vulkanMissing(vulkanOutlook()) : undefined;
+    return { ok: false, reason: `no adapter: Dawn found no usable GPU driver (Vulkan on Linux, Metal on macOS, D3D12 on Windows; its messages above say why)${vulkan ? `: ${vulkan}` : ''}` };
   }
-  const info = adapter.info ?? {};
-  const summary: WebGPUAdapterSummary = {
+  const summary = summarize(adapter.info ?? {}, adapter.isFallbackAdapter === true);
+  return { ok: true, found: { gpu, adapter, summary, backendModule: backendModule.mod } };
+}
+
+function summarize(info: GpuAdapterInfo, isFallback = false): WebGPUAdapterSummary {
+  return {
     vendor: info.vendor ?? '',
     architecture: info.architecture ?? '',
     device: info.device ?? '',
     description: info.description ?? '',
-    software: isSoftwareAdapter(info, adapter.isFallbackAdapter === true),
+    software: isSoftwareAdapter(info, isFallback),
   };
-  return { ok: true, found: { gpu, adapter, summary, backendModule: backendModule.mod } };
+}
+
+function softwareReason(summary: WebGPUAdapterSummary): string {
+  return `only a software adapter: ${describeAdapter(summary)} — slow; use it anyway with initBackend('webgpu') / TFAI_BACKEND=webgpu / --backend webgpu`;
+}
+
+let preflight: Promise<WebGPUProbe | null> | null = null;
+
+/**
+ * Whether Dawn can give a hardware adapter, found out without loading it here (Linux; see
+ * webgpu-preflight.ts): why not, or null to go on and load it — also where Dawn is already loaded,
+ * or its package is missing (then loading it fails with that reason, printing nothing).
+ */
+async function hardwarePreflight(): Promise<WebGPUProbe | null> {
+  if (found !== null || process.platform !== 'linux') return null;
+  try {
+    createRequire(import.meta.url).resolve(DAWN_PACKAGE);
+  } catch {
+    return null;
+  }
+  const obstacle = hardwareObstacle(vulkanOutlook());
+  if (obstacle !== undefined) return { ok: false, reason: obstacle };
+  const child = await probeWebGPUInChild();
+  if (!child.ok) return child;
+  const summary = summarize(child.info, child.info.isFallbackAdapter === true);
+  return summary.software ? { ok: false, adapter: summary, reason: softwareReason(summary) } : null;
 }
 
 /**
@@ -207,16 +241,22 @@ function explainSyncReads(backend: tf.KernelBackend): void {
 
 /**
  * Create the device on the adapter `probeWebGPU` found, register TF.js's `webgpu` backend on it
- * and make it the active backend. A software adapter is used only with `allowSoftware`. Returns
- * the adapter, or the reason it could not be used (nothing is changed then).
+ * and make it the active backend. A software adapter is used only with `allowSoftware`; without
+ * it, Dawn is loaded only once a hardware adapter is known to be there (see `hardwarePreflight`).
+ * Returns the adapter, or the reason it could not be used (nothing is changed then).
  */
 export async function activateWebGPU(opts: { allowSoftware: boolean }): Promise<WebGPUProbe> {
+  if (!opts.allowSoftware && active === null) {
+    preflight ??= hardwarePreflight();
+    const obstacle = await preflight;
+    if (obstacle !== null) return obstacle;
+  }
   found ??= findAdapter();
   const f = await found;
   if (!f.ok) return f;
   const { gpu, adapter, summary, backendModule } = f.found;
   if (summary.software && !opts.allowSoftware) {
-    return { ok: false, adapter: summary, reason: `only a software adapter: ${describeAdapter(summary)} — slow; use it anyway with initBackend('webgpu') / TFAI_BACKEND=webgpu / --backend webgpu` };
+    return { ok: false, adapter: summary, reason: softwareReason(summary) };
   }
   if (active === null) {
     let backend: tf.KernelBackend;
