@@ -3,15 +3,16 @@
  * no node_modules): bundled outside the repository, where nothing else is on the module path, its
  * GPU check must find the WebGPU adapter (Mesa's lavapipe in CI), train on webgpu and wasm, and
  * report losses that agree — so a run-time package the bundle forgot fails here, not on the
- * borrowed machine.
+ * borrowed machine. The `lavapipe` system suite (it needs a WebGPU adapter).
  */
-import { describe, it, expect } from 'vitest';
+import { it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { describeSuite } from './helpers/suites.js';
 
-describe('device bundle', () => {
+describeSuite('lavapipe', 'device bundle', () => {
   it('runs the GPU check from a folder outside the repository, with no node_modules but its own', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tfai-device-'));
     try {

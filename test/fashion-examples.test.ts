@@ -1,20 +1,21 @@
 /**
  * Smoke tests of the Fashion-MNIST examples on the real data (Debian's dataset-fashion-mnist, which
  * CI installs): the lab in `--quick` mode, and the recipe on a small subset with an ensemble of its
- * checkpoint, end to end.
+ * checkpoint, end to end. The `fashion-mnist` system suite.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { runExample } from './helpers/run-example.js';
+import { describeSuite } from './helpers/suites.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tfai-fashion-examples-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const isPng = (path: string): boolean => readFileSync(path).subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
 
-describe('Fashion-MNIST examples', () => {
+describeSuite('fashion-mnist', 'Fashion-MNIST examples', () => {
   it('fashion-lab --quick runs all three parts, prints the table and saves one loss picture per part', async () => {
     const out = join(tmp, 'lab');
     const r = await runExample('fashion-lab.ts', ['--quick', '--out', out]);

@@ -3,9 +3,10 @@
  * forward and backward, is there — and gives cpu's numbers: the output, the gradient of a fixed
  * random projection of it with respect to the input and to every parameter, and the buffers a
  * training step updates, within 1e-4 (relative to the tensor's largest value). Also the loss,
- * the metric, both optimizers' steps, `histc`, the TTA views and the augmentations.
+ * the metric, both optimizers' steps, `histc`, the TTA views and the augmentations. The `lavapipe`
+ * system suite (a WebGPU adapter from Dawn: Mesa's lavapipe in CI).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import {
   tf, initBackend, setSeed, Module, Sequential, Conv2d, Linear, ReLU, GeneralRelu, Flatten, Dropout, MaxPool2d,
   AdaptiveAvgPool2d, AdaptiveMaxPool2d, BatchNorm2d, BatchNorm, LayerNorm, InstanceNorm, GroupNorm, RunningBatchNorm,
@@ -14,6 +15,7 @@ import {
 import { histc } from '../../src/hooks/activation-stats.js';
 import { ttaView } from '../../src/core/predict.js';
 import { gpuStatus } from '../../src/backend/index.js';
+import { describeSuite } from '../helpers/suites.js';
 
 type Host = Record<string, Float32Array>;
 type Case = { name: string; make: () => Module; shape: number[]; train?: boolean };
@@ -83,11 +85,11 @@ function relErr(a: Float32Array, b: Float32Array): number {
   return d / s;
 }
 
-afterAll(async () => {
-  await initBackend('wasm', { log: () => {} });
-});
+describeSuite('lavapipe', 'webgpu: every layer against cpu (forward, backward, buffers)', () => {
+  afterAll(async () => {
+    await initBackend('wasm', { log: () => {} });
+  });
 
-describe('webgpu: every layer against cpu (forward, backward, buffers)', () => {
   it('has an adapter', async () => {
     if ((await initBackend('webgpu', { log: () => {} })) !== 'webgpu') expect.fail(`no WebGPU backend: ${gpuStatus()}`);
   });

@@ -3,9 +3,10 @@
  * the same batches gives the same losses, and training on webgpu keeps the tensor count flat.
  *
  * CI provides a software adapter (Mesa's lavapipe, `.ci/run`); on a machine with a GPU the
- * hardware adapter is used. If no adapter can be created this FAILS, with the reason.
+ * hardware adapter is used. The `lavapipe` system suite: skipped, with a closing line, where Dawn
+ * gives no adapter (and failing then under TFAI_REQUIRE_SUITES, as in CI).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   tf, initBackend, setSeed, errorRate, topKAccuracy, f1Score, fitOneCycle, GradientAccumulation, GradientClipping,
   ReduceLROnPlateau, ClassificationInterpretation, TensorDataset, DataLoader, DataBunch, getCnnModel, convLayer, initCnn, Learner, Runner,
@@ -13,30 +14,13 @@ import {
 } from '../../src/index.js';
 import { loadMnistArrays } from '../../src/data/index.js';
 import { gpuStatus, webgpuAdapter, describeAdapter } from '../../src/backend/index.js';
+import { describeSuite } from '../helpers/suites.js';
 
 const STEPS = 5;
 const BS = 32;
 type Arrays = { x: Float32Array; y: Int32Array; n: number };
 let train: Arrays;
 let valid: Arrays;
-
-beforeAll(async () => {
-  const a = await loadMnistArrays();
-  const norm = (v: Float32Array): Float32Array => v.map((p) => (p - 0.13) / 0.31);
-  // The arrays are sorted by class: take every k-th image so that each batch holds every digit.
-  const take = (x: Float32Array, y: ArrayLike<number>, n: number): Arrays => {
-    const k = Math.floor(y.length / n);
-    const idx = Array.from({ length: n }, (_, i) => i * k);
-    const xs = new Float32Array(n * 784);
-    idx.forEach((j, i) => xs.set(x.subarray(j * 784, (j + 1) * 784), i * 784));
-    return { x: norm(xs), y: Int32Array.from(idx, (j) => y[j]), n };
-  };
-  train = take(a.trainX, a.trainY, STEPS * BS);
-  valid = take(a.validX, a.validY, BS);
-});
-afterAll(async () => {
-  await initBackend('wasm', { log: () => {} });
-});
 
 /** A DataBunch on the active backend from host arrays (unshuffled: the same batches everywhere). */
 function bunch(): DataBunch {
@@ -85,7 +69,25 @@ async function train5(init?: Record<string, Float32Array>): Promise<{ losses: nu
   return { losses: probe.losses, weights };
 }
 
-describe('webgpu (Dawn) against wasm', () => {
+describeSuite('lavapipe', 'webgpu (Dawn) against wasm', () => {
+  beforeAll(async () => {
+    const a = await loadMnistArrays();
+    const norm = (v: Float32Array): Float32Array => v.map((p) => (p - 0.13) / 0.31);
+    // The arrays are sorted by class: take every k-th image so that each batch holds every digit.
+    const take = (x: Float32Array, y: ArrayLike<number>, n: number): Arrays => {
+      const k = Math.floor(y.length / n);
+      const idx = Array.from({ length: n }, (_, i) => i * k);
+      const xs = new Float32Array(n * 784);
+      idx.forEach((j, i) => xs.set(x.subarray(j * 784, (j + 1) * 784), i * 784));
+      return { x: norm(xs), y: Int32Array.from(idx, (j) => y[j]), n };
+    };
+    train = take(a.trainX, a.trainY, STEPS * BS);
+    valid = take(a.validX, a.validY, BS);
+  });
+  afterAll(async () => {
+    await initBackend('wasm', { log: () => {} });
+  });
+
   it('an adapter can be created (the reason otherwise)', async () => {
     const got = await initBackend('webgpu', { log: () => {} });
     if (got !== 'webgpu') expect.fail(`no WebGPU backend: ${gpuStatus()}`);
