@@ -3,7 +3,9 @@
  * `webgpu` on a hardware adapter (Dawn: Vulkan, Metal, D3D12 — no CUDA) > `tensorflow` on the CPU
  * (`@tensorflow/tfjs-node`) > `wasm` > `cpu`. The native and WebGPU packages are optional
  * dependencies: where they could not be installed they are simply absent, and the log line says so.
- * A software WebGPU adapter (lavapipe, SwiftShader) is used only when asked for by name.
+ * A software WebGPU adapter (lavapipe, SwiftShader) is used only when asked for by name; `'auto'`
+ * loads Dawn only where a hardware adapter can be there, so a machine without a GPU driver hears
+ * nothing from it (see webgpu-preflight.ts).
  */
 import { tf } from './tf.js';
 import { registerWasmTrainingKernels } from './wasm/register-kernels.js';
@@ -25,6 +27,8 @@ export type InitBackendOptions = {
   /**
    * Threads for the wasm backend (default: env `TFAI_THREADS`, else all logical cores; at most 8).
    * Fixed once the wasm backend has started in this process. 1 runs the single-threaded SIMD build.
+   * With more, each kernel call is split across them only where that is measured to be faster, so
+   * the default does not make a small model slower than one thread.
    */
   threads?: number;
 };
