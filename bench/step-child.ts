@@ -76,14 +76,18 @@ function data(n: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
   }));
 }
 
-/** Most extra warm-up steps spent waiting for the pool's split trials (a site seen too rarely to end its trial). */
-const MAX_TRIAL_STEPS = 30;
+/**
+ * Warm-up steps on several threads: the kernel pool times each call site both ways over its first
+ * 8 calls before it chooses whether to split it (src/backend/wasm/split-policy.ts), and a training
+ * step calls each of its sites at least once.
+ */
+const TRIAL_STEPS = 9;
 
 /**
  * Decides when the warm-up is over: after `warmup` steps and `warmupMs` ms, whichever is later,
- * and once the kernel pool has chosen, for every call site it measures, whether to split it (its
- * first 8 calls time both ways; see src/backend/wasm/split-policy.ts), so that the timed steps are
- * the ones an epoch runs.
+ * and on several threads once the kernel pool has chosen for its call sites whether to split them
+ * (every site chosen, or `TRIAL_STEPS` steps: sites met only outside the training step, such as
+ * the validation batch's, may take longer), so that the timed steps are the ones an epoch runs.
  */
 class WarmUp {
   steps = 0;
@@ -91,7 +95,7 @@ class WarmUp {
   /** Counts one untimed step; true once the warm-up has ended (that step is still untimed). */
   done(): boolean {
     if (this.steps < warmup || performance.now() - this.t0 < warmupMs) return false;
-    return pendingSplitTrials() === 0 || this.steps >= warmup + MAX_TRIAL_STEPS;
+    return threads === 1 || this.steps >= TRIAL_STEPS || pendingSplitTrials() === 0;
   }
 }
 
