@@ -9,7 +9,7 @@ import { tf } from '../tf.js';
 import { asTensor, convGeometry, padOrCrop4D, type ConvGradAttrs } from './conv-geometry.js';
 import { heapOffset, simdFor, type WasmBackendInternals } from './internals.js';
 import { runUnits } from './pool.js';
-import type { KernelArgs } from './fast-kernels.js';
+import type { KernelArgs } from './fast-path.js';
 
 /** When the direct kernel is used: least input channels, output width and multiply-adds. */
 export interface DirectConvLimits {

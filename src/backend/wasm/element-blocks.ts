@@ -16,16 +16,17 @@ export function elementBlocks(
   vector: (i: number) => void,
   scalar: (i: number) => void,
 ): void {
-  const u = f.local(I32);
-  const i = f.local(I32);
-  const i1 = f.local(I32);
-  const i4 = f.local(I32);
-  f.loop(u, () => f.get(p.u0), p.u1, 1, () => {
+  const u = f.newLocal(I32);
+  const i = f.newLocal(I32);
+  const i1 = f.newLocal(I32);
+  const i4 = f.newLocal(I32);
+  f.forRange(u, () => f.local.get(p.u0), p.u1, 1, () => {
     // i = u·block; i1 = min(n, i + block); i4 = i + ((i1 − i) & ~3)
-    f.get(u).get(p.block).op(0x6c).set(i);
-    f.get(i).get(p.block).op(0x6a).tee(i1).get(p.n).get(i1).get(p.n).op(0x49).op(0x1b).set(i1);
-    f.get(i).get(i1).get(i).op(0x6b).i32(~3).op(0x71).op(0x6a).set(i4);
-    f.loop(i, () => f.get(i), i4, 4, () => vector(i));
-    f.loop(i, () => f.get(i4), i1, 1, () => scalar(i));
+    f.local.get(u).local.get(p.block).i32.mul().local.set(i);
+    f.local.get(i).local.get(p.block).i32.add().local.tee(i1).local.get(p.n);
+    f.local.get(i1).local.get(p.n).i32.lt_u().select().local.set(i1);
+    f.local.get(i).local.get(i1).local.get(i).i32.sub().i32.const(~3).i32.and().i32.add().local.set(i4);
+    f.forRange(i, () => f.local.get(i), i4, 4, () => vector(i));
+    f.forRange(i, () => f.local.get(i4), i1, 1, () => scalar(i));
   });
 }

@@ -16,7 +16,7 @@
  * over anything. Pointers are byte offsets; a partial-sum area for `units` units and `c` channels
  * holds `units·c` float64 accumulators, then `units·c` float32 outputs (ignored).
  */
-import type { UnitKernel } from './simd-module.js';
+import type { UnitKernel } from './unit-kernel.js';
 
 /** Names of the row-block kernels (see `JS_UNIT_SOURCE`). */
 export const JS_UNITS = ['bn_sum', 'bn_center', 'bn_scale', 'bn_grad_sums', 'bn_grad_dx', 'binary_rows', 'conv_dw_parts'] as const;

@@ -7,7 +7,7 @@
  */
 import { tf } from '../tf.js';
 import { heapOffset, sizeOf, type WasmBackendInternals } from './internals.js';
-import type { FastPath } from './fast-kernels.js';
+import type { FastPath } from './fast-path.js';
 
 /** Attributes of TF.js's `MaxPoolGrad`. */
 type MaxPoolGradAttrs = {

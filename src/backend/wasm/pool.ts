@@ -28,7 +28,8 @@
  * claimed and STATE is 0, i.e. every unit claimed by a worker is finished.
  */
 import { Worker } from 'node:worker_threads';
-import { UNIT_KERNELS, type SimdKernels, type UnitKernel } from './simd-module.js';
+import { UNIT_KERNELS, type SimdKernels } from './simd-module.js';
+import type { UnitKernel } from './unit-kernel.js';
 import { JS_UNIT_SOURCE } from './js-units.js';
 import { SplitPolicy } from './split-policy.js';
 
