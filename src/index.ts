@@ -16,11 +16,13 @@ export { initBackend, type BackendPreference, type InitBackendOptions } from './
 
 // core: the loop
 export { setSeed, getSeed } from './core/rng.js';
-export { Learner, type LearnerOptions, type Trainable, type DataSource } from './core/learner.js';
+export { Learner, type LearnerOptions } from './core/learner.js';
+export type { Trainable, DataSource } from './core/trainable.js';
 export { Runner, type RunnerOptions, type FitOptions } from './core/runner.js';
 export type { FitControl, CheckpointRecord } from './core/fit-control.js';
 export type { Predictions, TtaOptions, BatchSource } from './core/predict.js';
-export { Callback } from './core/callback.js';
+export { Callback, type CallbackRunner } from './core/callback.js';
+export type { LoopState } from './core/loop-state.js';
 export { TrainEvalCallback } from './core/train-eval.js';
 export { CancelBatchError, CancelEpochError, CancelTrainError, CancelStepError } from './core/cancel.js';
 export type { EventName, RunnerEvent } from './core/events.js';
@@ -36,7 +38,7 @@ export { noGrad, detach } from './core/no-grad.js'; // `with torch.no_grad():`, 
 
 // models
 export { Module, type ForwardHookEvent, type StateDict } from './models/module.js';
-export { ModuleError } from './models/module-error.js';
+export { ModuleError, type DescribedModule } from './models/module-error.js';
 export { Sequential } from './models/sequential.js';
 export { ModuleList } from './models/module-list.js';
 export { Conv2d, type Conv2dOptions } from './models/layers/conv2d.js';

@@ -3,7 +3,7 @@
  * the runner's callbacks publish), whether lower or higher is better, and what counts as an
  * improvement. Early stopping, checkpoints' `best`, ReduceLROnPlateau and friends all use it.
  */
-import type { Runner } from '../core/runner.js';
+import type { CallbackRunner } from '../core/callback.js';
 
 /** `'min'`, `'max'`, or `'auto'`: decide from the name (see `Monitor`). */
 export type MonitorMode = 'min' | 'max' | 'auto';
@@ -12,7 +12,7 @@ export type MonitorMode = 'min' | 'max' | 'auto';
 const LOWER_IS_BETTER = /loss|error|(^|_)(mse|mae|rmse)$/;
 
 /** Every metric name the runner's callbacks declare they publish (`epochMetricNames`). */
-export function availableMetrics(run: Runner): string[] {
+export function availableMetrics(run: CallbackRunner): string[] {
   return [...new Set(run.cbs.flatMap((cb) => cb.epochMetricNames?.() ?? []))];
 }
 
@@ -43,7 +43,7 @@ export class Monitor {
   }
 
   /** Throw, listing the available names, unless a callback of `run` publishes this metric. */
-  check(run: Runner): void {
+  check(run: CallbackRunner): void {
     const names = availableMetrics(run);
     if (names.includes(this.name)) return;
     const hint = names.length ? `available: ${names.join(', ')}` : 'no callback of this runner publishes epoch metrics (add an AvgStatsCallback)';
@@ -51,7 +51,7 @@ export class Monitor {
   }
 
   /** This epoch's value, or undefined when it was not measured (e.g. an epoch cut short). */
-  value(run: Runner): number | undefined {
+  value(run: CallbackRunner): number | undefined {
     const m = run.epochMetrics;
     const v = m.epoch === run.epoch ? m[this.name] : undefined;
     return typeof v === 'number' ? v : undefined;

@@ -5,7 +5,7 @@
  * device asynchronously (`await t.data()`: WebGPU has no synchronous read).
  */
 import { tf } from '../backend/tf.js';
-import type { DataSource } from './learner.js';
+import type { DataSource } from './trainable.js';
 import { crossEntropy, type LossFunc } from './losses.js';
 import { checkInt } from './validate.js';
 

@@ -1,9 +1,37 @@
-/** The base class of every callback. */
-import type { Runner } from './runner.js';
-import type { JsonValue } from '../io/checkpoint-types.js';
+/** The base class of every callback, and what a callback sees of the runner. */
+import type { Subject } from 'rxjs';
+import type { JsonValue, RunPosition } from '../io/checkpoint-types.js';
+import type { RunnerEvent } from './events.js';
+import type { FitControl } from './fit-control.js';
+import type { LoopState } from './loop-state.js';
+import type { StatefulCallback } from './stateful-callback.js';
 
 /** A handler's result: nothing, or a promise the runner awaits. */
 export type HandlerResult = void | Promise<void>;
+
+/**
+ * The runner a callback belongs to (`this.run`), as callbacks see it: the loop's state
+ * (`LoopState`: `xb`, `yb`, `pred`, `loss`, `epoch`, …), the callbacks, the fit's control and its
+ * event stream. `Runner` implements it.
+ */
+export interface CallbackRunner extends LoopState {
+  /** Every event, published after the callbacks of that event ran. */
+  readonly events$: Subject<RunnerEvent>;
+  /** Position, stop requests and resume (what checkpoints read). */
+  readonly control: FitControl;
+  /** The callbacks, sorted by `order` (stable). */
+  readonly cbs: Callback[];
+  /** Add callbacks (kept sorted by `order`). */
+  addCbs(cbs: Callback[]): void;
+  /** Remove callbacks. */
+  removeCbs(cbs: Callback[]): void;
+  /** The first callback of class `cls`, or an error naming it. */
+  cb<C extends Callback>(cls: abstract new (...args: never[]) => C): C;
+  /** Where the fit stands, as "the next batch to run". */
+  readonly position: RunPosition;
+  /** Ask the fit to stop after the current batch, as the first Ctrl-C does. */
+  requestInterrupt(): void;
+}
 
 /**
  * A callback: override any lifecycle method (`beginFit`, `beginEpoch`, `beginBatch`, `afterPred`,
@@ -16,11 +44,11 @@ export type HandlerResult = void | Promise<void>;
  * `run.pred` or `run.loss` there, the handler must be synchronous (a returned promise is awaited
  * after the backward pass).
  */
-export abstract class Callback {
+export abstract class Callback implements StatefulCallback {
   /** Position in the callback list: lower runs first (default 0; `TrainEvalCallback` is -10). */
   order = 0;
   /** The runner this callback belongs to (set by the runner before `beginFit`). */
-  run!: Runner;
+  run!: CallbackRunner;
 
   /** At the start of `fit`, before the first epoch (reset per-fit state here). */
   beginFit?(): HandlerResult;

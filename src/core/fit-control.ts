@@ -4,7 +4,7 @@
  * it at a handful of points; callbacks read `run.control` (the checkpoint callback does).
  */
 import { CancelTrainError } from './cancel.js';
-import type { Callback } from './callback.js';
+import type { StatefulCallback } from './stateful-callback.js';
 import type { Learner } from './learner.js';
 import { watchInterrupts, type InterruptWatch } from './interrupt.js';
 import { callbackKeys, prepareResume, type PreparedResume } from './run-state.js';
@@ -29,7 +29,7 @@ export type CheckpointRecord = {
 };
 
 /** What `FitControl` updates on the runner when a fit resumes. */
-type Counters = { nEpochs: number; nIter: number; cbs: Callback[] };
+type Counters = { nEpochs: number; nIter: number; cbs: StatefulCallback[] };
 
 /** Options of `FitControl` (the runner's). */
 export type FitControlOptions = {

@@ -6,34 +6,7 @@ import { uniqueGroups, type OptFunc, type Optimizer } from './optim/optimizer.js
 import { asModule, loadWeights, saveWeights } from '../io/weights-file.js';
 import { inOtherFit } from './fit-lock.js';
 import { predict, tta, type BatchSource, type Predictions, type TtaOptions } from './predict.js';
-
-/** What a learner needs of a model: a forward pass, modes and parameters (tfai's `Module` fits). */
-export interface Trainable {
-  /** The forward pass: a batch in, predictions out. */
-  forward(x: tf.Tensor): tf.Tensor;
-  /** Switch to training mode (`mode` false: evaluation). */
-  train(mode?: boolean): unknown;
-  /** Switch to evaluation mode. */
-  eval(): unknown;
-  /** Every parameter (trainable or frozen). */
-  parameters(): tf.Variable[];
-}
-
-/** What a learner needs of data: training and validation loaders and the number of classes. */
-export interface DataSource {
-  /** The training batches, `[x, y]` (`length`: batches per epoch). */
-  readonly trainDl: AsyncIterable<[tf.Tensor, tf.Tensor]> & {
-    /** Batches per epoch. */
-    readonly length: number;
-  };
-  /** The validation batches, `[x, y]` (`length`: batches per epoch). */
-  readonly validDl: AsyncIterable<[tf.Tensor, tf.Tensor]> & {
-    /** Batches per epoch. */
-    readonly length: number;
-  };
-  /** The number of classes (output units). */
-  readonly c: number;
-}
+import type { DataSource, Trainable } from './trainable.js';
 
 /** Options of `Learner`. */
 export type LearnerOptions<M extends Trainable = Trainable, D extends DataSource = DataSource> = {

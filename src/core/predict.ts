@@ -1,6 +1,6 @@
 /** Inference over a loader, and test-time augmentation (TTA) for image models. */
 import { tf } from '../backend/tf.js';
-import type { Trainable } from './learner.js';
+import type { Trainable } from './trainable.js';
 
 /** A loader as `predict` needs it: batches of `[x, y]` it may dispose. */
 export type BatchSource = AsyncIterable<[tf.Tensor, tf.Tensor]>;

@@ -7,7 +7,7 @@ import { tf } from '../backend/tf.js';
 import { getRngState, setRngState } from './rng.js';
 import { encodeSafetensors, decodeSafetensors, type TensorToWrite } from '../io/safetensors.js';
 import type { Learner } from './learner.js';
-import type { Callback } from './callback.js';
+import type { StatefulCallback } from './stateful-callback.js';
 import type { OptimizerState } from './optim/optimizer.js';
 import type { StateDict } from '../io/persistable.js';
 import { asModule, decodeWeights, encodeWeights } from '../io/weights-file.js';
@@ -23,13 +23,13 @@ export type CapturedRun = {
 };
 
 /** What a runner exposes for capture (a structural slice of `Runner`). */
-export type RunView = { learn: Learner; epochs: number; control: { position: RunPosition }; nEpochs: number; nIter: number; cbs: Callback[] };
+export type RunView = { learn: Learner; epochs: number; control: { position: RunPosition }; nEpochs: number; nIter: number; cbs: StatefulCallback[] };
 
 /**
  * Each callback with a key that is stable across runs of the same script: its class name, and
  * `Name#1`, `Name#2` for later callbacks of the same class.
  */
-export function callbackKeys(cbs: Callback[]): [string, Callback][] {
+export function callbackKeys(cbs: StatefulCallback[]): [string, StatefulCallback][] {
   const seen = new Map<string, number>();
   return cbs.map((cb) => {
     const n = seen.get(cb.name) ?? 0;
@@ -39,7 +39,7 @@ export function callbackKeys(cbs: Callback[]): [string, Callback][] {
 }
 
 /** The states of the callbacks that keep one (`getState` / `setState`), by `callbackKeys`. */
-async function callbackStates(cbs: Callback[]): Promise<Record<string, JsonValue>> {
+async function callbackStates(cbs: StatefulCallback[]): Promise<Record<string, JsonValue>> {
   const out: Record<string, JsonValue> = {};
   for (const [key, cb] of callbackKeys(cbs)) if (cb.getState && cb.setState) out[key] = await cb.getState();
   return out;

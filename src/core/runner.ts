@@ -4,7 +4,8 @@
  */
 import { Subject } from 'rxjs';
 import { tf } from '../backend/tf.js';
-import { Callback } from './callback.js';
+import { Callback, type CallbackRunner } from './callback.js';
+import { LoopState } from './loop-state.js';
 import { checkStepMemory } from './step-memory.js';
 import { CancelBatchError, CancelEpochError, CancelStepError, CancelTrainError } from './cancel.js';
 import type { EventName, RunnerEvent } from './events.js';
@@ -14,7 +15,6 @@ import { checkInt } from './validate.js';
 import { checkBatchLabels, checkBatchShapes, checkDatasetLabels } from './batch-checks.js';
 import { FitControl } from './fit-control.js';
 import { settleHostCopies } from './host-copies.js';
-import type { EpochMetrics } from './epoch-metrics.js';
 import type { RunPosition } from '../io/checkpoint-types.js';
 import { checkLossValue } from './losses.js';
 import { variableGradsOrFree } from './tape.js';
@@ -61,49 +61,13 @@ export type FitOptions = {
  * A `TrainEvalCallback` is always present. The runner is only the loop (fastai v2's `Learner.fit`);
  * position, Ctrl-C and resume are `run.control`'s.
  */
-export class Runner {
+export class Runner extends LoopState implements CallbackRunner {
   /** Every event, published after the callbacks of that event ran. */
   readonly events$ = new Subject<RunnerEvent>();
   /** Position, stop requests and resume (what checkpoints read). */
   readonly control: FitControl;
   /** The callbacks, sorted by `order` (stable). */
   cbs: Callback[] = [];
-
-  /** The learner being fitted (set by `fit`). */
-  learn!: Learner;
-  /** The current input batch (callbacks may replace it in `beginBatch`). */
-  xb!: tf.Tensor;
-  /** The current target batch. */
-  yb!: tf.Tensor;
-  /** The model's output for `xb`. */
-  pred!: tf.Tensor;
-  /** The current batch's loss (a scalar on the device). */
-  loss!: tf.Scalar;
-  /**
-   * Gradients of the current training batch, keyed by variable name, from the backward pass to
-   * the end of the batch (`afterBackward` handlers may replace them: a handler that does disposes
-   * the tensors it replaces; what is here at the end of the batch is disposed by the runner).
-   */
-  grads: tf.NamedTensorMap = {};
-  /** Epochs requested in this fit. */
-  epochs = 0;
-  /** Current epoch index (0-based). */
-  epoch = 0;
-  /** Batch index in the current loader. */
-  iter = 0;
-  /** Number of batches in the current loader. */
-  iters = 0;
-  /** Whether the current loop trains (vs validates). */
-  inTrain = false;
-  /** Fractional epochs of training done (kept by `TrainEvalCallback`). */
-  nEpochs = 0;
-  /** Training batches done in this fit (kept by `TrainEvalCallback`). */
-  nIter = 0;
-  /**
-   * The current epoch's numbers by name (`train_loss`, `valid_accuracy`, …, `time`), complete in
-   * `afterEpoch` for callbacks ordered after the ones that measure (see `EpochMetrics`).
-   */
-  epochMetrics: EpochMetrics = { epoch: 0 };
 
   private checkedFirstBatch = { train: false, valid: false };
   private memoryChecked = false;
@@ -113,6 +77,7 @@ export class Runner {
   private readonly tensorWatch: TensorCountWatch;
 
   constructor(opts: RunnerOptions = {}) {
+    super();
     this.opts = { checkInputs: opts.checkInputs ?? false, handleInterrupts: opts.handleInterrupts ?? true, log: opts.log ?? ((l) => console.log(l)) };
     this.control = new FitControl({ handleInterrupts: this.opts.handleInterrupts, log: this.opts.log });
     this.lossWatch = new NonFiniteLossWatch(this.opts.log);
@@ -139,11 +104,6 @@ export class Runner {
     const found = this.cbs.find((c) => c instanceof cls);
     if (!found) throw new Error(`Runner has no ${cls.name} (callbacks: ${this.cbs.map((c) => c.name).join(', ')})`);
     return found as C;
-  }
-
-  /** Fraction of training done, `nEpochs / epochs` (what schedules take). */
-  get pctTrain(): number {
-    return this.epochs ? this.nEpochs / this.epochs : 0;
   }
 
   /** Where the fit stands, as "the next batch to run" (see `FitControl`). */

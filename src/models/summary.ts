@@ -2,6 +2,7 @@
 import { tf } from '../backend/tf.js';
 import type { Module } from './module.js';
 import { Sequential } from './sequential.js';
+import { fmtShape } from './module-error.js';
 
 /** One row of a summary: a layer's call. */
 export interface SummaryRow {
@@ -31,7 +32,6 @@ export interface ModelSummary {
 
 const ownParams = (m: Module): number => m.namedParameters().reduce((a, [n, v]) => (n.includes('.') ? a : a + v.size), 0);
 const fmtInt = (n: number): string => n.toLocaleString('en-US');
-const fmtShape = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 /**
  * Run `model` once on zeros of `inputShape` (batch axis included, e.g. `[1, 32, 32, 3]`) in eval

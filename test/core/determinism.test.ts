@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { tf, Runner, Callback, CheckpointCallback, setSeed, adam } from '../../src/index.js';
+import { tf, Runner, Callback, CheckpointCallback, setSeed, adam, type CallbackRunner } from '../../src/index.js';
 import { useBackend } from '../helpers/backend.js';
 import { convData, convModel, convLearner, trackingCbs } from '../fixtures/tiny-conv.js';
 import { BackendName } from '../../src/backend/init-backend.js';
@@ -61,7 +61,7 @@ for (const backend of ['cpu', 'wasm'] as BackendName[]) {
       expect(mask(2)).toEqual(mask(2));
     });
 
-    const stops: [string, (run: Runner, ev: 'batch' | 'epoch') => boolean][] = [
+    const stops: [string, (run: CallbackRunner, ev: 'batch' | 'epoch') => boolean][] = [
       ['after epoch 2', (r, ev) => ev === 'epoch' && r.epoch === 1],
       ['mid-epoch (epoch 2, after batch 2)', (r, ev) => ev === 'batch' && r.inTrain && r.epoch === 1 && r.iter === 1],
     ];

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { tf, Runner, Callback, CheckpointCallback, setSeed, sgd, adam, type OptFunc, type Learner } from '../../src/index.js';
+import { tf, Runner, Callback, CheckpointCallback, setSeed, sgd, adam, type OptFunc, type Learner, type CallbackRunner } from '../../src/index.js';
 import { convLearner, trackingCbs } from '../fixtures/tiny-conv.js';
 import type { RunPosition } from '../../src/io/checkpoint-types.js';
 
@@ -25,7 +25,7 @@ afterAll(async () => {
 /** Calls `run.requestInterrupt()` (what Ctrl-C does) when `when` says so, after a batch or epoch. */
 class StopAt extends Callback {
   override order = 100;
-  constructor(private readonly when: (run: Runner, event: 'batch' | 'epoch') => boolean) {
+  constructor(private readonly when: (run: CallbackRunner, event: 'batch' | 'epoch') => boolean) {
     super();
   }
   override afterBatch(): void {
@@ -66,7 +66,7 @@ function expectSame(resumed: Outcome, ref: Outcome): void {
   resumed.weights.forEach((w, i) => expectClose(w, ref.weights[i]));
 }
 
-const stops: [string, (run: Runner, ev: 'batch' | 'epoch') => boolean, RunPosition, string][] = [
+const stops: [string, (run: CallbackRunner, ev: 'batch' | 'epoch') => boolean, RunPosition, string][] = [
   ['after epoch 2', (r, ev) => ev === 'epoch' && r.epoch === 1, { epoch: 2, phase: 'train', iter: 0 }, 'epoch-0002'],
   ['mid-epoch (after 2 training batches of epoch 3)', (r, ev) => ev === 'batch' && r.inTrain && r.epoch === 2 && r.iter === 1, { epoch: 2, phase: 'train', iter: 2 }, 'epoch-0002-train-0002'],
   ['mid-validation (after 1 validation batch of epoch 2)', (r, ev) => ev === 'batch' && !r.inTrain && r.epoch === 1 && r.iter === 0, { epoch: 1, phase: 'valid', iter: 1 }, 'epoch-0001-valid-0001'],
