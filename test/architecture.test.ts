@@ -41,4 +41,17 @@ describe('architecture', () => {
     }
     expect(bad).toEqual([]);
   });
+
+  it('core/ knows no backend by name: it reaches backends only through backend/\'s own interface (no backend/wasm/, no \'wasm\' in its code)', () => {
+    const bad: string[] = [];
+    for (const f of files(join(src, 'core'))) {
+      // the code without its comments (a comment may say why, e.g. what a measurement on wasm showed)
+      const code = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+      for (const [, spec] of code.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
+        if (relative(src, resolve(dirname(f), spec)).startsWith('backend/wasm/')) bad.push(`${relative(src, f)} imports ${spec}`);
+      }
+      for (const m of code.matchAll(/\bwasm\w*|\w*Wasm\w*/gi)) bad.push(`${relative(src, f)} names ${m[0]}`);
+    }
+    expect(bad).toEqual([]);
+  });
 });

@@ -33,10 +33,13 @@ export function fusedKernelsReady(): boolean {
 }
 
 /**
- * One SGD step on `p` (float32): `b = buf·mom + g` (or `g` without `buf`), `p' = p·(1 − lr·wd) − lr·b`.
- * Returns `[p']` or `[p', b]` (the new momentum buffer).
+ * One SGD step on `p` in one kernel, where the backend has it (and `p`, `g` are float32):
+ * `b = buf·mom + g` (or `g` without `buf`), `p' = p·(1 − lr·wd) − lr·b`, with the float32 operations
+ * of the unfused ops in their order. Returns `[p']` or `[p', b]` (the new momentum buffer), or
+ * undefined where there is no such kernel (the caller runs the tf ops).
  */
-export function sgdStepFused(p: tf.Tensor, g: tf.Tensor, buf: tf.Tensor | undefined, lr: number, mom: number, wd: number): tf.Tensor[] {
+export function sgdStepFused(p: tf.Tensor, g: tf.Tensor, buf: tf.Tensor | undefined, lr: number, mom: number, wd: number): tf.Tensor[] | undefined {
+  if (p.dtype !== 'float32' || g.dtype !== 'float32' || !fusedKernelsReady()) return undefined;
   const inputs: tf.NamedTensorMap = buf ? { p, g, buf } : { p, g };
   return tf.engine().runKernel(FUSED_KERNEL_NAMES.sgdStep, inputs, { lr, mom, wd }) as tf.Tensor[];
 }

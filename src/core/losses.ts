@@ -23,7 +23,7 @@ export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
     throw new Error(`crossEntropy: targets must be [${logits.shape[0]}] class indices to match logits [${logits.shape.join(', ')}], got [${targets.shape.join(', ')}]`);
   }
   if (logits.dtype === 'float32' && (targets.dtype === 'int32' || targets.dtype === 'float32') && fusedKernelsReady()) {
-    return crossEntropyFused(logits, targets); // wasm: one kernel forward, one backward
+    return crossEntropyFused(logits, targets); // one kernel forward, one backward
   }
   return tf.tidy(() => {
     const c = logits.shape[1] as number;

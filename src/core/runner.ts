@@ -241,7 +241,7 @@ export class Runner extends LoopState implements CallbackRunner {
     try {
       if (this.inTrain && !this.memoryChecked) {
         this.memoryChecked = true;
-        await checkStepMemory(this.learn, xb, yb); // wasm: refuse a batch that cannot fit 4 GB, at once
+        await checkStepMemory(this.learn, xb, yb); // a backend with a memory ceiling: refuse a batch that cannot fit it, at once
       }
       await this.withEvents('Batch', CancelBatchError, async () => {
         if (this.opts.checkInputs) await this.checkInputs();

@@ -1,25 +1,27 @@
 /**
- * Before the first training step on the wasm backend, check that a step fits its 4 GiB heap
- * (see `backend/wasm/memory-guard.ts`): probe steps on 2 and 4 samples of the batch measure the
- * memory per sample, and a batch that cannot fit fails at once with an error naming the model,
- * the batch size and the estimated need, instead of minutes later with "memory access out of
- * bounds". The probes leave no trace: the model's buffers (BatchNorm statistics) and the global
- * RNG are restored, and no optimizer step is taken.
+ * Before the first training step on a backend with a hard memory ceiling (`memoryCeiling()`: the
+ * wasm backend's 4 GiB), check that a step fits it: probe steps on a few samples of the batch
+ * measure the memory per sample, and a batch that cannot fit fails at once with an error naming
+ * the model, the batch size and the estimated need, instead of minutes later with "memory access
+ * out of bounds". The probes leave no trace: the model's buffers (BatchNorm statistics) and the
+ * global RNG are restored, and no optimizer step is taken.
  */
 import { tf } from '../backend/tf.js';
-import { PROBE_SIZES, assertStepFits, estimateStepMemory } from '../backend/wasm/memory-guard.js';
+import { memoryCeiling } from '../backend/memory-ceiling.js';
 import { getRngState, setRngState } from './rng.js';
 import { variableGradsOrFree } from './tape.js';
 import type { Learner } from './learner.js';
 
 /**
- * Throws `WasmMemoryError` when a training step of `learn` on a batch like `xb` cannot fit wasm.
- * A model that cannot run on the probes' few samples (it needs the full batch) is not checked.
+ * Throws the backend's memory error when a training step of `learn` on a batch like `xb` cannot
+ * fit the backend's memory ceiling. A model that cannot run on the probes' few samples (it needs
+ * the full batch) is not checked.
  */
 export async function checkStepMemory(learn: Learner, xb: tf.Tensor, yb: tf.Tensor): Promise<void> {
+  const ceiling = memoryCeiling();
   const batch = xb.shape[0] ?? 0;
   const model = learn.model as Learner['model'] & { buffers?: () => tf.Variable[] };
-  if (tf.getBackend() !== 'wasm' || batch <= PROBE_SIZES[1] || typeof model.buffers !== 'function') return;
+  if (!ceiling || batch <= ceiling.probeSizes.at(-1)! || typeof model.buffers !== 'function') return;
   const buffers = model.buffers();
   const saved = buffers.map((b) => tf.clone(b));
   const rng = getRngState();
@@ -35,7 +37,7 @@ export async function checkStepMemory(learn: Learner, xb: tf.Tensor, yb: tf.Tens
   const weightBytes = vars.reduce((s, v) => s + v.size * 4, 0);
   let est;
   try {
-    est = await estimateStepMemory(probe, batch, 2 * weightBytes);
+    est = await ceiling.estimate(probe, batch, 2 * weightBytes);
   } catch {
     return; // the model does not run on a few samples: nothing to estimate from
   } finally {
@@ -44,5 +46,5 @@ export async function checkStepMemory(learn: Learner, xb: tf.Tensor, yb: tf.Tens
     setRngState(rng);
   }
   const params = vars.reduce((s, v) => s + v.size, 0);
-  assertStepFits(`${model.constructor.name || 'the model'} (${(params / 1e6).toFixed(1)}M parameters)`, est);
+  ceiling.assertFits(`${model.constructor.name || 'the model'} (${(params / 1e6).toFixed(1)}M parameters)`, est);
 }

@@ -1,7 +1,7 @@
 /** Stochastic gradient descent with momentum and decoupled weight decay. */
 import { tf } from '../../backend/tf.js';
 import { Optimizer, type OptFunc } from './optimizer.js';
-import { fusedKernelsReady, sgdStepFused } from '../../backend/fused-ops.js';
+import { sgdStepFused } from '../../backend/fused-ops.js';
 
 /** Options of `sgd`: momentum (PyTorch semantics, no dampening) and decoupled weight decay. */
 export type SGDOptions = {
@@ -22,19 +22,18 @@ export class SGD extends Optimizer {
   }
 
   protected update(p: tf.Variable, g: tf.Tensor, state: Record<string, tf.Variable>, h: Record<string, tf.Scalar>, raw: Record<string, number>): void {
-    if (p.dtype === 'float32' && g.dtype === 'float32' && fusedKernelsReady()) {
-      // one kernel instead of six (wasm): the same float32 operations in the same order
-      const buf = raw.mom !== 0 ? this.slot(state, 'momentum_buffer', p) : undefined;
-      const [np, nb] = sgdStepFused(p, g, buf, raw.lr, raw.mom, raw.wd);
-      p.assign(np!);
-      if (buf) buf.assign(nb!);
+    const buf = raw.mom !== 0 ? this.slot(state, 'momentum_buffer', p) : undefined;
+    // one kernel where the backend has a fused step: the same float32 operations in the same order
+    const fused = sgdStepFused(p, g, buf, raw.lr, raw.mom, raw.wd);
+    if (fused) {
+      p.assign(fused[0]!);
+      if (buf) buf.assign(fused[1]!);
       return;
     }
     let w: tf.Tensor = p;
     if (raw.wd !== 0) w = tf.mul(w, tf.sub(1, tf.mul(h.lr, h.wd)));
     let d = g;
-    if (raw.mom !== 0) {
-      const buf = this.slot(state, 'momentum_buffer', p);
+    if (buf) {
       buf.assign(tf.add(tf.mul(buf, h.mom), g));
       d = buf;
     }
