@@ -80,7 +80,7 @@ export { showBatch, type ShowBatchOptions } from './data/show-batch.js';
 // callbacks
 export { AvgStatsCallback, type AvgStatsCallbackOptions, type EpochStats } from './callbacks/avg-stats.js';
 export { Recorder } from './callbacks/recorder.js';
-export type { PlotLrFindOptions } from './callbacks/recorder-plots.js';
+export type { PlotLrFindOptions } from './plot/training-plots.js';
 export { LRFinder, lrFind, type LRFinderOptions, type LRFindOptions, type LRFindResult } from './callbacks/lr-finder.js';
 export { ProgressCallback, type ProgressCallbackOptions } from './callbacks/progress.js';
 export { EarlyStoppingCallback, type EarlyStoppingCallbackOptions } from './callbacks/early-stopping.js';

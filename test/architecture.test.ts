@@ -9,10 +9,11 @@ const ALLOWED: Record<string, string[]> = {
   io: ['backend'],
   core: ['backend', 'io'],
   plot: [],
+  ui: [],
   models: ['backend', 'io', 'core'],
   data: ['backend', 'core', 'plot'],
   hooks: ['backend', 'core', 'models', 'plot'],
-  callbacks: ['backend', 'io', 'core', 'models', 'plot'],
+  callbacks: ['backend', 'io', 'core', 'models', 'plot', 'ui'],
   interpret: ['backend', 'core', 'data', 'plot'],
 };
 
@@ -40,6 +41,19 @@ describe('architecture', () => {
       }
     }
     expect(bad).toEqual([]);
+  });
+
+  it('every folder of src/ is in the table (a new folder needs its line here and in ARCHITECTURE.md)', () => {
+    const folders = readdirSync(src).filter((n) => statSync(join(src, n)).isDirectory());
+    expect(folders.sort()).toEqual(Object.keys(ALLOWED).sort());
+    const doc = readFileSync(join(src, '..', 'ARCHITECTURE.md'), 'utf8');
+    for (const f of folders) expect(doc, `ARCHITECTURE.md's table names ${f}/`).toContain(`| \`${f}/\` |`);
+  });
+
+  it('callbacks/ holds callbacks: every file defines one, but monitor.ts (watching a metric) and fit-one-cycle.ts (a fit made of ParamSchedulers)', () => {
+    const helpers = ['callbacks/monitor.ts', 'callbacks/fit-one-cycle.ts'];
+    const others = files(join(src, 'callbacks')).filter((f) => !helpers.includes(relative(src, f)) && !/extends (Callback|\w+Callback)\b/.test(readFileSync(f, 'utf8')));
+    expect(others.map((f) => relative(src, f))).toEqual([]);
   });
 
   it('core/ knows no backend by name: it reaches backends only through backend/\'s own interface (no backend/wasm/, no \'wasm\' in its code)', () => {

@@ -3,7 +3,7 @@ import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
 import { CancelStepError } from '../core/cancel.js';
 import { checkInt } from '../core/validate.js';
-import { replaceGrads } from './replace-grads.js';
+import { replaceGrads } from '../core/replace-grads.js';
 
 /** Options of `GradientAccumulation`. */
 export type GradientAccumulationOptions = {

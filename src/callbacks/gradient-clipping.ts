@@ -1,7 +1,7 @@
 /** Gradient clipping by global norm (`torch.nn.utils.clip_grad_norm_`) and by value (`clip_grad_value_`). */
 import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
-import { replaceGrads } from './replace-grads.js';
+import { replaceGrads } from '../core/replace-grads.js';
 
 /**
  * Scale every gradient by `min(1, maxNorm / (total + 1e-6))`, where `total` is the `normType` norm of

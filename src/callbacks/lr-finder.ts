@@ -13,7 +13,7 @@ import type { Trainable } from '../core/trainable.js';
 import type { Optimizer } from '../core/optim/optimizer.js';
 import type { StateDict } from '../models/module.js';
 import type { SavedFigure } from '../plot/index.js';
-import { plotLrFind } from './recorder-plots.js';
+import { plotLrFind } from '../plot/training-plots.js';
 import { checkInt } from '../core/validate.js';
 
 /** Options of `LRFinder` and `lrFind`. */

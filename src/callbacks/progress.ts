@@ -1,26 +1,20 @@
-/** Progress display: bars in a terminal, a plain per-epoch table everywhere else. */
+/** Progress display: follows the fit and hands what to show to a renderer (src/ui/). */
 import { Callback } from '../core/callback.js';
 import { availableMetrics } from './monitor.js';
-import { LiveLines } from './live-lines.js';
-import { RateMeter } from './rate-meter.js';
-import { BAR_MIN, TableFormat, barLine, barRoom, formatCell, formatMetrics, formatTime, type BarLineParts } from './progress-format.js';
-
-export { formatTime };
-
-/** Where `ProgressCallback` writes: `process.stdout`, a file stream, or any object with `write`. */
-export type ProgressStream = {
-  /** Write `chunk` as it is. */
-  write(chunk: string): unknown;
-  /** True for a terminal: bars are drawn only then. */
-  isTTY?: boolean;
-  /** Terminal width, when known (read at every redraw; default 80). */
-  columns?: number;
-};
+import { RateMeter } from '../ui/rate-meter.js';
+import { formatCell, formatTime } from '../ui/progress-format.js';
+import { pickProgressRenderer, type ProgressRenderer, type ProgressSnapshot, type ProgressStream } from '../ui/progress-renderer.js';
+import { TerminalRenderer } from '../ui/terminal-renderer.js';
 
 /** Options of `ProgressCallback`. */
 export type ProgressCallbackOptions = {
-  /** Output (default `process.stdout`). */
+  /** Output of the terminal renderer (default `process.stdout`): bars on a TTY, the table alone elsewhere. */
   stream?: ProgressStream;
+  /**
+   * Where progress is shown (default: the renderer `pickProgressRenderer` chooses for where the
+   * code runs, else the terminal renderer on `stream`). Given a `stream`, the terminal renderer on it.
+   */
+  renderer?: ProgressRenderer;
   /**
    * Least time between two redraws of the bars, in ms (default 250). Each redraw reads the running
    * loss and metrics from the device once (asynchronously); between redraws nothing is read.
@@ -32,7 +26,8 @@ export type ProgressCallbackOptions = {
 const RECENT_EPOCHS = 3;
 
 /**
- * `new ProgressCallback()`: fastai-style progress.
+ * `new ProgressCallback()`: fastai-style progress, shown by a `ProgressRenderer` (src/ui/): by
+ * default the terminal renderer, or the one registered for where the code runs (a notebook).
  *
  * In a terminal (`stream.isTTY`), two bars redrawn in place, with each finished epoch's table row
  * printed above them (fastprogress' layout, tqdm's numbers):
@@ -72,12 +67,10 @@ export class ProgressCallback extends Callback {
   override order = 50;
   /** The table shows the epoch metrics. */
   override readonly displaysMetrics = true;
-  private readonly stream: ProgressStream;
+  private readonly renderer: ProgressRenderer;
   private readonly throttleMs: number;
   private metricNames: string[] = [];
-  private table = new TableFormat([]);
-  private headerDone = false;
-  private live: LiveLines | null = null;
+  private inFit = false;
   private readonly meter = new RateMeter();
   private phase: { label: 'train' | 'valid'; total: number; done: number; start: number } | null = null;
   private running: Record<string, number> = {};
@@ -86,21 +79,23 @@ export class ProgressCallback extends Callback {
   private epochsDone = 0;
   private epochTimes: number[] = [];
   private lastDraw = 0;
-  private countDigits = 1;
 
   constructor(opts: ProgressCallbackOptions = {}) {
     super();
     const throttleMs = opts.throttleMs ?? 250;
     if (!(throttleMs >= 0)) throw new RangeError(`ProgressCallback: throttleMs must be a number ≥ 0, got ${String(opts.throttleMs)}`);
-    const stream = opts.stream ?? process.stdout;
-    if (!stream || typeof stream.write !== 'function') throw new TypeError('ProgressCallback: stream must have a write(chunk) method');
-    this.stream = stream;
+    const terminal = (): ProgressRenderer => {
+      const stream = opts.stream ?? process.stdout;
+      if (!stream || typeof stream.write !== 'function') throw new TypeError('ProgressCallback: stream must have a write(chunk) method');
+      return new TerminalRenderer(stream);
+    };
+    this.renderer = opts.renderer ?? (opts.stream ? terminal() : pickProgressRenderer(terminal));
     this.throttleMs = throttleMs;
   }
 
-  /** Whether bars are drawn (the stream is a terminal). */
+  /** Whether bars are drawn (a live renderer: the terminal one on a TTY). */
   get tty(): boolean {
-    return this.stream.isTTY === true;
+    return this.renderer.live;
   }
 
   /** Column names of the table. */
@@ -114,20 +109,17 @@ export class ProgressCallback extends Callback {
    * `new Runner({ log: (l) => progress.write(l) })`.
    */
   write(line: string): void {
-    if (this.live) this.live.print(line, this.lines());
-    else this.stream.write(`${line}\n`);
+    this.renderer.message(line, this.inFit ? this.snapshot() : undefined);
   }
 
   override beginFit(): void {
     this.metricNames = tableMetrics(availableMetrics(this.run));
-    this.table = new TableFormat(this.columns);
-    this.headerDone = false;
     this.fitStart = performance.now();
     this.epochTimes = [];
     this.phase = null;
     const { trainDl, validDl } = this.run.learn.data;
-    this.countDigits = String(Math.max(this.run.epochs, trainDl.length, validDl.length)).length;
-    this.live = this.tty ? new LiveLines(this.stream) : null;
+    this.renderer.begin({ columns: this.columns, epochs: this.run.epochs, trainBatches: trainDl.length, validBatches: validDl.length });
+    this.inFit = true;
   }
 
   override beginEpoch(): void {
@@ -141,7 +133,7 @@ export class ProgressCallback extends Callback {
   }
 
   override async afterBatch(): Promise<void> {
-    if (!this.live || !this.phase) return;
+    if (!this.renderer.live || !this.phase) return;
     this.meter.tick();
     this.phase.done = Math.min(this.phase.total, this.run.iter + 1);
     if (performance.now() - this.lastDraw < this.throttleMs) return;
@@ -153,27 +145,24 @@ export class ProgressCallback extends Callback {
   override afterEpoch(): void {
     const m = this.run.epochMetrics;
     const seconds = m.time ?? (performance.now() - this.epochStart) / 1000;
-    const row = this.table.line([String(this.run.epoch), ...this.metricNames.map((n) => formatCell(m[n])), formatTime(seconds)]);
-    const text = this.headerDone ? row : `${this.table.header()}\n${row}`;
-    this.headerDone = true;
+    const cells = [String(this.run.epoch), ...this.metricNames.map((n) => formatCell(m[n])), formatTime(seconds)];
     if (this.run.position.epoch > this.run.epoch) {
       // A complete epoch (an epoch cut short by an error or Ctrl-C still gets its row: what ran).
       this.epochTimes.push(seconds);
       this.epochsDone = this.run.epoch + 1;
     }
     this.phase = null;
-    if (this.live) this.live.print(text, this.lines());
-    else this.stream.write(`${text}\n`);
+    this.renderer.epochRow(cells, this.snapshot());
   }
 
   override afterFit(): void {
     this.phase = null;
-    this.live?.close(this.lines());
-    this.live = null;
+    if (this.inFit) this.renderer.end(this.snapshot());
+    this.inFit = false;
   }
 
   private startPhase(label: 'train' | 'valid', total: number): void {
-    if (!this.live) return;
+    if (!this.renderer.live) return;
     const now = performance.now();
     this.phase = { label, total, done: 0, start: now };
     this.meter.start(now);
@@ -197,23 +186,17 @@ export class ProgressCallback extends Callback {
 
   private draw(): void {
     this.lastDraw = performance.now();
-    this.live?.draw(this.lines());
+    this.renderer.update(this.snapshot());
   }
 
-  /** The bar lines as they stand now: the epoch bar, and the batch bar during a phase. */
-  private lines(): string[] {
+  /** The bars as they stand now: the epoch bar, and the batch bar during a phase. */
+  private snapshot(): ProgressSnapshot {
     const now = performance.now();
-    const cols = this.stream.columns && this.stream.columns > 0 ? this.stream.columns : 80;
     const p = this.phase;
-    const countWidth = 2 * this.countDigits + 1;
-    const parts: BarLineParts[] = [{ label: 'epoch', done: this.epochsDone, total: this.run.epochs, elapsed: (now - this.fitStart) / 1000, eta: this.fitEta(now), countWidth }];
-    if (p) {
-      const extra = formatMetrics(this.running);
-      parts.push({ label: p.label, done: p.done, total: p.total, elapsed: (now - p.start) / 1000, eta: this.meter.eta(p.total - p.done), rate: this.meter.rate, showRate: true, extra, countWidth });
-    }
-    const common = Math.min(...parts.map((q) => barRoom(q, cols))); // bars of one length when all lines have room
-    const lines = parts.map((q) => barLine(common >= BAR_MIN ? { ...q, maxBar: common } : q, cols));
-    return lines;
+    const epoch = { label: 'epoch', done: this.epochsDone, total: this.run.epochs, elapsed: (now - this.fitStart) / 1000, eta: this.fitEta(now) };
+    if (!p) return { epoch };
+    const batch = { label: p.label, done: p.done, total: p.total, elapsed: (now - p.start) / 1000, eta: this.meter.eta(p.total - p.done), rate: this.meter.rate, metrics: this.running };
+    return { epoch, batch };
   }
 
   /**

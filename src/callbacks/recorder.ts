@@ -6,7 +6,7 @@ import type { EpochMetrics } from '../core/epoch-metrics.js';
 import type { JsonValue } from '../io/checkpoint-types.js';
 import { stateArray, stateInt, stateNumbers, stateObject } from './state-checks.js';
 import { minLossLr, suggestLr, smoothLosses } from './lr-finder.js';
-import { plotLoss, plotLr, plotLrFind, plotMetrics, type PlotLossOptions, type PlotLrFindOptions, type PlotOptions } from './recorder-plots.js';
+import { plotLoss, plotLr, plotLrFind, plotMetrics, type PlotLossOptions, type PlotLrFindOptions, type PlotOptions } from '../plot/training-plots.js';
 
 type SavedState = { lrs: number[][]; losses: number[]; metrics: EpochMetrics[] };
 

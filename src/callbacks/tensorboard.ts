@@ -1,7 +1,7 @@
 /** `TensorBoardCallback`: scalars (and optionally weight histograms) in TensorBoard's event-file format. */
 import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
-import { EventFileWriter, histogram, type SummaryValue, type TBEvent } from './event-file-writer.js';
+import { EventFileWriter, histogram, type SummaryValue, type TBEvent } from '../io/event-file-writer.js';
 import { fsFailure } from '../io/fs-errors.js';
 import { makeDir } from '../io/make-dir.js';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf, Runner, Recorder, AvgStatsCallback, ParamScheduler, LRFinder, accuracy, schedLin } from '../../src/index.js';
 import { tinyLearner } from '../helpers/tiny.js';
-import { plotLoss, plotLr, plotLrFind, plotMetrics } from '../../src/callbacks/recorder-plots.js';
+import { plotLoss, plotLr, plotLrFind, plotMetrics } from '../../src/plot/training-plots.js';
 
 let dir: string;
 beforeAll(async () => {

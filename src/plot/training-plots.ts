@@ -1,11 +1,16 @@
 /**
  * Pictures of a training run, as the course's `recorder.plot_lr()` / `plot_loss()` and fastai's
- * `lr_find` plot: each function draws with `src/plot` and writes `<dir>/<name>.svg` and `.png`.
+ * `lr_find` plot: each function draws a chart and writes `<dir>/<name>.svg` and `.png`.
  */
-import { lineChart, multiPanelLineChart, saveFigure, type LinePanel, type SavedFigure, type Series } from '../plot/index.js';
-import { seriesColor } from '../plot/colors.js';
-import { extent } from '../plot/scale.js';
-import type { EpochMetrics } from '../core/epoch-metrics.js';
+import { lineChart } from './line-chart.js';
+import { multiPanelLineChart } from './multi-panel-chart.js';
+import { saveFigure, type SavedFigure } from './save-figure.js';
+import type { LinePanel, Series } from './types.js';
+import { seriesColor } from './colors.js';
+import { extent } from './scale.js';
+
+/** One epoch's named numbers, as the runner's `run.epochMetrics` holds them (`epoch`, `train_loss`, `valid_accuracy`, …). */
+export type EpochRecord = { epoch: number; [name: string]: number };
 
 /** What the lr / loss plots read: `Recorder` fits. */
 export type RecordedRun = {
@@ -140,7 +145,7 @@ function usefulRange(main: number[], extra: number[]): [number, number] | undefi
  * quantity — the loss first, then each metric — with its `train_` and `valid_` series, x = epoch:
  * `<dir>/metrics.svg|png`.
  */
-export async function plotMetrics(history: readonly EpochMetrics[], dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
+export async function plotMetrics(history: readonly EpochRecord[], dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
   if (!history.length) throw new Error('plotMetrics: no epoch metrics recorded (fit first, with an AvgStatsCallback)');
   const epochs = history.map((h) => h.epoch);
   const quantities = [...new Set(history.flatMap((h) => Object.keys(h)).map((k) => /^(train|valid)_(.+)$/.exec(k)?.[2]).filter((q): q is string => !!q))];

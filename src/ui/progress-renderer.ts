@@ -1,0 +1,102 @@
+/**
+ * How a fit's progress is shown: `ProgressCallback` follows the fit (batches, epochs, times, the
+ * running metrics) and hands what there is to show to a `ProgressRenderer`, which draws it where
+ * the user is — a terminal (terminal-renderer.ts: bars and a table on a TTY, the table alone in a
+ * log), a notebook cell, a page. A renderer is told, in order: `begin` once per fit, then any
+ * number of `update`s (only a `live` renderer is updated), `epochRow` after each epoch and
+ * `message` whenever the fit has something to say, and `end` when the fit ends.
+ *
+ * `pickProgressRenderer()` chooses the renderer for a `ProgressCallback` given none: the newest
+ * registered factory that applies where the code runs (`registerProgressRenderer`), else the
+ * terminal renderer on `process.stdout`.
+ */
+
+/** Where a text renderer writes: `process.stdout`, a file stream, or any object with `write`. */
+export type ProgressStream = {
+  /** Write `chunk` as it is. */
+  write(chunk: string): unknown;
+  /** True for a terminal: bars are drawn only then. */
+  isTTY?: boolean;
+  /** Terminal width, when known (read at every redraw; default 80). */
+  columns?: number;
+};
+
+/** One progress bar as it stands: units done of a total, and the times. */
+export type ProgressBar = {
+  /** What it counts: `epoch`, or the phase of the batch bar (`train`, `valid`). */
+  label: string;
+  /** Units done (epochs, or batches of the loader) and in all. */
+  done: number;
+  total: number;
+  /** Seconds since it started. */
+  elapsed: number;
+  /** Seconds left; undefined while unknown. */
+  eta: number | undefined;
+};
+
+/** The batch bar: a bar with the recent rate and the phase's running metrics. */
+export type BatchProgressBar = ProgressBar & {
+  /** Batches per second, recent; undefined while unknown. */
+  rate: number | undefined;
+  /** The phase's running loss and metrics so far in the epoch, by plain name (`loss`, `accuracy`). */
+  metrics: Record<string, number>;
+};
+
+/** Everything there is to show at one moment of a fit: the epoch bar, and the batch bar during a phase. */
+export type ProgressSnapshot = { epoch: ProgressBar; batch?: BatchProgressBar };
+
+/** What a renderer learns when a fit begins. */
+export type ProgressFit = {
+  /** The columns of the per-epoch table (`epoch`, `train_loss`, …, `time`). */
+  columns: readonly string[];
+  /** Epochs of the fit, and batches of its training and validation loaders. */
+  epochs: number;
+  trainBatches: number;
+  validBatches: number;
+};
+
+/** Shows a fit's progress somewhere (see the file's comment for the order of the calls). */
+export interface ProgressRenderer {
+  /**
+   * Whether this renderer shows bars that `update` redraws. `ProgressCallback` reads the running
+   * metrics from the device (and calls `update`) only for a live renderer.
+   */
+  readonly live: boolean;
+  /** A fit begins. */
+  begin(fit: ProgressFit): void;
+  /** Redraw the bars (called at most once per throttle interval). */
+  update(now: ProgressSnapshot): void;
+  /** A finished epoch's row of the table, cells formatted (`0`, `0.788081`, …, `00:09`); `now` for a redraw. */
+  epochRow(cells: readonly string[], now: ProgressSnapshot): void;
+  /** A message to keep in the output (above the bars while they are drawn); `now` is undefined outside a fit. */
+  message(line: string, now: ProgressSnapshot | undefined): void;
+  /** The fit ended (normally or not): leave the final state. */
+  end(now: ProgressSnapshot): void;
+}
+
+/** A kind of renderer `pickProgressRenderer` can choose. */
+export type ProgressRendererFactory = {
+  /** A short name for messages, e.g. `notebook`. */
+  readonly name: string;
+  /** Whether this renderer fits where the code runs now (e.g. inside a notebook kernel). */
+  applies(): boolean;
+  /** A new renderer (one per `ProgressCallback`). */
+  create(): ProgressRenderer;
+};
+
+const factories: ProgressRendererFactory[] = [];
+
+/** Adds a kind of renderer (the newest one that applies is picked first); returns a function that removes it. */
+export function registerProgressRenderer(factory: ProgressRendererFactory): () => void {
+  factories.push(factory);
+  return () => {
+    const i = factories.indexOf(factory);
+    if (i >= 0) factories.splice(i, 1);
+  };
+}
+
+/** The renderer for a `ProgressCallback` given none: the newest registered one that applies, else `fallback()`. */
+export function pickProgressRenderer(fallback: () => ProgressRenderer): ProgressRenderer {
+  for (let i = factories.length - 1; i >= 0; i--) if (factories[i]!.applies()) return factories[i]!.create();
+  return fallback();
+}
