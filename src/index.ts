@@ -83,6 +83,18 @@ export { Recorder } from './callbacks/recorder.js';
 export type { PlotLrFindOptions } from './plot/training-plots.js';
 export { LRFinder, lrFind, type LRFinderOptions, type LRFindOptions, type LRFindResult } from './callbacks/lr-finder.js';
 export { ProgressCallback, type ProgressCallbackOptions } from './callbacks/progress.js';
+export {
+  registerProgressRenderer,
+  pickProgressRenderer,
+  type ProgressRenderer,
+  type ProgressRendererFactory,
+  type ProgressSnapshot,
+  type ProgressBar,
+  type BatchProgressBar,
+  type ProgressFit,
+  type ProgressStream,
+} from './ui/progress-renderer.js';
+export { TerminalRenderer } from './ui/terminal-renderer.js';
 export { EarlyStoppingCallback, type EarlyStoppingCallbackOptions } from './callbacks/early-stopping.js';
 export { TerminateOnNaNCallback, type TerminateOnNaNCallbackOptions } from './callbacks/terminate-on-nan.js';
 export { ParamScheduler } from './callbacks/param-scheduler.js';
