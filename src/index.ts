@@ -69,7 +69,7 @@ export { DataBunch } from './data/data-bunch.js';
 export { getDls, type GetDlsOptions } from './data/get-dls.js';
 export { normalize } from './data/normalize.js';
 export { loadMnist, type LoadMnistOptions } from './data/mnist.js';
-export { imageFolder, type ImageDataBunch, type ImageFolderOptions } from './data/image-folder.js';
+export { imageFolder, ImageDataBunch, type ImageFolderOptions } from './data/image-folder.js';
 export { loadCifar10, CIFAR10_CLASSES, type LoadCifar10Options } from './data/cifar10.js';
 export { downloadCifar10 } from './data/download.js';
 export { loadFashionMnist, type LoadFashionMnistOptions } from './data/fashion-mnist.js';

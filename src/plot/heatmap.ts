@@ -5,7 +5,7 @@
  */
 import { drawAxes, layoutAxes, type Box } from './axes.js';
 import { colorbarWidth, drawColorbar } from './colorbar.js';
-import { gridLayout } from './grid-layout.js';
+import { panelGridFigure } from './grid-layout.js';
 import { drawCells, prepareCells } from './heatmap-cells.js';
 import { figureSize } from './line-chart.js';
 import { svgDocument, svgText } from './svg.js';
@@ -108,27 +108,17 @@ export function heatmapImage(opts: HeatmapImageOptions): string {
 export function heatmapGrid(opts: HeatmapGridOptions): string {
   const panelWidth = figureSize(opts.panelWidth, DEFAULT_HEATMAP_PANEL_WIDTH);
   const panelHeight = figureSize(opts.panelHeight, DEFAULT_HEATMAP_PANEL_HEIGHT);
-  const grid = gridLayout(opts.panels.length, opts.columns, panelWidth, panelHeight);
-  const parts = [
-    svgText(grid.width / 2, grid.titleY, opts.title, { size: FONT_SIZE.figureTitle, anchor: 'middle', valign: 'top', bold: true }),
-  ];
-  opts.panels.forEach((panel, i) => {
-    const b = grid.boxes[i];
-    parts.push(
-      drawHeatmapPanel(
-        { x: b.x + 4, y: b.y, width: b.width - 8, height: b.height - 6 },
-        {
-          title: panel.title,
-          titleSize: FONT_SIZE.panelTitle,
-          matrix: panel.matrix,
-          xLabel: opts.xLabel ?? 'iteration',
-          yLabel: opts.yLabel ?? 'bin',
-          logScale: opts.logScale ?? true,
-          colorbar: opts.colorbar ?? true,
-          yRange: panel.yRange,
-        },
-      ),
-    );
+  return panelGridFigure({ title: opts.title, count: opts.panels.length, columns: opts.columns, panelWidth, panelHeight }, (box, i) => {
+    const panel = opts.panels[i]!;
+    return drawHeatmapPanel(box, {
+      title: panel.title,
+      titleSize: FONT_SIZE.panelTitle,
+      matrix: panel.matrix,
+      xLabel: opts.xLabel ?? 'iteration',
+      yLabel: opts.yLabel ?? 'bin',
+      logScale: opts.logScale ?? true,
+      colorbar: opts.colorbar ?? true,
+      yRange: panel.yRange,
+    });
   });
-  return svgDocument(grid.width, grid.height, opts.title, parts.join('\n'));
 }
