@@ -23,7 +23,7 @@ export type FitOneCycleOptions = {
   divFinal?: number;
   /**
    * Momentum `[start, middle, end]`, scheduled inversely to the lr (default `[0.95, 0.85, 0.95]`),
-   * on the optimizer's `mom` (SGD) or, for Adam, `beta1`; `null` leaves momentum alone.
+   * on the optimizer's `mom` (SGD's momentum, Adam's `beta1`); `null` leaves momentum alone.
    */
   moms?: readonly [number, number, number] | null;
   /** Passed to `run.fit` (e.g. `resume`). */
@@ -57,10 +57,10 @@ export async function fitOneCycle(epochs: number, lrMax: number | readonly numbe
   }
   const scheds: Callback[] = [new ParamScheduler('lr', lrs.map((lr) => cosOneCycle(lr / divFactor, lr, lr / divFinal, pctStart)))];
   if (moms) {
-    const hyper = ['mom', 'beta1'].find((h) => learn.opt.hyperNames.includes(h));
-    if (!hyper) {
-      if (opts.moms) throw new RangeError(`fitOneCycle: moms given, but ${learn.opt.constructor.name} has neither 'mom' nor 'beta1' (it has: ${learn.opt.hyperNames.join(', ')})`);
-    } else scheds.push(new ParamScheduler(hyper, cosOneCycle(moms[0], moms[1], moms[2], pctStart)));
+    // `mom`: the momentum of any optimizer (SGD's own, Adam's β1)
+    if (!learn.opt.hasHyper('mom')) {
+      if (opts.moms) throw new RangeError(`fitOneCycle: moms given, but ${learn.opt.constructor.name} has no momentum 'mom' (it has: ${learn.opt.hyperNames.join(', ')})`);
+    } else scheds.push(new ParamScheduler('mom', cosOneCycle(moms[0], moms[1], moms[2], pctStart)));
   }
   if (opts.run && (opts.cbs || opts.runner)) throw new TypeError('fitOneCycle: give either run (an existing runner) or cbs / runner options for a new one, not both');
   const run = opts.run ?? new Runner({ ...opts.runner, cbs: opts.cbs ?? [] });

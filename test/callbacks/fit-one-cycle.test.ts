@@ -79,4 +79,20 @@ describe('fitOneCycle', () => {
     await expect(fitOneCycle(1, 0, { learn })).rejects.toThrow(/fitOneCycle: lrMax\[0\] must be a finite number > 0, got 0/);
     await expect(fitOneCycle(1, 0.1, { learn, run: new Runner(), cbs: [] })).rejects.toThrow(/fitOneCycle: give either run \(an existing runner\) or cbs/);
   });
+
+  it("'mom' is the momentum of any optimizer: Adam's beta1 answers to it (ParamScheduler, getHyper, setHyper)", async () => {
+    const data = tinyData();
+    setSeed(1);
+    const learn = new Learner({ model: new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3)), data, lossFunc: crossEntropy, optFunc: adam() });
+    expect(learn.opt.hasHyper('mom')).toBe(true);
+    expect(learn.opt.hyperNames).toEqual(['lr', 'beta1', 'beta2', 'eps', 'wd']);
+    learn.opt.setHyper('mom', 0.8);
+    expect(learn.opt.getHyper('beta1')).toEqual([0.8]);
+    expect(learn.opt.getHyper('mom')).toEqual([0.8]);
+    const b1 = new Hyper('beta1');
+    await new Runner({ cbs: [new ParamScheduler('mom', cosOneCycle(0.9, 0.7, 0.9, 0.5)), b1], handleInterrupts: false }).fit(1, learn);
+    expect(b1.values[0]).toEqual([0.9]);
+    expect(b1.values[2]![0]).toBeCloseTo(0.7, 12); // batch 2 of 4: the middle
+    expect(() => learn.opt.getHyper('momentum')).toThrow(/Adam has no hyperparameter 'momentum' \(it has: lr, beta1, beta2, eps, wd; mom = beta1\)/);
+  });
 });

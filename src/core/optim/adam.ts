@@ -16,12 +16,18 @@ export type AdamOptions = {
 
 /**
  * Adam as PyTorch's `optim.Adam` (bias-corrected moments); weight decay is decoupled
- * (`p *= 1 - lr·wd`, as `AdamW`/fastai). Hyperparameters: `lr`, `beta1`, `beta2`, `eps`, `wd` —
- * all schedulable (`ParamScheduler('beta1', …)` schedules momentum).
+ * (`p *= 1 - lr·wd`, as `AdamW`/fastai). Hyperparameters: `lr`, `beta1` (also named `mom`, the
+ * momentum of any optimizer), `beta2`, `eps`, `wd` — all schedulable (`ParamScheduler('mom', …)`
+ * schedules β1).
  */
 export class Adam extends Optimizer {
   constructor(groups: tf.Variable[][], lr: number, opts: AdamOptions = {}) {
     super(groups, { lr, beta1: opts.beta1 ?? 0.9, beta2: opts.beta2 ?? 0.999, eps: opts.eps ?? 1e-8, wd: opts.wd ?? 0 });
+  }
+
+  /** β1 is Adam's momentum: `mom`, as fastai names it for every optimizer. */
+  protected override get hyperAliases(): Readonly<Record<string, string>> {
+    return { mom: 'beta1' };
   }
 
   protected update(p: tf.Variable, g: tf.Tensor, state: Record<string, tf.Variable>, h: Record<string, tf.Scalar>, raw: Record<string, number>, t: number): void {

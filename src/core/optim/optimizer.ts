@@ -115,10 +115,11 @@ export abstract class Optimizer {
 
   /**
    * Throw a `RangeError` naming the hyperparameter and its range when `value` is not a valid value
-   * of `name` (`beta1` 1, momentum 1.5, a negative or non-finite lr, eps 0, …); `where` prefixes it.
+   * of `name` (`beta1` 1, momentum 1.5, a negative or non-finite lr, eps 0, …; an alias has the range
+   * of what it stands for); `where` prefixes it.
    */
   checkHyper(name: string, value: unknown, where = this.constructor.name): void {
-    const problem = hyperProblem(name, value, this.hyperRanges[name]);
+    const problem = hyperProblem(name, value, this.hyperRanges[this.hyperAliases[name] ?? name]);
     if (problem) throw new RangeError(`${where}: ${problem}`);
   }
 
@@ -127,28 +128,42 @@ export abstract class Optimizer {
     return Object.keys(this.paramGroups[0].hypers);
   }
 
-  /** The value of `name` in every group. */
-  getHyper(name: string): number[] {
-    this.checkName(name);
-    return this.paramGroups.map((g) => g.hypers[name]);
+  /**
+   * Other names of hyperparameters, alias → name. Every optimizer with a momentum answers to
+   * `mom` (fastai's convention): SGD's is its own `mom`, Adam's is `beta1`.
+   */
+  protected get hyperAliases(): Readonly<Record<string, string>> {
+    return {};
   }
 
-  /** Set `name` to one value for every group, or one value per group. */
+  /** Whether `name` is one of this optimizer's hyperparameters, or an alias of one (`mom` on Adam). */
+  hasHyper(name: string): boolean {
+    return (this.hyperAliases[name] ?? name) in this.paramGroups[0].hypers;
+  }
+
+  /** The value of `name` (or of the hyperparameter it is an alias of) in every group. */
+  getHyper(name: string): number[] {
+    const key = this.checkName(name);
+    return this.paramGroups.map((g) => g.hypers[key]);
+  }
+
+  /** Set `name` (or the hyperparameter it is an alias of) to one value for every group, or one value per group. */
   setHyper(name: string, value: number | number[]): void {
-    this.checkName(name);
+    const key = this.checkName(name);
     const values = Array.isArray(value) ? value : this.paramGroups.map(() => value);
     if (values.length !== this.paramGroups.length) {
       throw new RangeError(`${this.constructor.name}.setHyper('${name}'): got ${values.length} values for ${this.paramGroups.length} parameter groups`);
     }
     const many = this.paramGroups.length > 1;
     values.forEach((v, i) => this.checkHyper(name, v, `${this.constructor.name}.setHyper('${name}')${many ? `: group ${i}` : ''}`));
-    values.forEach((v, i) => (this.paramGroups[i].hypers[name] = v));
+    values.forEach((v, i) => (this.paramGroups[i].hypers[key] = v));
   }
 
-  private checkName(name: string): void {
-    if (!(name in this.paramGroups[0].hypers)) {
-      throw new RangeError(`${this.constructor.name} has no hyperparameter '${name}' (it has: ${this.hyperNames.join(', ')})`);
-    }
+  /** The hyperparameter `name` stands for, or a RangeError naming the ones there are. */
+  private checkName(name: string): string {
+    if (this.hasHyper(name)) return this.hyperAliases[name] ?? name;
+    const aliases = Object.entries(this.hyperAliases).map(([a, n]) => `; ${a} = ${n}`).join('');
+    throw new RangeError(`${this.constructor.name} has no hyperparameter '${name}' (it has: ${this.hyperNames.join(', ')}${aliases})`);
   }
 
   /**
