@@ -83,16 +83,14 @@ export { Recorder } from './callbacks/recorder.js';
 export type { PlotLrFindOptions } from './plot/training-plots.js';
 export { LRFinder, lrFind, type LRFinderOptions, type LRFindOptions, type LRFindResult } from './callbacks/lr-finder.js';
 export { ProgressCallback, type ProgressCallbackOptions } from './callbacks/progress.js';
-export {
-  registerProgressRenderer,
-  pickProgressRenderer,
-  type ProgressRenderer,
-  type ProgressRendererFactory,
-  type ProgressSnapshot,
-  type ProgressBar,
-  type BatchProgressBar,
-  type ProgressFit,
-  type ProgressStream,
+export { registerProgressRenderer, pickProgressRenderer, type ProgressRendererFactory } from './ui/progress-renderers.js';
+export type {
+  ProgressRenderer,
+  ProgressSnapshot,
+  ProgressBar,
+  BatchProgressBar,
+  ProgressFit,
+  ProgressStream,
 } from './ui/progress-renderer.js';
 export { TerminalRenderer } from './ui/terminal-renderer.js';
 export { EarlyStoppingCallback, type EarlyStoppingCallbackOptions } from './callbacks/early-stopping.js';

@@ -3,7 +3,8 @@ import { Callback } from '../core/callback.js';
 import { availableMetrics } from './monitor.js';
 import { RateMeter } from '../ui/rate-meter.js';
 import { formatCell, formatTime } from '../ui/progress-format.js';
-import { pickProgressRenderer, type ProgressRenderer, type ProgressSnapshot, type ProgressStream } from '../ui/progress-renderer.js';
+import type { ProgressRenderer, ProgressSnapshot, ProgressStream } from '../ui/progress-renderer.js';
+import { pickProgressRenderer } from '../ui/progress-renderers.js';
 import { TerminalRenderer } from '../ui/terminal-renderer.js';
 
 /** Options of `ProgressCallback`. */
@@ -11,8 +12,9 @@ export type ProgressCallbackOptions = {
   /** Output of the terminal renderer (default `process.stdout`): bars on a TTY, the table alone elsewhere. */
   stream?: ProgressStream;
   /**
-   * Where progress is shown (default: the renderer `pickProgressRenderer` chooses for where the
-   * code runs, else the terminal renderer on `stream`). Given a `stream`, the terminal renderer on it.
+   * Where progress is shown. Default: the terminal renderer on `stream` when one is given, else the
+   * renderer for where the code runs (`pickProgressRenderer`: a notebook, a page), else the
+   * terminal renderer on `process.stdout`.
    */
   renderer?: ProgressRenderer;
   /**
@@ -89,7 +91,7 @@ export class ProgressCallback extends Callback {
       if (!stream || typeof stream.write !== 'function') throw new TypeError('ProgressCallback: stream must have a write(chunk) method');
       return new TerminalRenderer(stream);
     };
-    this.renderer = opts.renderer ?? (opts.stream ? terminal() : pickProgressRenderer(terminal));
+    this.renderer = opts.renderer ?? (opts.stream ? terminal() : (pickProgressRenderer() ?? terminal()));
     this.throttleMs = throttleMs;
   }
 

@@ -6,9 +6,7 @@
  * number of `update`s (only a `live` renderer is updated), `epochRow` after each epoch and
  * `message` whenever the fit has something to say, and `end` when the fit ends.
  *
- * `pickProgressRenderer()` chooses the renderer for a `ProgressCallback` given none: the newest
- * registered factory that applies where the code runs (`registerProgressRenderer`), else the
- * terminal renderer on `process.stdout`.
+ * Which renderer a `ProgressCallback` given none uses: see progress-renderers.ts.
  */
 
 /** Where a text renderer writes: `process.stdout`, a file stream, or any object with `write`. */
@@ -72,31 +70,4 @@ export interface ProgressRenderer {
   message(line: string, now: ProgressSnapshot | undefined): void;
   /** The fit ended (normally or not): leave the final state. */
   end(now: ProgressSnapshot): void;
-}
-
-/** A kind of renderer `pickProgressRenderer` can choose. */
-export type ProgressRendererFactory = {
-  /** A short name for messages, e.g. `notebook`. */
-  readonly name: string;
-  /** Whether this renderer fits where the code runs now (e.g. inside a notebook kernel). */
-  applies(): boolean;
-  /** A new renderer (one per `ProgressCallback`). */
-  create(): ProgressRenderer;
-};
-
-const factories: ProgressRendererFactory[] = [];
-
-/** Adds a kind of renderer (the newest one that applies is picked first); returns a function that removes it. */
-export function registerProgressRenderer(factory: ProgressRendererFactory): () => void {
-  factories.push(factory);
-  return () => {
-    const i = factories.indexOf(factory);
-    if (i >= 0) factories.splice(i, 1);
-  };
-}
-
-/** The renderer for a `ProgressCallback` given none: the newest registered one that applies, else `fallback()`. */
-export function pickProgressRenderer(fallback: () => ProgressRenderer): ProgressRenderer {
-  for (let i = factories.length - 1; i >= 0; i--) if (factories[i]!.applies()) return factories[i]!.create();
-  return fallback();
 }

@@ -2,7 +2,8 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tf, Runner, AvgStatsCallback, ProgressCallback, Callback, accuracy } from '../../src/index.js';
 import { tinyLearner } from '../helpers/tiny.js';
 import { VTScreen } from '../helpers/vt-screen.js';
-import { registerProgressRenderer, type ProgressRenderer, type ProgressSnapshot, type ProgressStream } from '../../src/ui/progress-renderer.js';
+import type { ProgressRenderer, ProgressSnapshot, ProgressStream } from '../../src/ui/progress-renderer.js';
+import { registerProgressRenderer } from '../../src/ui/progress-renderers.js';
 
 /** A stream that collects what is written, chunk by chunk. */
 function fakeStream(isTTY: boolean, columns = 100): ProgressStream & { text: string; chunks: string[] } {
