@@ -9,48 +9,22 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { simdModuleBytes } from '../../src/backend/wasm/simd-module.js';
+import { functionBodies, readUleb, sections } from '../helpers/wasm-binary.js';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-/** Unsigned LEB128 at `at`: [value, next offset]. */
-function readUleb(b: Uint8Array, at: number): [number, number] {
-  let v = 0;
-  let shift = 0;
-  for (;;) {
-    const byte = b[at++]!;
-    v += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-    if ((byte & 0x80) === 0) return [v, at];
-  }
-}
-
 /** Each exported function's name and the first 16 hex digits of the sha256 of its body. */
 function functionHashes(bytes: Uint8Array): Record<string, string> {
-  const sections = new Map<number, Uint8Array>();
-  let at = 8; // magic and version
-  while (at < bytes.length) {
-    const id = bytes[at]!;
-    const [len, start] = readUleb(bytes, at + 1);
-    sections.set(id, bytes.subarray(start, start + len));
-    at = start + len;
-  }
   const names: string[] = [];
-  const exp = sections.get(7)!;
+  const exp = sections(bytes).get(7)!;
   let [count, p] = readUleb(exp, 0);
   for (let i = 0; i < count; i++) {
     const [len, s] = readUleb(exp, p);
     names.push(new TextDecoder().decode(exp.subarray(s, s + len)));
     [, p] = readUleb(exp, s + len + 1); // export kind byte, then the function index
   }
-  const out: Record<string, string> = {};
-  const code = sections.get(10)!;
-  [count, p] = readUleb(code, 0);
-  for (let i = 0; i < count; i++) {
-    const [len, s] = readUleb(code, p);
-    out[names[i]!] = sha256(code.subarray(s, s + len)).slice(0, 16);
-    p = s + len;
-  }
-  return out;
+  // each body hashed without its size prefix
+  return Object.fromEntries(functionBodies(bytes).map((body, i) => [names[i]!, sha256(body.subarray(readUleb(body, 0)[1])).slice(0, 16)]));
 }
 
 const PLAIN_MODULE = '666f53f33911bc094cd17b07a225d9bf66339d90b06cfeb227a9e0f2272fcfd9';

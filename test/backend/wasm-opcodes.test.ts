@@ -6,26 +6,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import wabtInit from 'wabt';
+import { functionBodies } from '../helpers/wasm-binary.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { F32, Fn, I32, type MemArg } from '../../src/backend/wasm/wasm-emitter.js';
-import {
-  BULK_MEMORY,
-  F32_MEMORY,
-  F32_OPS,
-  F32X4_OPS,
-  F64_MEMORY,
-  F64_OPS,
-  F64X2_OPS,
-  I16X8_OPS,
-  I32_MEMORY,
-  I32_OPS,
-  I32X4_OPS,
-  I8X16_OPS,
-  LANE_OPS,
-  V128_LANE_MEMORY,
-  V128_MEMORY,
-  V128_OPS,
-} from '../../src/backend/wasm/wasm-opcodes.js';
+import * as OP from '../../src/backend/wasm/wasm-opcodes.js';
 
 type Wabt = Awaited<ReturnType<typeof wabtInit>>;
 let wabt: Wabt;
@@ -33,35 +17,11 @@ beforeAll(async () => {
   wabt = await wabtInit();
 });
 
-/** Unsigned LEB128 at `at`: [value, next offset]. */
-function readUleb(b: Uint8Array, at: number): [number, number] {
-  let v = 0;
-  let shift = 0;
-  for (;;) {
-    const byte = b[at++]!;
-    v += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-    if ((byte & 0x80) === 0) return [v, at];
-  }
-}
-
 /** The code-section entry (size, locals, code, end) of the one function of `(func <text>)`, as wabt writes it. */
 function wabtBody(text: string): number[] {
   const mod = wabt.parseWat('t.wat', `(module (memory 1) (func ${text}))`, { simd: true, bulk_memory: true });
   try {
-    const bytes = mod.toBinary({}).buffer;
-    let at = 8;
-    while (at < bytes.length) {
-      const id = bytes[at]!;
-      const [len, start] = readUleb(bytes, at + 1);
-      if (id === 10) {
-        const [, first] = readUleb(bytes, start); // the count of bodies
-        const [size, code] = readUleb(bytes, first);
-        return [...bytes.subarray(first, code + size)];
-      }
-      at = start + len;
-    }
-    throw new Error('no code section');
+    return [...functionBodies(mod.toBinary({}).buffer)[0]!];
   } finally {
     mod.destroy();
   }
@@ -94,22 +54,22 @@ function cases(): Array<[string, (f: Fn) => unknown]> {
       out.push([`${group}.${name} 3`, (f) => (f as unknown as Record<string, Record<string, (l: number) => Fn>>)[group]![name]!(3)]);
     }
   };
-  plain('i32', I32_OPS);
-  plain('f32', F32_OPS);
-  plain('f64', F64_OPS);
-  plain('memory', BULK_MEMORY);
-  plain('v128', V128_OPS);
-  plain('i8x16', I8X16_OPS);
-  plain('i16x8', I16X8_OPS);
-  plain('i32x4', I32X4_OPS);
-  plain('f32x4', F32X4_OPS);
-  plain('f64x2', F64X2_OPS);
-  memory('i32', I32_MEMORY);
-  memory('f32', F32_MEMORY);
-  memory('f64', F64_MEMORY);
-  memory('v128', V128_MEMORY);
-  for (const [group, table] of Object.entries(LANE_OPS)) lane(group, table);
-  for (const name of Object.keys(V128_LANE_MEMORY) as Array<keyof typeof V128_LANE_MEMORY>) {
+  plain('i32', OP.I32_OPS);
+  plain('f32', OP.F32_OPS);
+  plain('f64', OP.F64_OPS);
+  plain('memory', OP.BULK_MEMORY);
+  plain('v128', OP.V128_OPS);
+  plain('i8x16', OP.I8X16_OPS);
+  plain('i16x8', OP.I16X8_OPS);
+  plain('i32x4', OP.I32X4_OPS);
+  plain('f32x4', OP.F32X4_OPS);
+  plain('f64x2', OP.F64X2_OPS);
+  memory('i32', OP.I32_MEMORY);
+  memory('f32', OP.F32_MEMORY);
+  memory('f64', OP.F64_MEMORY);
+  memory('v128', OP.V128_MEMORY);
+  for (const [group, table] of Object.entries(OP.LANE_OPS)) lane(group, table);
+  for (const name of Object.keys(OP.V128_LANE_MEMORY) as Array<keyof typeof OP.V128_LANE_MEMORY>) {
     out.push([`v128.${name} offset=16 align=1 1`, (f) => f.v128[name](1, { offset: 16 })]);
   }
   out.push(
