@@ -3,7 +3,7 @@ import { tf } from '../backend/tf.js';
 import { Callback } from '../core/callback.js';
 import { isAccumMetric, metricNames, type Metric } from '../core/metrics.js';
 import type { JsonValue } from '../io/checkpoint-types.js';
-import { stateArray, stateInt, stateNumber, stateNumbers, stateObject } from './state-checks.js';
+import { stateArray, stateInt, stateNumber, stateNumbers, stateObject } from '../core/state-checks.js';
 
 /**
  * Running sums of `[loss, ...metrics]` over an epoch, kept on the device and read once per epoch

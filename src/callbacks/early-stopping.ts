@@ -4,7 +4,7 @@ import { CancelTrainError } from '../core/cancel.js';
 import { checkInt } from '../core/validate.js';
 import { Monitor, type MonitorMode } from './monitor.js';
 import type { JsonValue } from '../io/checkpoint-types.js';
-import { stateInt, stateNumber, stateObject } from './state-checks.js';
+import { stateInt, stateNumber, stateObject } from '../core/state-checks.js';
 
 /** Options of `EarlyStoppingCallback`. */
 export type EarlyStoppingCallbackOptions = {

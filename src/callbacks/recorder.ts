@@ -4,7 +4,7 @@ import { Callback } from '../core/callback.js';
 import type { SavedFigure } from '../plot/index.js';
 import type { EpochMetrics } from '../core/epoch-metrics.js';
 import type { JsonValue } from '../io/checkpoint-types.js';
-import { stateArray, stateInt, stateNumbers, stateObject } from './state-checks.js';
+import { stateArray, stateInt, stateNumbers, stateObject } from '../core/state-checks.js';
 import { minLossLr, suggestLr, smoothLosses } from './lr-finder.js';
 import { plotLoss, plotLr, plotLrFind, plotMetrics, type PlotLossOptions, type PlotLrFindOptions, type PlotOptions } from '../plot/training-plots.js';
 

@@ -1,7 +1,7 @@
 /** `ReduceLROnPlateau`: lower the learning rate when a monitored epoch metric stops improving (Keras). */
 import { Callback } from '../core/callback.js';
 import type { JsonValue } from '../io/checkpoint-types.js';
-import { stateInt, stateNumber, stateNumbers, stateObject } from './state-checks.js';
+import { stateInt, stateNumber, stateNumbers, stateObject } from '../core/state-checks.js';
 import { checkInt } from '../core/validate.js';
 import { Monitor, type MonitorMode } from './monitor.js';
 

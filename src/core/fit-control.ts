@@ -79,7 +79,7 @@ export class FitControl {
    * callback refusing the fit there — a locked checkpoint directory — finds the learner untouched).
    * Returns the position the fit starts at.
    */
-  async begin(learn: Learner, epochs: number, resumeFrom: string | undefined, cbs: Callback[] = []): Promise<RunPosition> {
+  async begin(learn: Learner, epochs: number, resumeFrom: string | undefined, cbs: StatefulCallback[] = []): Promise<RunPosition> {
     const resume = resumeFrom === undefined ? null : await prepareResume(resumeFrom, learn, epochs, cbs);
     this.epochs = epochs;
     this.stopRequested = false;

@@ -108,7 +108,7 @@ export type PreparedResume = {
  * loaders, position — before anything is changed.
  * @throws Error naming the checkpoint and what does not fit; nothing has been modified.
  */
-export async function prepareResume(p: string, learn: Learner, epochs: number, cbs: Callback[] = []): Promise<PreparedResume> {
+export async function prepareResume(p: string, learn: Learner, epochs: number, cbs: StatefulCallback[] = []): Promise<PreparedResume> {
   const files = await readCheckpointFiles(p);
   const { folder, state } = files;
   const where = `resume from '${folder}'`;
@@ -160,7 +160,7 @@ function checkHypers(learn: Learner, meta: OptimizerMeta, stateFile: string): vo
 }
 
 /** Every saved callback state against its callback's `checkState` (those that have one). */
-function checkCallbackStates(cbs: Callback[], state: CheckpointState, stateFile: string): void {
+function checkCallbackStates(cbs: StatefulCallback[], state: CheckpointState, stateFile: string): void {
   for (const [key, cb] of callbackKeys(cbs)) {
     const saved = state.callbacks[key];
     if (saved === undefined || !cb.setState || !cb.checkState) continue;

@@ -6,7 +6,7 @@
  * connection between any variable and the result of the loss function").
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tf, Runner, Callback, Learner } from '../../src/index.js';
+import { tf, Runner, Callback, Learner, type CallbackRunner } from '../../src/index.js';
 import type { EventName } from '../../src/index.js';
 import { tinyData, tinyLearner } from '../helpers/tiny.js';
 
@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 
 /** A callback that runs `fn` in `event` (in `phase`). */
-function rogue(name: string, event: EventName, fn: (run: Runner) => void | Promise<void>, phase: 'train' | 'valid' | 'both' = 'both'): Callback {
+function rogue(name: string, event: EventName, fn: (run: CallbackRunner) => void | Promise<void>, phase: 'train' | 'valid' | 'both' = 'both'): Callback {
   const cb = new (class extends Callback {
     override get name(): string {
       return name;
