@@ -36,7 +36,7 @@ export type FitOneCycleOptions = {
  * cosine over the first `pctStart` of training, then down to `lrMax / divFinal` along a cosine;
  * the momentum (or Adam's β1) does the inverse, `moms[0] → moms[1] → moms[2]`. It is exactly
  * `ParamScheduler('lr', cosOneCycle(lrMax / divFactor, lrMax, lrMax / divFinal, pctStart))` and
- * `ParamScheduler('mom', cosOneCycle(...moms, pctStart))` added to the runner. `lrMax` may give one
+ * `ParamScheduler('mom', cosOneCycle(...moms, pctStart))` (on Adam under the name `beta1`) added to the runner. `lrMax` may give one
  * value per parameter group (discriminative rates). Returns the runner (its callbacks hold the results).
  */
 export async function fitOneCycle(epochs: number, lrMax: number | readonly number[], opts: FitOneCycleOptions): Promise<Runner> {
@@ -57,10 +57,10 @@ export async function fitOneCycle(epochs: number, lrMax: number | readonly numbe
   }
   const scheds: Callback[] = [new ParamScheduler('lr', lrs.map((lr) => cosOneCycle(lr / divFactor, lr, lr / divFinal, pctStart)))];
   if (moms) {
-    // `mom`: the momentum of any optimizer (SGD's own, Adam's β1)
+    // `mom`: the momentum of any optimizer, scheduled under its own name (SGD's `mom`, Adam's `beta1`)
     if (!learn.opt.hasHyper('mom')) {
       if (opts.moms) throw new RangeError(`fitOneCycle: moms given, but ${learn.opt.constructor.name} has no momentum 'mom' (it has: ${learn.opt.hyperNames.join(', ')})`);
-    } else scheds.push(new ParamScheduler('mom', cosOneCycle(moms[0], moms[1], moms[2], pctStart)));
+    } else scheds.push(new ParamScheduler(learn.opt.hyperKey('mom'), cosOneCycle(moms[0], moms[1], moms[2], pctStart)));
   }
   if (opts.run && (opts.cbs || opts.runner)) throw new TypeError('fitOneCycle: give either run (an existing runner) or cbs / runner options for a new one, not both');
   const run = opts.run ?? new Runner({ ...opts.runner, cbs: opts.cbs ?? [] });

@@ -141,6 +141,11 @@ export abstract class Optimizer {
     return (this.hyperAliases[name] ?? name) in this.paramGroups[0].hypers;
   }
 
+  /** The hyperparameter `name` stands for (`beta1` for `mom` on Adam; a name stands for itself), or a RangeError naming those there are. */
+  hyperKey(name: string): string {
+    return this.checkName(name);
+  }
+
   /** The value of `name` (or of the hyperparameter it is an alias of) in every group. */
   getHyper(name: string): number[] {
     const key = this.checkName(name);
