@@ -23,6 +23,7 @@ export type { FitControl, CheckpointRecord } from './core/fit-control.js';
 export type { Predictions, TtaOptions, BatchSource } from './core/predict.js';
 export { Callback, type CallbackRunner } from './core/callback.js';
 export type { LoopState } from './core/loop-state.js';
+export type { StatefulCallback } from './core/stateful-callback.js';
 export { TrainEvalCallback } from './core/train-eval.js';
 export { CancelBatchError, CancelEpochError, CancelTrainError, CancelStepError } from './core/cancel.js';
 export type { EventName, RunnerEvent } from './core/events.js';

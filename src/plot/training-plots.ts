@@ -10,7 +10,11 @@ import { seriesColor } from './colors.js';
 import { extent } from './scale.js';
 
 /** One epoch's named numbers, as the runner's `run.epochMetrics` holds them (`epoch`, `train_loss`, `valid_accuracy`, …). */
-export type EpochRecord = { epoch: number; [name: string]: number };
+export type EpochRecord = {
+  /** The epoch (0-based). */
+  epoch: number;
+  [name: string]: number;
+};
 
 /** What the lr / loss plots read: `Recorder` fits. */
 export type RecordedRun = {
@@ -22,7 +26,9 @@ export type RecordedRun = {
 
 /** An lr sweep to draw: `lrFind`'s result fits. */
 export type LRCurve = {
+  /** Learning rate of each batch. */
   lrs: number[];
+  /** Raw loss of each batch. */
   losses: number[];
   /** Drawn as the main line when given. */
   smoothLosses?: number[];

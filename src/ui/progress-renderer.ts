@@ -23,8 +23,9 @@ export type ProgressStream = {
 export type ProgressBar = {
   /** What it counts: `epoch`, or the phase of the batch bar (`train`, `valid`). */
   label: string;
-  /** Units done (epochs, or batches of the loader) and in all. */
+  /** Units done (epochs, or batches of the loader). */
   done: number;
+  /** Units in all. */
   total: number;
   /** Seconds since it started. */
   elapsed: number;
@@ -41,15 +42,22 @@ export type BatchProgressBar = ProgressBar & {
 };
 
 /** Everything there is to show at one moment of a fit: the epoch bar, and the batch bar during a phase. */
-export type ProgressSnapshot = { epoch: ProgressBar; batch?: BatchProgressBar };
+export type ProgressSnapshot = {
+  /** Epochs done of the fit's. */
+  epoch: ProgressBar;
+  /** Batches done of the current phase's loader (`train` or `valid`); absent between phases. */
+  batch?: BatchProgressBar;
+};
 
 /** What a renderer learns when a fit begins. */
 export type ProgressFit = {
   /** The columns of the per-epoch table (`epoch`, `train_loss`, …, `time`). */
   columns: readonly string[];
-  /** Epochs of the fit, and batches of its training and validation loaders. */
+  /** Epochs of the fit. */
   epochs: number;
+  /** Batches of its training loader. */
   trainBatches: number;
+  /** Batches of its validation loader. */
   validBatches: number;
 };
 
