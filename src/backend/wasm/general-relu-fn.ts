@@ -7,21 +7,13 @@
  * whole tensor, on the calling thread: no units, no split.
  */
 import { F32, Fn, I32, V128 } from './wasm-emitter.js';
+import { leaky } from './leaky-relu-fn.js';
 
 /** Pushes `leaky(x) − sub` for the value on the stack (kept in `xl`), vector or scalar. */
 function preActivation(f: Fn, vector: boolean, xl: number, alpha: number, sub: number): void {
-  f.local.tee(xl);
-  if (vector) {
-    f.local.get(xl).local.get(alpha).f32x4.mul(); // x·alpha
-    f.local.get(xl).i32.const(0).i32x4.splat().f32x4.gt(); // x > 0
-    f.v128.bitselect();
-    f.local.get(sub).f32x4.sub();
-  } else {
-    f.local.get(xl).local.get(alpha).f32.mul();
-    f.local.get(xl).f32.const(0).f32.gt();
-    f.select();
-    f.local.get(sub).f32.sub();
-  }
+  leaky(f, vector, xl, alpha);
+  if (vector) f.local.get(sub).f32x4.sub();
+  else f.local.get(sub).f32.sub();
 }
 
 /** Locals both loops use: the loop index, n rounded down to 4, and alpha, sub, maxv splatted to 4 lanes. */
