@@ -11,7 +11,7 @@ const ALLOWED: Record<string, string[]> = {
   plot: [],
   ui: [],
   models: ['backend', 'io', 'core'],
-  data: ['backend', 'core', 'plot'],
+  data: ['backend', 'io', 'core', 'plot'],
   hooks: ['backend', 'core', 'models', 'plot'],
   callbacks: ['backend', 'io', 'core', 'models', 'plot', 'ui'],
   interpret: ['backend', 'core', 'data', 'plot'],

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { compose, padCrop, randomFlip, TransformedDataset, type ImageTransform } from './augment.js';
 import { DataLoader } from './data-loader.js';
 import type { Dataset } from './dataset.js';
-import { ByteImageDataset, ImageDataBunch, imageFolder } from './image-folder.js';
+import { ByteImageDataset, imageFolder } from './image-folder.js';
+import { ImageDataBunch } from './image-data-bunch.js';
 
 /** The class names, in label order (as in `batches.meta.txt`). */
 export const CIFAR10_CLASSES: readonly string[] = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];

@@ -6,6 +6,14 @@ import type { tf } from '../backend/tf.js';
 import type { Dataset } from './dataset.js';
 import { BatchSampler, RandomSampler, SequentialSampler, numBatches, seededRand, type Sampler, type SamplerRngState } from './samplers.js';
 import { checkInt } from '../core/validate.js';
+import { mixSeed } from './item-plan.js';
+
+/** A 32-bit hash of an epoch's order (FNV-1a over the indices). */
+function hashOrder(order: Int32Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < order.length; i++) h = Math.imul(h ^ order[i], 0x01000193);
+  return h >>> 0;
+}
 
 /** What a checkpoint keeps of a loader to resume it exactly (JSON-safe). */
 export interface DataLoaderState {
@@ -49,6 +57,7 @@ export class DataLoader implements AsyncIterable<[tf.Tensor, tf.Tensor]>, Iterab
   readonly seed: number | undefined;
   /** The per-epoch batches of indices. */
   readonly batchSampler: BatchSampler;
+  private epochCount = 0;
 
   /**
    * @throws RangeError if `bs` is not an integer >= 1, if `seed` is not finite, if the dataset is
@@ -146,13 +155,51 @@ export class DataLoader implements AsyncIterable<[tf.Tensor, tf.Tensor]>, Iterab
     this.batchSampler.sampler.setRngState?.(state.rng);
   }
 
-  /** One epoch of batches, synchronously (`for (const [xb, yb] of dl)`). */
-  *[Symbol.iterator](): Iterator<[tf.Tensor, tf.Tensor]> {
-    for (const idx of this.batchSampler) yield this.dataset.getBatch(idx);
+  /**
+   * One epoch's batches of indices, each with its seed for per-item random transforms: a hash of
+   * the epoch's order (so a seeded loader, or a resumed one that restores its order, gives the same
+   * seeds) and the batch's number; an in-order loader counts its epochs instead.
+   */
+  private *seededBatches(): Generator<{ indices: Int32Array; seed: number }> {
+    let key: number | undefined;
+    for (const { indices, batch, order } of this.batchSampler.epoch()) {
+      key ??= this.shuffle ? hashOrder(order) : mixSeed(this.seed ?? 0, this.epochCount++);
+      yield { indices, seed: mixSeed(key, batch) };
+    }
   }
 
-  /** One epoch of batches (`for await (const [xb, yb] of dl)`). */
+  /** One epoch of batches, synchronously (`for (const [xb, yb] of dl)`). */
+  *[Symbol.iterator](): Iterator<[tf.Tensor, tf.Tensor]> {
+    for (const { indices, seed } of this.seededBatches()) yield this.dataset.getBatch(indices, seed);
+  }
+
+  /**
+   * One epoch of batches (`for await (const [xb, yb] of dl)`). A dataset with `prepareBatch`
+   * (image files) has its next `prefetch` batches in preparation while the caller uses one.
+   */
   async *[Symbol.asyncIterator](): AsyncIterator<[tf.Tensor, tf.Tensor]> {
-    for (const idx of this.batchSampler) yield this.dataset.getBatch(idx);
+    const ds = this.dataset;
+    if (!ds.prepareBatch) {
+      for (const { indices, seed } of this.seededBatches()) yield ds.getBatch(indices, seed);
+      return;
+    }
+    const depth = Math.max(1, ds.prefetch ?? 2);
+    const batches = this.seededBatches();
+    const queue: Promise<() => [tf.Tensor, tf.Tensor]>[] = [];
+    const fill = (): void => {
+      while (queue.length < depth) {
+        const next = batches.next();
+        if (next.done) return;
+        const p = ds.prepareBatch!(next.value.indices, next.value.seed);
+        p.catch(() => {}); // handled when awaited; a batch abandoned by an early break is dropped
+        queue.push(p);
+      }
+    };
+    fill();
+    while (queue.length > 0) {
+      const make = await queue.shift()!;
+      fill();
+      yield make();
+    }
   }
 }

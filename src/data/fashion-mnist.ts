@@ -21,7 +21,8 @@ import {
   type FashionMnistPaths,
 } from './fashion-mnist-files.js';
 import { readIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxData } from './idx.js';
-import { ByteImageDataset, ImageDataBunch } from './image-folder.js';
+import { ByteImageDataset } from './image-folder.js';
+import { ImageDataBunch } from './image-data-bunch.js';
 import type { ByteImages } from './cifar10.js';
 import { checkInt } from '../core/validate.js';
 

@@ -1,9 +1,14 @@
 /**
- * PNG and JPEG decoding/encoding to plain RGB bytes (pngjs and jpeg-js: pure JavaScript, no native
- * build). The format is sniffed from the file's magic bytes, not its name.
+ * Whole images to plain RGB bytes (`decodeImage`: PNG, JPEG, WebP, with EXIF orientation applied
+ * and the declared size checked first) and RGB bytes to PNG files (`encodePng`, pngjs). Decoding
+ * goes through the process's `ImageDecoder` (native when it loads, else pure JS).
  */
 import { PNG } from 'pngjs';
-import jpeg from 'jpeg-js';
+import { checkImagePixels, readImageHeader, swapsAxes, DEFAULT_MAX_IMAGE_PIXELS } from './image-header.js';
+import { loadItemIntoSync } from './image-item.js';
+import { nodeImageDecoder } from './node-image-decoder.js';
+
+export { sniffImageFormat, type ImageFormat } from './image-header.js';
 
 /** A decoded image: `height × width × 3` RGB bytes, row-major (HWC). */
 export interface RgbImage {
@@ -15,50 +20,31 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
-/** The image formats `decodeImage` recognises. */
-export type ImageFormat = 'png' | 'jpeg';
-
-/** The format of `bytes` from its magic number, or `undefined` when it is neither PNG nor JPEG. */
-export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
-  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  return undefined;
-}
-
-/** Drop the alpha channel of RGBA bytes (alpha is ignored, not composited). */
-function rgbaToRgb(rgba: Uint8Array, n: number): Uint8Array {
-  const out = new Uint8Array(n * 3);
-  for (let i = 0, j = 0; i < n; i++, j += 4) {
-    out[i * 3] = rgba[j];
-    out[i * 3 + 1] = rgba[j + 1];
-    out[i * 3 + 2] = rgba[j + 2];
-  }
-  return out;
+/** Options of `decodeImage`. */
+export interface DecodeImageOptions {
+  /** Refuse images whose header declares more pixels than this (default `DEFAULT_MAX_IMAGE_PIXELS`). */
+  maxPixels?: number;
 }
 
 /**
- * Decode a PNG (any colour type / bit depth pngjs reads; 16-bit is scaled to 8) or a baseline /
- * progressive JPEG into RGB bytes. `name` (usually the file path) goes into every error message.
- * @throws Error `<name>: cannot decode image: <decoder's message>` for unknown or corrupt data.
+ * Decode a PNG (any colour type and bit depth; 16-bit scaled to 8), a baseline or progressive JPEG
+ * or a WebP into RGB bytes, turned upright by its EXIF orientation; grey is repeated to RGB and
+ * alpha dropped. The size its header declares is checked against `maxPixels` before anything is
+ * decoded. `name` (usually the file path) goes into every error message.
+ * @throws Error `<name>: …` for unknown, truncated or corrupt data; RangeError for an image over
+ *   `maxPixels`.
  */
-export function decodeImage(bytes: Uint8Array, name = '<buffer>'): RgbImage {
-  const fmt = sniffImageFormat(bytes);
-  const fail = (msg: string, cause?: unknown): Error =>
-    new Error(`${name}: cannot decode image: ${msg}`, cause === undefined ? undefined : { cause });
-  if (!fmt) {
-    const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw fail(`not a PNG or JPEG file (first bytes: ${head || 'none, the file is empty'})`);
-  }
-  try {
-    if (fmt === 'png') {
-      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      return { width: png.width, height: png.height, data: rgbaToRgb(png.data, png.width * png.height) };
-    }
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false });
-    return { width: img.width, height: img.height, data: img.data };
-  } catch (e) {
-    throw fail(`${fmt.toUpperCase()} decoder: ${e instanceof Error ? e.message : String(e)}`, e);
-  }
+export function decodeImage(bytes: Uint8Array, name = '<buffer>', opts: DecodeImageOptions = {}): RgbImage {
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS;
+  const header = readImageHeader(bytes, name);
+  checkImagePixels(header, name, maxPixels);
+  const [width, height] = swapsAxes(header.orientation) ? [header.height, header.width] : [header.width, header.height];
+  const px = new Float32Array(width * height * 3);
+  const pipeline = { tfms: [{ kind: 'resize' as const, h: height, w: width, method: 'squish' as const, padMode: 'zeros' as const }], train: false, channels: 3 as const, maxPixels };
+  loadItemIntoSync(bytes, name, pipeline, 0, nodeImageDecoder(), px, 0);
+  const data = new Uint8Array(px.length);
+  for (let i = 0; i < px.length; i++) data[i] = Math.round(px[i] * 255);
+  return { width, height, data };
 }
 
 /**

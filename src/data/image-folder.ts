@@ -1,16 +1,18 @@
 /**
- * Images kept as bytes: `ByteImageDataset` (uint8 NHWC in host memory, scaled and normalised per
- * batch), `imageFolder` (the `<dir>/<class>/*.png|jpg` layout torchvision's `ImageFolder` reads)
- * and `ImageDataBunch` (a `DataBunch` that knows its class names).
+ * Small image sets kept in memory as bytes: `ByteImageDataset` (uint8 NHWC in host memory, scaled
+ * and normalised per batch) and `imageFolder`, which reads a whole `<dir>/<class>/*.png|jpg` folder
+ * of same-size images at once (MNIST-like sets). Folders of photos of any size, or of any number,
+ * go through `ImageDataBunch.fromFolder`, which reads images lazily.
  */
-import type { Dirent } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { tf } from '../backend/tf.js';
-import { DataBunch, type DataBunchOptions } from './data-bunch.js';
-import type { DataLoader } from './data-loader.js';
 import type { Dataset } from './dataset.js';
 import { decodeImage } from './image-decode.js';
+import { IMAGE_EXTENSIONS, listFolders, listImageFiles, reportIgnored } from './image-files.js';
+import { checkClasses } from './image-labelling.js';
+
+export { IMAGE_EXTENSIONS } from './image-files.js';
 
 /** Options of `ByteImageDataset`. */
 export interface ByteImageDatasetOptions {
@@ -87,25 +89,6 @@ export class ByteImageDataset implements Dataset {
   }
 }
 
-/** A `DataBunch` of a classification task that also knows the class names (`classes[label]`). */
-export class ImageDataBunch extends DataBunch {
-  /** Class names, indexed by label. */
-  readonly classes: readonly string[];
-
-  /**
-   * `c` is `classes.length`; `opts` is the input channels or `{ cIn, normStats }` as for `DataBunch`.
-   * @throws RangeError if `classes` is empty.
-   */
-  constructor(trainDl: DataLoader, validDl: DataLoader, classes: readonly string[], opts?: number | DataBunchOptions) {
-    super(trainDl, validDl, classes.length, opts);
-    this.classes = [...classes];
-  }
-
-  protected override withLoaders(trainDl: DataLoader, validDl: DataLoader): ImageDataBunch {
-    return new ImageDataBunch(trainDl, validDl, this.classes, { cIn: this.cIn, normStats: this.normStats });
-  }
-}
-
 /** What `imageFolder` returns: every image as RGB bytes plus its label and file. */
 export interface ImageFolderData {
   /** `n × height × width × 3` RGB bytes (NHWC). */
@@ -135,50 +118,43 @@ export interface ImageFolderOptions {
    * then the second, …) so a small subset still has every class. Default: all, class by class.
    */
   limit?: number;
-}
-
-/** File extensions `imageFolder` reads (case-insensitive); other files are skipped. */
-export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
-
-async function listDir(dir: string, who: string): Promise<Dirent[]> {
-  try {
-    return await readdir(dir, { withFileTypes: true });
-  } catch (e) {
-    throw new Error(`${who}: cannot read folder ${dir}: ${(e as Error).message}`, { cause: e });
-  }
+  /** Refuse images declaring more pixels than this, before decoding (default `DEFAULT_MAX_IMAGE_PIXELS`). */
+  maxPixels?: number;
 }
 
 /**
  * Read the `<dir>/<class>/<image>` layout: one sub-folder per class holding `.png` / `.jpg` /
- * `.jpeg` files (files are sorted by name; other files and loose files in `dir` are ignored).
- * All images must share one size; grey or RGBA images are converted to RGB.
+ * `.jpeg` / `.webp` files (sorted by name; other files and loose files in `dir` are ignored;
+ * symbolic links to class folders and to images are followed). Every image is decoded into memory
+ * at once, so all must share one size (after EXIF orientation); grey or RGBA images are converted
+ * to RGB. This is the small-data special case: a folder of photos of any size or number goes
+ * through `ImageDataBunch.fromFolder`, which decodes lazily and resizes.
  *
  * Without `classes`, an empty class folder is an error naming it rather than skipped: skipping it
  * would shift the labels of the classes after it, so a train and a valid folder read separately
  * would disagree on what label 3 means (and `c` would silently change).
- * @throws Error naming the folder when it is unreadable or holds no images, the sub-folder when its
- *   name is not in `classes` or (without `classes`) it holds no image, and the file when it cannot
- *   be decoded or its size differs.
+ * @throws Error naming the folder when it is unreadable or holds no images, a link that cannot be
+ *   followed, the sub-folder when its name is not in `classes` or (without `classes`) it holds no
+ *   image, and the file when it cannot be decoded, declares more than `maxPixels` or its size
+ *   differs; RangeError when `classes` names a class twice.
  */
 export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): Promise<ImageFolderData> {
   const who = 'imageFolder';
-  const folders = (await listDir(dir, who)).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  const classes = opts.classes ? [...opts.classes] : folders;
+  const folders = await listFolders(dir, who);
+  const classes = opts.classes ? checkClasses(who, opts.classes) : folders;
   const perClass: string[][] = classes.map(() => []);
   for (const f of folders) {
     const k = classes.indexOf(f);
     if (k < 0) throw new Error(`${who}: folder ${join(dir, f)} is not a known class; the class list is [${classes.join(', ')}]`);
-    const files = (await listDir(join(dir, f), who))
-      .filter((d) => d.isFile() && IMAGE_EXTENSIONS.includes(extname(d.name).toLowerCase()))
-      .map((d) => d.name)
-      .sort();
-    if (!files.length && !opts.classes) {
+    const list = await listImageFiles(join(dir, f), who, { recursive: false });
+    reportIgnored(who, list.ignored);
+    if (!list.files.length && !opts.classes) {
       throw new Error(
         `${who}: class folder ${join(dir, f)} holds no ${IMAGE_EXTENSIONS.join('/')} images; every class folder needs at least one ` +
           `(an empty one would still count as a class and shift the labels). Remove it, fill it, or pass \`classes\` to fix the label list`,
       );
     }
-    perClass[k] = files.map((name) => join(dir, f, name));
+    perClass[k] = list.files;
   }
   const order: [string, number][] = [];
   if (opts.limit === undefined) perClass.forEach((files, k) => files.forEach((p) => order.push([p, k])));
@@ -198,7 +174,7 @@ export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): P
     const part = order.slice(s, s + chunk);
     const bytes = await Promise.all(part.map(([p]) => readFile(p)));
     part.forEach(([p], j) => {
-      const img = decodeImage(bytes[j], p);
+      const img = decodeImage(bytes[j], p, { maxPixels: opts.maxPixels });
       if (s + j === 0) {
         ({ height, width } = img);
         images = new Uint8Array(order.length * height * width * 3);

@@ -1,6 +1,7 @@
 /**
  * tfai data: datasets, samplers, loaders, data bunches, normalisation, the IDX reader, MNIST,
- * Fashion-MNIST and CIFAR-10.
+ * Fashion-MNIST and CIFAR-10, and the image-file pipeline (lazy datasets of files, item and batch
+ * transforms, decoding in worker threads).
  *
  * @module tfai/data
  */
@@ -40,8 +41,20 @@ export {
   type ReadIdxOptions,
 } from './idx.js';
 export { loadMnist, loadMnistArrays, MNIST_FILES, type LoadMnistOptions, type MnistArrays } from './mnist.js';
-export { decodeImage, encodePng, sniffImageFormat, type RgbImage, type ImageFormat } from './image-decode.js';
-export { ByteImageDataset, ImageDataBunch, imageFolder, IMAGE_EXTENSIONS, type ByteImageDatasetOptions, type ImageFolderData, type ImageFolderOptions } from './image-folder.js';
+export { decodeImage, encodePng, sniffImageFormat, type RgbImage, type ImageFormat, type DecodeImageOptions } from './image-decode.js';
+export { ByteImageDataset, imageFolder, IMAGE_EXTENSIONS, type ByteImageDatasetOptions, type ImageFolderData, type ImageFolderOptions } from './image-folder.js';
+export { ImageDataBunch, type ImageDataBunchOptions } from './image-data-bunch.js';
+export { ImageDataset, type ImageDatasetOptions, type OnImageError } from './image-dataset.js';
+export { Resize, RandomResizedCrop, FlipItem, type ItemTransform, type ResizeOptions, type RandomResizedCropOptions, type ItemTfmSpec, type ResizeMethod, type PadMode } from './item-transforms.js';
+export { augTransforms, type AugTransformsOptions } from './batch-augment.js';
+export { readImageHeader, checkImagePixels, DEFAULT_MAX_IMAGE_PIXELS, type ImageHeader } from './image-header.js';
+export { listImageFiles, type ImageFileList } from './image-files.js';
+export { labelFromFolder, labelFromNameFunc, labelFromNameRe, labelFromCsv, type LabelledImages, type FromFolderOptions, type FromCsvOptions, type RandomSplitOptions } from './image-labelling.js';
+export { createBatchDecoder, defaultDecodeWorkers, WorkerPoolDecoder, InlineDecoder } from './decode-pool.js';
+export type { BatchDecoder, BatchJob, BatchResult } from './batch-decoder.js';
+export type { ImageDecoder, PixelRect } from './image-decoder.js';
+export type { ItemPipeline } from './image-item.js';
+export { parseCsv } from './csv.js';
 export { randomFlip, padCrop, randomErasing, cropBatch, compose, TransformedDataset, type ImageTransform, type RandomOptions, type PadCropOptions, type RandomErasingOptions } from './augment.js';
 export { loadCifar10, loadCifar10Arrays, parseCifarBin, findCifar10Bins, CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD, CIFAR10_RECORD_BYTES, CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE, CIFAR10_URL, CIFAR10_MD5, CIFAR10_ARCHIVE, type LoadCifar10Options, type Cifar10Arrays, type ByteImages } from './cifar10.js';
 export { downloadCifar10, type FetchLike, type DownloadCifar10Options } from './download.js';

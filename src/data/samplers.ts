@@ -183,13 +183,21 @@ export class BatchSampler implements Iterable<Int32Array> {
 
   /** One epoch of index batches (each a new array the consumer may keep). */
   *[Symbol.iterator](): Iterator<Int32Array> {
+    for (const { indices } of this.epoch()) yield indices;
+  }
+
+  /**
+   * One epoch of index batches with their number in the epoch (a resumed epoch starts at its
+   * saved batch) and the epoch's order.
+   */
+  *epoch(): Generator<{ indices: Int32Array; batch: number; order: Int32Array }> {
     const start = this.pending;
     this.pending = null;
     const order = start ? start.order : this.sampler.indices();
     this.lastOrder = order;
     const nb = numBatches(order.length, this.bs, this.dropLast);
     for (let b = start ? start.from : 0; b < nb; b++) {
-      yield order.slice(b * this.bs, Math.min((b + 1) * this.bs, order.length));
+      yield { indices: order.slice(b * this.bs, Math.min((b + 1) * this.bs, order.length)), batch: b, order };
     }
   }
 }

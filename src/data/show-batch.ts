@@ -38,10 +38,25 @@ const LABEL_H = LABEL_SIZE + 9;
 const TITLE_SIZE = 16;
 
 /** What `showBatch` draws from: a loader (or any iterable of batches), or a bunch (its training loader). */
-export type ShowBatchSource = Iterable<[tf.Tensor, tf.Tensor]> | DataBunch;
+export type ShowBatchSource = Iterable<[tf.Tensor, tf.Tensor]> | AsyncIterable<[tf.Tensor, tf.Tensor]> | DataBunch;
+
+/** The first batch of a loader (read through `for await` when it can: image files decode in workers). */
+async function firstBatch(dl: Iterable<[tf.Tensor, tf.Tensor]> | AsyncIterable<[tf.Tensor, tf.Tensor]>): Promise<[tf.Tensor, tf.Tensor] | undefined> {
+  if (Symbol.asyncIterator in dl) {
+    const it = dl[Symbol.asyncIterator]();
+    const first = await it.next();
+    await it.return?.();
+    return first.done ? undefined : first.value;
+  }
+  const it = dl[Symbol.iterator]();
+  const first = it.next();
+  it.return?.();
+  return first.done ? undefined : first.value;
+}
 
 /**
- * Take the first batch of `src` (a `DataBunch`'s training loader, or any loader), de-normalise
+ * Take the first batch of `src` (a `DataBunch`'s training loader, or any loader — with its batch
+ * transforms, so it shows the augmented batch the model sees), de-normalise
  * its first `n` images (`x * std + mean`, clipped to [0, 1]) and write them to `path` as a PNG
  * grid with each label under its image. From a bunch, `normStats` and an `ImageDataBunch`'s
  * `classes` are used unless given. The batch's tensors are disposed. Returns the PNG's size and the
@@ -57,13 +72,11 @@ export async function showBatch(src: ShowBatchSource, path: string, opts: ShowBa
   n: number;
 }> {
   const bunch = src instanceof DataBunch ? src : undefined;
-  const dl: Iterable<[tf.Tensor, tf.Tensor]> = bunch ? bunch.trainDl : (src as Iterable<[tf.Tensor, tf.Tensor]>);
+  const dl = bunch ? bunch.trainDl : (src as Iterable<[tf.Tensor, tf.Tensor]> | AsyncIterable<[tf.Tensor, tf.Tensor]>);
   const classes = opts.classes ?? (bunch && 'classes' in bunch ? (bunch as DataBunch & { classes: readonly string[] }).classes : undefined);
-  const it = dl[Symbol.iterator]();
-  const first = it.next();
-  it.return?.();
-  if (first.done) throw new Error('showBatch: the loader produced no batch');
-  const [xb, yb] = first.value;
+  const first = await firstBatch(dl);
+  if (!first) throw new Error('showBatch: the loader produced no batch');
+  const [xb, yb] = first;
   let xs: Float32Array | Int32Array | Uint8Array;
   let ys: Float32Array | Int32Array | Uint8Array;
   try {

@@ -1,6 +1,7 @@
 /**
- * `tfai/io`: files on disk — safetensors (PyTorch-compatible weights), atomic writes, weights files
- * in PyTorch names and layouts, and checkpoint folders. The notebook-level calls (`learn.save`,
+ * `tfai/io`: files on disk — any source of bytes read one way (`readBytes`: a path, URL, Blob or
+ * bytes), safetensors (PyTorch-compatible weights), atomic writes, weights files in PyTorch names
+ * and layouts, and checkpoint folders. The notebook-level calls (`learn.save`,
  * `learn.load`, `CheckpointCallback`, `fit(…, { resume })`) are on the main entry; this sub-path is
  * for tools that read or write those files themselves.
  *
@@ -14,3 +15,4 @@ export type { StateDict, Persistable, LayoutAware } from './persistable.js';
 export { readCheckpointFiles, resolveCheckpoint, listCheckpoints, CHECKPOINT_FILES, type CheckpointFiles } from './checkpoint-folder.js';
 export type { CheckpointState, RunPosition, JsonValue, LoaderState, ResumableLoader, OptimizerMeta, SavedRngState } from './checkpoint-types.js';
 export { lockDir, DirLock, LOCK_FILE, type LockOwner, type LockDirOptions } from './dir-lock.js';
+export { readBytes, describeSource, type ByteSource, type ReadBytesOptions } from './byte-source.js';

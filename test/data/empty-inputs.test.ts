@@ -69,7 +69,7 @@ describe('imageFolder: an empty class folder', () => {
     }
     mkdirSync(join(dir, 'bee'));
     writeFileSync(join(dir, 'bee', 'notes.txt'), 'not an image');
-    await expect(imageFolder(dir)).rejects.toThrow(new RegExp(`imageFolder: class folder ${join(dir, 'bee')} holds no \\.png/\\.jpg/\\.jpeg images; every class folder needs at least one`));
+    await expect(imageFolder(dir)).rejects.toThrow(new RegExp(`imageFolder: class folder ${join(dir, 'bee')} holds no \\.png/\\.jpg/\\.jpeg/\\.webp images; every class folder needs at least one`));
   });
 
   it('with a class list the labels are fixed by the list: an empty folder is allowed, as a missing one is', async () => {

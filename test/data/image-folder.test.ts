@@ -8,7 +8,8 @@ import { tf } from '../../src/backend/tf.js';
 import { DataLoader } from '../../src/data/data-loader.js';
 import { CIFAR10_MEAN, CIFAR10_STD } from '../../src/data/cifar10.js';
 import { decodeImage, encodePng } from '../../src/data/image-decode.js';
-import { ByteImageDataset, ImageDataBunch, imageFolder } from '../../src/data/image-folder.js';
+import { ByteImageDataset, imageFolder } from '../../src/data/image-folder.js';
+import { ImageDataBunch } from '../../src/data/image-data-bunch.js';
 import { showBatch } from '../../src/data/show-batch.js';
 
 beforeAll(async () => {
@@ -44,9 +45,9 @@ describe('decodeImage', () => {
   });
 
   it('names the file and passes on the decoder message', () => {
-    expect(() => decodeImage(Buffer.from('hello'), 'a/b.png')).toThrow(/a\/b\.png: cannot decode image: not a PNG or JPEG file \(first bytes: 68 65 6c 6c\)/);
+    expect(() => decodeImage(Buffer.from('hello'), 'a/b.png')).toThrow(/a\/b\.png: not a PNG, JPEG or WebP file \(first bytes: 68 65 6c 6c\)/);
     const png = encodePng(solid(4, 4, [1, 2, 3]), 4, 4);
-    expect(() => decodeImage(png.subarray(0, 40), 'cut.png')).toThrow(/cut\.png: cannot decode image: PNG decoder: .+/);
+    expect(() => decodeImage(png.subarray(0, 40), 'cut.png')).toThrow(/cut\.png: cannot decode the PNG image: .+/);
   });
 });
 
@@ -77,9 +78,9 @@ describe('imageFolder', () => {
     write(join(dir, 'cat', 'b.png'), encodePng(solid(5, 4, [1, 1, 1]), 5, 4));
     await expect(imageFolder(dir)).rejects.toThrow(/cat\/b\.png is 5×4 but .*cat\/a\.png is 4×4/);
     write(join(dir, 'cat', 'b.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]));
-    await expect(imageFolder(dir)).rejects.toThrow(/cat\/b\.png: cannot decode image: PNG decoder: /);
+    await expect(imageFolder(dir)).rejects.toThrow(/cat\/b\.png: corrupt PNG: no IHDR chunk/);
     mkdirSync(join(tmp, 'empty', 'cat'), { recursive: true });
-    await expect(imageFolder(join(tmp, 'empty'))).rejects.toThrow(/no \.png\/\.jpg\/\.jpeg images/);
+    await expect(imageFolder(join(tmp, 'empty'))).rejects.toThrow(/no \.png\/\.jpg\/\.jpeg\/\.webp images/);
     await expect(imageFolder(join(tmp, 'nowhere'))).rejects.toThrow(/cannot read folder .*nowhere/);
   });
 });
