@@ -55,6 +55,7 @@ export type { BatchDecoder, BatchJob, BatchResult } from './batch-decoder.js';
 export type { ImageDecoder, PixelRect } from './image-decoder.js';
 export type { ItemPipeline } from './image-item.js';
 export { parseCsv } from './csv.js';
+export { encodeImage, type EncodeImageOptions } from './image-encode.js';
 export { randomFlip, padCrop, randomErasing, cropBatch, compose, TransformedDataset, type ImageTransform, type RandomOptions, type PadCropOptions, type RandomErasingOptions } from './augment.js';
 export { loadCifar10, loadCifar10Arrays, parseCifarBin, findCifar10Bins, CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD, CIFAR10_RECORD_BYTES, CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE, CIFAR10_URL, CIFAR10_MD5, CIFAR10_ARCHIVE, type LoadCifar10Options, type Cifar10Arrays, type ByteImages } from './cifar10.js';
 export { downloadCifar10, type FetchLike, type DownloadCifar10Options } from './download.js';

@@ -9,11 +9,13 @@ import { createRequire } from 'node:module';
 import type { ImageDecoder, PixelRect } from './image-decoder.js';
 import type { ImageHeader } from './image-header.js';
 
-type NapiImage = typeof import('@napi-rs/image');
+/** The `@napi-rs/image` module. */
+export type NapiImage = typeof import('@napi-rs/image');
 
 let loaded: NapiImage | Error | undefined;
 
-function napi(): NapiImage | Error {
+/** The `@napi-rs/image` module, or the error that kept it from loading (tried once). */
+export function napiImage(): NapiImage | Error {
   if (loaded === undefined) {
     try {
       loaded = createRequire(import.meta.url)('@napi-rs/image') as NapiImage;
@@ -26,7 +28,7 @@ function napi(): NapiImage | Error {
 
 /** The native decoder, or the error that kept `@napi-rs/image` from loading. */
 export function loadNapiDecoder(): ImageDecoder | Error {
-  const m = napi();
+  const m = napiImage();
   if (m instanceof Error) return m;
   const { Transformer } = m;
   return {
