@@ -16,6 +16,7 @@ import './vendor/tfjs-core-gradients.js';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { guardUninitialisedBackend } from './backend-guard.js';
+import { registerCpuTransform } from './cpu-transform.js';
 
 // TF.js's cpu backend prints an "install tfjs-node" banner on first use in Node; tfai chooses and
 // reports the backend itself (`initBackend`), so run in PROD mode, which silences such warnings.
@@ -23,5 +24,8 @@ tf.env().set('PROD', true);
 
 // Forgetting `initBackend()` is one line saying so, not TF.js starting wasm from inside an op.
 guardUninitialisedBackend(tf.engine());
+
+// tfjs-backend-cpu 4.22's Transform (tf.image.transform) fills every image after the first.
+registerCpuTransform();
 
 export { tf };
