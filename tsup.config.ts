@@ -20,6 +20,8 @@ export default defineConfig({
     'backend/index': 'src/backend/index.ts',
     'plot/index': 'src/plot/index.ts',
     'data/index': 'src/data/index.ts',
+    // the body of the image-decoding worker threads, started by URL (src/data/decode-pool.ts)
+    'data/decode-worker': 'src/data/decode-worker.ts',
   },
   format: ['esm', 'cjs'],
   splitting: true,

@@ -2,8 +2,8 @@
 Resize(size), RandomCrop(size), RandomHorizontalFlip, ToTensor, batches of `bs`, `workers` worker
 processes (persistent). Prints one JSON line: images per second (from the first batch to the last,
 as tfai's), CPU ms per image (main process and workers), and peak RSS (main plus each worker's
-VmHWM, summed)."""
-import argparse, json, os, resource, time
+VmHWM, summed: the kernel's high-water mark of each process)."""
+import argparse, json, os, time
 import torch
 import torchvision.datasets as D
 import torchvision.transforms as T
@@ -35,5 +35,6 @@ n = 0
 for xb, yb in it: n += len(xb)
 secs = time.perf_counter() - t0
 cpu = time.process_time() * 1000 + sum(proc_cpu_ms(w) for w in workers) - c0
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + sum(hwm_mb(w) for w in workers)
+# VmHWM, not ru_maxrss: after fork and exec ru_maxrss starts from the parent's peak
+rss = hwm_mb(os.getpid()) + sum(hwm_mb(w) for w in workers)
 print(json.dumps({'images': n + first, 'imgPerSec': n / secs, 'cpuMsPerImg': cpu / n, 'peakRssMb': rss}))

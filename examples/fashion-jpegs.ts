@@ -60,6 +60,8 @@ export async function writeFashionJpegs(dir: string, opts: FashionJpegsOptions =
       }
       const file = join(dir, split, classFolder(arr.classes[labels[i]]), `${String(i).padStart(5, '0')}.jpg`);
       writeFileSync(file, encodeImage(px, 28, 28, { format: 'jpeg', quality: spec.quality, resizeTo: [w, h] }));
+      // the native encoder's buffers are freed when the event loop turns: let it, or memory grows
+      if ((i + 1) % 100 === 0) await new Promise((r) => setImmediate(r));
       if ((i + 1) % 10000 === 0) opts.log?.(`  ${split}: ${i + 1} of ${labels.length} written (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }
     counts[split] = labels.length;

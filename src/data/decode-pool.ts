@@ -73,6 +73,8 @@ export class WorkerPoolDecoder implements BatchDecoder {
   /** Decode a batch on the first free worker (queued when all are busy). */
   decode(job: BatchJob): Promise<BatchResult> {
     const id = this.nextId++;
+    // URL objects do not cross to a worker (Blobs and bytes are cloned): send their text
+    if (job.sources.some((s) => s instanceof URL)) job = { ...job, sources: job.sources.map((s) => (s instanceof URL ? s.href : s)) };
     return new Promise<BatchResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, job });
       this.queue.push({ id, job });

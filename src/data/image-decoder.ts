@@ -1,8 +1,8 @@
 /**
  * The one thing the image pipeline asks of a platform's decoder: the pixels of a rectangle of an
- * image file, resampled to a size, as RGBA bytes. Node answers with a native decoder
- * (`napi-image-decoder.ts`) or the pure-JS fallback (`js-image-decoder.ts`); a browser build
- * answers with `createImageBitmap` and an `OffscreenCanvas`.
+ * image file, resampled to a size, as RGBA bytes. Node answers with native decoders
+ * (`node-image-decoder.ts`: `@napi-rs/image`, sharp for large JPEGs) or the pure-JS fallback
+ * (`js-image-decoder.ts`); a browser build answers with `createImageBitmap` and an `OffscreenCanvas`.
  */
 import type { ImageHeader } from './image-header.js';
 
@@ -30,4 +30,6 @@ export interface ImageDecoder {
    * @throws Error with the decoder's message when the file is corrupt (the caller names the file).
    */
   decodeRegion(bytes: Uint8Array, header: ImageHeader, rect: PixelRect, outW: number, outH: number): Uint8Array | Promise<Uint8Array>;
+  /** The same, synchronously, for a decoder whose `decodeRegion` may answer with a promise but can also work synchronously. */
+  decodeRegionSync?(bytes: Uint8Array, header: ImageHeader, rect: PixelRect, outW: number, outH: number): Uint8Array;
 }

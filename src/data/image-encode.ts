@@ -33,6 +33,8 @@ function toRgba(data: Uint8Array, n: number, ch: number): Uint8Array {
 
 /**
  * Encode `width × height` pixels of grey, RGB or RGBA bytes (HWC) as an image file's bytes.
+ * The native encoder's working memory is released when the event loop next turns: in a loop over
+ * thousands of images, `await new Promise((r) => setImmediate(r))` every hundred or so.
  * @throws RangeError when `data` does not hold 1, 3 or 4 bytes per pixel or an option is out of
  *   range; Error for WebP when the native encoder is not available.
  */

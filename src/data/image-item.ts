@@ -108,7 +108,7 @@ export function loadItemIntoSync(bytes: Uint8Array, name: string, pipeline: Item
   const job = startItem(bytes, name, pipeline, seed);
   let rgba: Uint8Array | Promise<Uint8Array>;
   try {
-    rgba = decoder.decodeRegion(bytes, job.header, job.stored, job.sw, job.sh);
+    rgba = decoder.decodeRegionSync ? decoder.decodeRegionSync(bytes, job.header, job.stored, job.sw, job.sh) : decoder.decodeRegion(bytes, job.header, job.stored, job.sw, job.sh);
   } catch (e) {
     throw new Error(`${name}: cannot decode the ${job.header.format.toUpperCase()} image: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }

@@ -1,9 +1,10 @@
 /**
- * The native `ImageDecoder` (Node only): `@napi-rs/image` — Rust's `image` crate (zune-jpeg, png,
- * image-webp) with `fast_image_resize`'s SIMD convolution — about 1 ms per 150–500 px JPEG to 128 px,
- * where sharp took 2 ms (its per-call cost alone is 0.6 ms) and Pillow with torchvision 1.4 ms.
- * Loaded lazily: on a platform without a prebuilt binary `loadNapiDecoder` returns why, and the
- * pipeline falls back to the pure-JS decoder.
+ * The native `ImageDecoder` for most images (Node only): `@napi-rs/image` — Rust's `image` crate
+ * (zune-jpeg, png, image-webp) with `fast_image_resize`'s SIMD convolution — about 1 ms per
+ * 150–500 px JPEG to 128 px, where sharp took 2 ms (0.6 ms of it per call) and Pillow with
+ * torchvision 1.4 ms. It has no DCT-domain downscaling, so large JPEGs go to sharp
+ * (`node-image-decoder.ts`). Loaded lazily: on a platform without a prebuilt binary
+ * `loadNapiDecoder` returns why.
  */
 import { createRequire } from 'node:module';
 import type { ImageDecoder, PixelRect } from './image-decoder.js';

@@ -7,6 +7,7 @@
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tf } from '../../src/backend/tf.js';
 import { setSeed } from '../../src/core/rng.js';
@@ -219,6 +220,22 @@ describe('ImageDataBunch.fromFolder', () => {
     const out = join(newDir(), 'batch.png');
     const r = await showBatch(data, out, { n: 9 });
     expect(r.n).toBe(9);
+  });
+});
+
+describe('ImageDataBunch.fromLists', () => {
+  it('takes paths, file: URLs, Blobs and bytes, decoded in worker threads', async () => {
+    const dir = newDir();
+    await makeFolder(dir, { x: { cat: 2, dog: 2 } });
+    const cat0 = join(dir, 'x', 'cat', 'cat_0.jpg');
+    const dog = await classImage('dog', 1);
+    const train = [cat0, pathToFileURL(join(dir, 'x', 'cat', 'cat_1.png')), new Blob([new Uint8Array(dog.bytes)]), (await classImage('dog', 0)).bytes];
+    const data = keep(ImageDataBunch.fromLists(train, [0, 0, 1, 1], [cat0], [0], ['cat', 'dog'], { size: 8, bs: 4, workers: 1 }));
+    const [b] = await epoch(data.trainDl);
+    expect(b.shape).toEqual([4, 8, 8, 3]);
+    expect(labelsMatchColours(b, data.classes)).toBe(true);
+    expect(() => ImageDataBunch.fromLists(train, [0, 0, 1, 2], [cat0], [0], ['cat', 'dog'], { size: 8 })).toThrow(/training label 2 \(item 3\) is not a class index in \[0, 2\)/);
+    expect(() => ImageDataBunch.fromLists(train, [0, 0, 1, 1], [], [], ['cat', 'dog'], { size: 8 })).toThrow(/no validation images/);
   });
 });
 

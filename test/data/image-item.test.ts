@@ -5,11 +5,12 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend/tf.js';
-import { decodeBatchSync, type BatchJob } from '../../src/data/batch-decoder.js';
+import { decodeBatch, decodeBatchSync, type BatchJob } from '../../src/data/batch-decoder.js';
 import { decodeImage } from '../../src/data/image-decode.js';
 import type { ImageDecoder } from '../../src/data/image-decoder.js';
 import { jsImageDecoder } from '../../src/data/js-image-decoder.js';
 import { loadNapiDecoder } from '../../src/data/napi-image-decoder.js';
+import { nodeImageDecoder } from '../../src/data/node-image-decoder.js';
 import { planItem, type ItemTfmSpec } from '../../src/data/item-plan.js';
 import { FlipItem, RandomResizedCrop, Resize } from '../../src/data/item-transforms.js';
 import { readBytesSync } from '../../src/io/read-sync.js';
@@ -165,3 +166,22 @@ describe('the native and the pure-JS decoder agree', () => {
     expect(d.max).toBeLessThan(30);
   });
 });
+
+describe('large JPEGs decode through sharp\'s shrink-on-load', () => {
+  it('to the same pixels as the full decode (within 3 levels on average)', async () => {
+    const rgb = rgbImage(1200, 900, (x, y) => [128 + 100 * Math.sin(x / 40), 128 + 100 * Math.cos(y / 30), (x + y) % 256]);
+    const bytes = jpg(rgb, 1200, 900, 90);
+    const grey = jpg(rgbImage(1200, 900, (x) => [x % 256, x % 256, x % 256]), 1200, 900, 90);
+    const decoder = nodeImageDecoder();
+    expect(decoder.name).toBe('@napi-rs/image, sharp for large JPEG/WebP');
+    for (const b of [bytes, grey]) {
+      const job: BatchJob = { sources: [b], seeds: Uint32Array.of(1), pipeline: { tfms: [new Resize(64).spec], train: false, channels: 3, maxPixels: 1e8 } };
+      const viaSharp = await decodeBatch(job, decoder); // a 14× reduction: sharp
+      const full = decodeBatchSync(job, decoder, readBytesSync); // synchronously: @napi-rs/image
+      let sum = 0;
+      for (let i = 0; i < full.x.length; i++) sum += Math.abs(viaSharp.x[i] - full.x[i]) * 255;
+      expect(sum / full.x.length).toBeLessThan(3);
+    }
+  });
+});
+
