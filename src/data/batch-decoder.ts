@@ -21,12 +21,20 @@ export interface BatchJob {
   maxBytes?: number;
 }
 
+/** An item of a batch that could not be read or decoded. */
+export interface FailedItem {
+  /** Its position in the job. */
+  pos: number;
+  /** The error message (naming the file). */
+  message: string;
+}
+
 /** A decoded batch: `x` holds every item's slot (`h × w × channels` floats); failed slots are zeros. */
 export interface BatchResult {
   /** `sources.length × h × w × channels` floats in [0, 1], HWC per item. */
   x: Float32Array;
   /** The items that could not be read or decoded: position in the job and the error message (naming the file). */
-  failed: { pos: number; message: string }[];
+  failed: FailedItem[];
 }
 
 /** Runs batch jobs somewhere (worker threads, the calling thread, Web Workers). */

@@ -44,6 +44,22 @@ export interface ImageDatasetOptions {
   decoder: BatchDecoder;
 }
 
+/** An image left out of its batch (`onError: 'skip'`). */
+export interface SkippedImage {
+  /** The file (or other source), as error messages name it. */
+  source: string;
+  /** What was wrong. */
+  message: string;
+}
+
+/** The images an `ImageDataset` skipped so far. */
+export interface SkippedImages {
+  /** How many. */
+  count: number;
+  /** The first 100, with why. */
+  first: SkippedImage[];
+}
+
 /** How many skipped files are named on stderr before only counting. */
 const NAMED_SKIPS = 5;
 
@@ -58,7 +74,7 @@ export class ImageDataset implements Dataset {
   /** The decoder the batches go to. */
   readonly decoder: BatchDecoder;
   /** Items skipped so far (`onError: 'skip'`): the count, and the first ones with why. */
-  readonly skipped: { count: number; first: { source: string; message: string }[] } = { count: 0, first: [] };
+  readonly skipped: SkippedImages = { count: 0, first: [] };
   private readonly pipeline: ItemPipeline;
   private readonly batchTfms: readonly ImageTransform[];
   private readonly normStats: MeanStd | undefined;

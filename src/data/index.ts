@@ -13,6 +13,7 @@ export {
   BatchSampler,
   numBatches,
   type Sampler,
+  type EpochBatch,
   type SamplerRngState,
   type RandomSamplerOptions,
   type BatchSamplerOptions,
@@ -44,14 +45,14 @@ export { loadMnist, loadMnistArrays, MNIST_FILES, type LoadMnistOptions, type Mn
 export { decodeImage, encodePng, sniffImageFormat, type RgbImage, type ImageFormat, type DecodeImageOptions } from './image-decode.js';
 export { ByteImageDataset, imageFolder, IMAGE_EXTENSIONS, type ByteImageDatasetOptions, type ImageFolderData, type ImageFolderOptions } from './image-folder.js';
 export { ImageDataBunch, type ImageDataBunchOptions } from './image-data-bunch.js';
-export { ImageDataset, type ImageDatasetOptions, type OnImageError } from './image-dataset.js';
-export { Resize, RandomResizedCrop, FlipItem, type ItemTransform, type ResizeOptions, type RandomResizedCropOptions, type ItemTfmSpec, type ResizeMethod, type PadMode } from './item-transforms.js';
+export { ImageDataset, type ImageDatasetOptions, type OnImageError, type SkippedImages, type SkippedImage } from './image-dataset.js';
+export { Resize, RandomResizedCrop, FlipItem, type ItemTransform, type ResizeOptions, type RandomResizedCropOptions, type ItemTfmSpec, type ResizeSpec, type RandomResizedCropSpec, type FlipSpec, type ResizeMethod, type PadMode } from './item-transforms.js';
 export { augTransforms, type AugTransformsOptions } from './batch-augment.js';
 export { readImageHeader, checkImagePixels, DEFAULT_MAX_IMAGE_PIXELS, type ImageHeader } from './image-header.js';
 export { listImageFiles, type ImageFileList } from './image-files.js';
 export { labelFromFolder, labelFromNameFunc, labelFromNameRe, labelFromCsv, type LabelledImages, type FromFolderOptions, type FromCsvOptions, type RandomSplitOptions } from './image-labelling.js';
 export { createBatchDecoder, defaultDecodeWorkers, WorkerPoolDecoder, InlineDecoder } from './decode-pool.js';
-export type { BatchDecoder, BatchJob, BatchResult } from './batch-decoder.js';
+export type { BatchDecoder, BatchJob, BatchResult, FailedItem } from './batch-decoder.js';
 export type { ImageDecoder, PixelRect } from './image-decoder.js';
 export type { ItemPipeline } from './image-item.js';
 export { parseCsv } from './csv.js';

@@ -11,11 +11,48 @@ export type ResizeMethod = 'crop' | 'pad' | 'squish';
 /** What fills the border that `Resize` with method `'pad'` adds (fastai's `PadMode`). */
 export type PadMode = 'zeros' | 'border' | 'reflection';
 
+/** `Resize` as plain data. */
+export interface ResizeSpec {
+  /** The transform. */
+  kind: 'resize';
+  /** Output height. */
+  h: number;
+  /** Output width. */
+  w: number;
+  /** Crop, pad or squish to the output's aspect. */
+  method: ResizeMethod;
+  /** The padding of `method: 'pad'`. */
+  padMode: PadMode;
+}
+
+/** `RandomResizedCrop` as plain data. */
+export interface RandomResizedCropSpec {
+  /** The transform. */
+  kind: 'randomResizedCrop';
+  /** Output height. */
+  h: number;
+  /** Output width. */
+  w: number;
+  /** Smallest fraction of the image's area a crop covers. */
+  minScale: number;
+  /** Largest fraction. */
+  maxScale: number;
+  /** Range of the crop's aspect ratio w/h. */
+  ratio: [number, number];
+  /** Validation: the extra fraction the image is resized to before its centre is taken. */
+  valXtra: number;
+}
+
+/** `FlipItem` as plain data. */
+export interface FlipSpec {
+  /** The transform. */
+  kind: 'flip';
+  /** Probability of a mirror. */
+  p: number;
+}
+
 /** An item transform as plain data (what `Resize`, `RandomResizedCrop` and `FlipItem` hold). */
-export type ItemTfmSpec =
-  | { kind: 'resize'; h: number; w: number; method: ResizeMethod; padMode: PadMode }
-  | { kind: 'randomResizedCrop'; h: number; w: number; minScale: number; maxScale: number; ratio: [number, number]; valXtra: number }
-  | { kind: 'flip'; p: number };
+export type ItemTfmSpec = ResizeSpec | RandomResizedCropSpec | FlipSpec;
 
 /** One item's plan: take `rect` of the (viewed) image, resample it to `outW × outH`, maybe flip. */
 export interface ItemPlan {
@@ -52,8 +89,8 @@ export function mixSeed(a: number, b: number): number {
 }
 
 /** The size transform of a pipeline (the first `resize` or `randomResizedCrop`), if any. */
-export function sizeTfm(tfms: readonly ItemTfmSpec[]): Exclude<ItemTfmSpec, { kind: 'flip' }> | undefined {
-  return tfms.find((t): t is Exclude<ItemTfmSpec, { kind: 'flip' }> => t.kind !== 'flip');
+export function sizeTfm(tfms: readonly ItemTfmSpec[]): ResizeSpec | RandomResizedCropSpec | undefined {
+  return tfms.find((t): t is ResizeSpec | RandomResizedCropSpec => t.kind !== 'flip');
 }
 
 /** The output `[h, w]` of a pipeline, or undefined when it has no size transform. */
@@ -63,7 +100,7 @@ export function outputSize(tfms: readonly ItemTfmSpec[]): [number, number] | und
 }
 
 /** fastai's `Resize.encodes`: crop or pad to the target's aspect (at `pcts`), or squish. */
-function planResize(t: Extract<ItemTfmSpec, { kind: 'resize' }>, W: number, H: number, train: boolean, rand: () => number): ItemPlan {
+function planResize(t: ResizeSpec, W: number, H: number, train: boolean, rand: () => number): ItemPlan {
   const base = { outW: t.w, outH: t.h, flip: false, padMode: t.padMode };
   if (t.method === 'squish') return { ...base, rect: { x: 0, y: 0, w: W, h: H } };
   const [px, py] = train ? [rand(), rand()] : [0.5, 0.5];
@@ -81,7 +118,7 @@ function planResize(t: Extract<ItemTfmSpec, { kind: 'resize' }>, W: number, H: n
  * validation the whole image squished to `size × (1 + valXtra)` (rounded up to a multiple of 8)
  * and centre-cropped to `size`.
  */
-function planRandomResizedCrop(t: Extract<ItemTfmSpec, { kind: 'randomResizedCrop' }>, W: number, H: number, train: boolean, rand: () => number): ItemPlan {
+function planRandomResizedCrop(t: RandomResizedCropSpec, W: number, H: number, train: boolean, rand: () => number): ItemPlan {
   const base = { outW: t.w, outH: t.h, flip: false, padMode: 'zeros' as PadMode };
   if (!train) {
     const xtra = Math.ceil((Math.max(t.w, t.h) * t.valXtra) / 8) * 8;

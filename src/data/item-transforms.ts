@@ -6,7 +6,7 @@
  */
 import type { ItemTfmSpec, PadMode, ResizeMethod } from './item-plan.js';
 
-export type { ItemTfmSpec, PadMode, ResizeMethod } from './item-plan.js';
+export type { ItemTfmSpec, ResizeSpec, RandomResizedCropSpec, FlipSpec, PadMode, ResizeMethod } from './item-plan.js';
 
 /** An item transform: its plain-data description. */
 export interface ItemTransform {

@@ -125,6 +125,16 @@ export function numBatches(n: number, bs: number, dropLast: boolean): number {
   return dropLast ? Math.floor(n / bs) : Math.ceil(n / bs);
 }
 
+/** One batch of an epoch, as `BatchSampler.epoch` gives it. */
+export interface EpochBatch {
+  /** The items of the batch (a new array the consumer may keep). */
+  indices: Int32Array;
+  /** The batch's number in the epoch, from 0. */
+  batch: number;
+  /** The whole epoch's order. */
+  order: Int32Array;
+}
+
 /** Options for `BatchSampler`. */
 export interface BatchSamplerOptions {
   /** Batch size, an integer >= 1. */
@@ -190,7 +200,7 @@ export class BatchSampler implements Iterable<Int32Array> {
    * One epoch of index batches with their number in the epoch (a resumed epoch starts at its
    * saved batch) and the epoch's order.
    */
-  *epoch(): Generator<{ indices: Int32Array; batch: number; order: Int32Array }> {
+  *epoch(): Generator<EpochBatch> {
     const start = this.pending;
     this.pending = null;
     const order = start ? start.order : this.sampler.indices();
