@@ -1,10 +1,10 @@
 /**
  * Node's `ImageDecoder`, chosen per image: sharp (shrink-on-load in the DCT domain) for a JPEG or
  * WebP at least `SHRINK_ON_LOAD_FROM` times larger than its output, `@napi-rs/image` for the rest
- * (measured on JPEGs to 128 px, CPU per image: at 2.9× reduction napi 2.1 ms, sharp 2.4; at 4.1×
- * napi 3.8, sharp 2.2; at 11.7× napi 31, sharp 6.7). When a native module cannot be loaded the other
- * does its part, and without either the pure-JS decoder does everything — said once on stderr, with
- * why, since it is about five times slower and reads no WebP. `TFAI_IMAGE_DECODER=js` asks for it.
+ * (to 128 px, CPU per image: 2.9× reduction napi 2.1 ms, sharp 2.4; 4.1× napi 3.8, sharp 2.2).
+ * When a native module cannot be loaded the other does its part, and without either the pure-JS
+ * decoder does everything — said once on stderr, with why, since it is about five times slower and
+ * reads no WebP. `TFAI_IMAGE_DECODER=js` asks for it.
  */
 import type { ImageDecoder, PixelRect } from './image-decoder.js';
 import type { ImageHeader } from './image-header.js';
