@@ -2,7 +2,7 @@
  * End to end on real data: Fashion-MNIST written out as a folder of JPEGs of varied sizes (28–112
  * px, stretched), trained from the folder at 28×28, reaches the accuracy of the same training from
  * the IDX files within seed noise (`examples/fashion-folder.ts` on a 2,000-image subset; measured:
- * differences of 0.002–0.005 over three seeds, while the seeds themselves spread by 0.007).
+ * differences of 0.002–0.005 over three seeds).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
