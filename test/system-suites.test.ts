@@ -53,7 +53,7 @@ describe('system suites', () => {
     expect(required.out).toMatch(/^tfai: suite 'lavapipe' FAILED \(1 test file\): required by TFAI_REQUIRE_SUITES but /m);
 
     expect(typo.code).not.toBe(0);
-    expect(typo.out).toContain("TFAI_SUITES_ABSENT: unknown suite 'lavapip' (the suites: fashion-mnist, lavapipe, chromium, jupyter, torch, or all)");
+    expect(typo.out).toContain("TFAI_SUITES_ABSENT: unknown suite 'lavapip' (the suites: fashion-mnist, lavapipe, chromium, jupyter, torch, gdb, or all)");
   }, 200_000);
 
   it('the closing lines: one per suite, however many files and blocks skipped it', () => {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { childProbeCommand, readChildProbe } from '../../src/backend/webgpu-preflight.js';
 
 /** The suites whose requirements npm cannot install. */
-export type SuiteName = 'fashion-mnist' | 'lavapipe' | 'chromium' | 'jupyter' | 'torch';
+export type SuiteName = 'fashion-mnist' | 'lavapipe' | 'chromium' | 'jupyter' | 'torch' | 'gdb';
 
 /** What a suite needs, and how to get it on Debian. */
 export interface SuiteRequirement {
@@ -48,6 +48,16 @@ function webgpuAdapterMissing(): string | undefined {
   return probe.ok ? undefined : probe.reason;
 }
 
+/** Why gdb cannot run a program here (missing, no Python in it, or tracing not allowed), or undefined. */
+function gdbMissing(): string | undefined {
+  const r = spawnSync('gdb', ['-q', '-nx', '-batch', '-ex', 'python import gdb', '-ex', 'run', '--args', '/bin/true'], { encoding: 'utf8', timeout: 60_000 });
+  if (r.error) return `gdb cannot be started (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`;
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  if (r.status === 0 && out.includes('exited normally')) return undefined;
+  const last = out.trim().split('\n').pop() ?? '';
+  return `gdb cannot run a program here${last ? ` (${last})` : ''}`;
+}
+
 /** Every system suite's requirement. */
 export const SUITES: Readonly<Record<SuiteName, SuiteRequirement>> = {
   'fashion-mnist': {
@@ -77,6 +87,11 @@ export const SUITES: Readonly<Record<SuiteName, SuiteRequirement>> = {
     needs: 'PyTorch and torchvision',
     install: 'sudo apt-get install python3-torch python3-torchvision python3-pil',
     missing: () => pythonImports(TORCH_PYTHON, 'torch, torchvision, PIL'),
+  },
+  gdb: {
+    needs: 'gdb with Python, allowed to trace a child process',
+    install: 'sudo apt-get install gdb',
+    missing: gdbMissing,
   },
 };
 

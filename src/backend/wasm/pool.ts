@@ -26,8 +26,16 @@
  * woken by GEN enters by incrementing STATE (never while WRITING), reads the call, claims units
  * until none are left, and leaves by decrementing STATE. The caller returns once every unit is
  * claimed and STATE is 0, i.e. every unit claimed by a worker is finished.
+ *
+ * The memory's size travels with each call (PAGES), because a worker's view of it can be older
+ * than the caller's: when the heap grows, V8 tells the other threads' instances of the shared memory
+ * by an interrupt that each handles at its next stack check, and a worker that registered its memory
+ * while the heap grew (at its start) is never told. Bulk-memory instructions (`memory.fill`,
+ * `memory.copy`: `pad_nhwc`) are bounds-checked against that view, so a stale worker traps with
+ * "memory access out of bounds" on buffers in the new pages. A worker whose view is smaller than
+ * the call's PAGES refreshes it first (`memory.grow(0)` updates its own instances at once).
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { UNIT_KERNELS, type SimdKernels } from './simd-module.js';
 import type { UnitKernel } from './unit-kernel.js';
 import { JS_UNIT_SOURCE } from './js-units.js';
@@ -40,6 +48,11 @@ const FN = 3;
 const TOTAL = 4;
 const NARGS = 5;
 const ERROR = 6;
+/** The memory's size in 64 KiB pages when the call was written (what the call's pointers may reach). */
+const PAGES = 7;
+/** Workers that have started (instantiated the kernels), and views found stale and refreshed (counters). */
+const STARTED = 8;
+const REFRESHED = 9;
 const ARGS_BYTE_OFFSET = 64;
 const MAX_ARGS = 32;
 /** Int32 index of thread t's unit counter (`COUNTERS + t·COUNTER_STRIDE`: one 64-byte line each). */
@@ -93,10 +106,13 @@ function spinUntilIdle(I: Int32Array, ms: number): void {
   while (Atomics.load(I, STATE) !== 0 && performance.now() - t0 < ms);
 }
 
-/** Source of a pool worker (run with `eval: true`). */
+/**
+ * Source of a pool worker (run with `eval: true`). A kernel that throws sets ERROR and posts its
+ * message on the worker's port, which the caller reads synchronously.
+ */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, control, names, jsUnits, me, threads } = workerData;
+const { module, memory, control, names, jsUnits, me, threads, port } = workerData;
 const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const js = new Function('ex', jsUnits)(ex);
 const fns = names.map((n) => ex[n] ?? js[n]);
@@ -104,6 +120,7 @@ const I = new Int32Array(control);
 const F = new Float64Array(control, ${ARGS_BYTE_OFFSET}, ${MAX_ARGS});
 function claim(I, me, threads, total, range) {${CLAIM_BODY}}
 const range = new Int32Array(2);
+Atomics.add(I, ${STARTED}, 1);
 let seen = Atomics.load(I, ${GEN});
 for (;;) {
   const t0 = performance.now();
@@ -119,16 +136,25 @@ for (;;) {
     seen = g;
     const fn = fns[I[${FN}]];
     const total = I[${TOTAL}];
+    const bytes = I[${PAGES}] * 65536;
     const args = Array.from(F.subarray(0, I[${NARGS}]));
     args.push(0, 0);
     const n = args.length;
     try {
+      // the heap grew after this thread last heard of it: bring its view up to date (a no-op grow)
+      if (memory.buffer.byteLength < bytes) {
+        memory.grow(0);
+        Atomics.add(I, ${REFRESHED}, 1);
+      }
       while (claim(I, me, threads, total, range)) {
         args[n - 2] = range[0];
         args[n - 1] = range[1];
         fn(...args);
       }
     } catch (e) {
+      const seenBytes = memory.buffer.byteLength;
+      const view = seenBytes < bytes ? \` (this thread sees \${seenBytes} bytes of memory, the call \${bytes})\` : '';
+      port.postMessage(String(e) + view);
       Atomics.store(I, ${ERROR}, 1);
     }
   }
@@ -142,6 +168,8 @@ export class KernelPool {
   private readonly I: Int32Array;
   private readonly F: Float64Array;
   private readonly workers: Worker[] = [];
+  /** The workers' error ports (see `WORKER_SOURCE`). */
+  private readonly ports: MessagePort[] = [];
   private readonly range = new Int32Array(2);
 
   /**
@@ -158,15 +186,29 @@ export class KernelPool {
     this.I = new Int32Array(this.control);
     this.F = new Float64Array(this.control, ARGS_BYTE_OFFSET, MAX_ARGS);
     for (let t = 1; t < threads; t++) {
+      const { port1, port2 } = new MessageChannel();
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
         workerData: {
-          module: kernels.module, memory: kernels.memory, control: this.control, names: [...UNIT_KERNELS], jsUnits: JS_UNIT_SOURCE, me: t, threads,
+          module: kernels.module, memory: kernels.memory, control: this.control, names: [...UNIT_KERNELS], jsUnits: JS_UNIT_SOURCE, me: t, threads, port: port2,
         },
+        transferList: [port2],
       });
       w.unref();
+      port1.unref();
       this.workers.push(w);
+      this.ports.push(port1);
     }
+  }
+
+  /** How many of the `threads - 1` workers have started (instantiated the kernels over the memory). */
+  get started(): number {
+    return Atomics.load(this.I, STARTED);
+  }
+
+  /** How many times a worker found its view of the memory older than a call's and refreshed it. */
+  get refreshed(): number {
+    return Atomics.load(this.I, REFRESHED);
   }
 
   /**
@@ -184,6 +226,7 @@ export class KernelPool {
       if (v !== 0) Atomics.wait(I, STATE, v, 1);
     }
     I[FN] = UNIT_KERNELS.indexOf(name);
+    I[PAGES] = this.kernels.memory.buffer.byteLength >>> 16;
     I[TOTAL] = units;
     I[NARGS] = args.length;
     F.set(args);
@@ -207,13 +250,18 @@ export class KernelPool {
       if (v === 0) break;
       Atomics.wait(I, STATE, v);
     }
-    if (Atomics.exchange(I, ERROR, 0) !== 0) throw new Error(`tfai wasm kernel ${name}: a pool worker failed (memory access out of bounds?)`);
+    if (Atomics.exchange(I, ERROR, 0) !== 0) {
+      const why = this.ports.map((p) => receiveMessageOnPort(p)?.message as string | undefined).filter((m) => m !== undefined);
+      throw new Error(`tfai wasm kernel ${name}: a pool worker failed: ${why.join('; ') || 'no message'}`);
+    }
   }
 
   /** Stops the workers. */
   dispose(): void {
     for (const w of this.workers) void w.terminate();
+    for (const p of this.ports) p.close();
     this.workers.length = 0;
+    this.ports.length = 0;
   }
 }
 
