@@ -43,7 +43,8 @@ function start(dir: string, msPerBatch: number): Child {
   };
   proc.stdout!.on('data', onData);
   proc.stderr!.on('data', onData);
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  // 'close', not 'exit': the child's output may still be in the pipe when it has exited
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => proc.on('close', (code, signal) => resolve({ code, signal })));
   const waitFor = (s: Wanted, ms = 150_000): Promise<void> =>
     new Promise((resolve, reject) => {
       if (seen(s)) return resolve();
