@@ -10,6 +10,9 @@ import { defineConfig } from 'tsup';
  * both. For CommonJS tsup splits the ES build and turns its chunks into `require`s (its "cjs
  * splitting"); `shims` maps `import.meta.url` to the `.cjs` file's own URL there.
  * Source maps stay out of the package; `npm run build -- --sourcemap` adds them for debugging.
+ * `keepNames` pins every class's `name`: the CommonJS conversion wraps class expressions in
+ * temporaries (`_class10 = class extends Module …`), which would otherwise rename them, and
+ * `summary(model)`, `model.toString()` and error messages print class names.
  */
 const CHAINED_OPS_TYPES = '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 
@@ -35,4 +38,7 @@ export default defineConfig({
   clean: true,
   sourcemap: false,
   target: 'node20',
+  esbuildOptions(options) {
+    options.keepNames = true;
+  },
 });

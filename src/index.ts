@@ -79,7 +79,7 @@ export { downloadCifar10 } from './data/download.js';
 export { loadFashionMnist, type LoadFashionMnistOptions } from './data/fashion-mnist.js';
 export { downloadFashionMnist, FASHION_MNIST_CLASSES } from './data/fashion-mnist-files.js';
 export { randomFlip, padCrop, randomErasing, compose, type ImageTransform, type RandomErasingOptions } from './data/augment.js';
-export { showBatch, type ShowBatchOptions } from './data/show-batch.js';
+export { showBatch, type ShowBatchOptions, type ShowBatchResult } from './data/show-batch.js';
 
 // callbacks
 export { AvgStatsCallback, type AvgStatsCallbackOptions, type EpochStats } from './callbacks/avg-stats.js';
@@ -114,12 +114,19 @@ export { TensorBoardCallback, type TensorBoardCallbackOptions } from './callback
 // hooks
 export { Hook, Hooks, type HookFn } from './hooks/hooks.js';
 export { ActivationStats, appendStats, appendStatsWith, type AppendStatsOptions } from './hooks/activation-stats.js';
-export { saveStatsPlots } from './hooks/stats-plots.js';
+export { saveStatsPlots, plotStats, type PlotStatsOptions, type StatsFigure } from './hooks/stats-plots.js';
 
 // interpretation
-export { ClassificationInterpretation, type InterpretationOptions, type TopLosses, type Confusion, type ImagePictureOptions } from './interpret/classification-interpretation.js';
+export { ClassificationInterpretation, type InterpretationOptions, type TopLosses, type Confusion, type ImagePictureOptions, type ConfusionPlotOptions } from './interpret/classification-interpretation.js';
 export { showResults, type ShowResultsOptions } from './interpret/show-results.js';
 export type { Denormalize } from './interpret/picture.js';
+
+// where figures and progress go: files, a notebook's outputs, your own display
+export { showFigure, setFigureDisplay, figureDisplay, addFigureDisplayDetector, type ShowFigureOptions, type Figure, type FigureDisplay, type FigureDisplayDetector, type FigureFiles } from './ui/figures.js';
+export { defaultFigureDir } from './ui/figure-files.js';
+export { notebookKernel, type NotebookKernel, type NotebookDisplay } from './ui/notebook-kernel.js';
+export { NotebookFigureDisplay, notebookFigureDisplay, type NotebookFigureOptions } from './ui/notebook-figures.js';
+export { NotebookRenderer } from './ui/notebook-renderer.js';
 
 // files (the rest is on 'tfai/io')
 export type { JsonValue } from './io/checkpoint-types.js';

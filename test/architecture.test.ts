@@ -9,12 +9,12 @@ const ALLOWED: Record<string, string[]> = {
   io: ['backend'],
   core: ['backend', 'io'],
   plot: [],
-  ui: [],
+  ui: ['plot'],
   models: ['backend', 'io', 'core'],
-  data: ['backend', 'io', 'core', 'plot'],
-  hooks: ['backend', 'core', 'models', 'plot'],
+  data: ['backend', 'io', 'core', 'plot', 'ui'],
+  hooks: ['backend', 'core', 'models', 'plot', 'ui'],
   callbacks: ['backend', 'io', 'core', 'models', 'plot', 'ui'],
-  interpret: ['backend', 'core', 'data', 'plot'],
+  interpret: ['backend', 'core', 'data', 'plot', 'ui'],
 };
 
 function files(dir: string): string[] {

@@ -13,7 +13,8 @@ import type { Trainable } from '../core/trainable.js';
 import type { Optimizer } from '../core/optim/optimizer.js';
 import type { StateDict } from '../models/module.js';
 import type { SavedFigure } from '../plot/index.js';
-import { plotLrFind } from '../plot/training-plots.js';
+import { lrFindChart } from '../plot/training-plots.js';
+import { figureDisplay, outputFigureTo } from '../ui/figures.js';
 import { checkInt } from '../core/validate.js';
 
 /** Options of `LRFinder` and `lrFind`. */
@@ -155,6 +156,11 @@ export type LRFindResult = {
 export type LRFindOptions = LRFinderOptions & {
   /** Save the loss-vs-lr picture there as `lr-find.svg` / `.png`. */
   plotDir?: string;
+  /**
+   * Show the loss-vs-lr picture on the figure display — a notebook's output — when there is one
+   * (default true, as fastai's `lr_find(show_plot=True)`); a script without `plotDir` draws nothing.
+   */
+  showPlot?: boolean;
   /** Extra callbacks the sweep needs to run at all (e.g. `CudaCallback`, `BatchTransformXCallback`). */
   cbs?: Callback[];
 };
@@ -214,7 +220,8 @@ export async function lrFind(learn: Learner, opts: LRFindOptions = {}): Promise<
     minLossLr: minLossLr(lrs, smoothLosses),
     stopReason: finder.stopReason ?? 'endOfFit',
   };
-  if (opts.plotDir !== undefined) result.plot = await plotLrFind(result, opts.plotDir);
+  const show = opts.showPlot !== false;
+  if (opts.plotDir !== undefined || (show && figureDisplay())) result.plot = await outputFigureTo({ svg: lrFindChart(result), name: 'lr-find' }, opts.plotDir, show);
   return result;
 }
 

@@ -6,7 +6,8 @@ import type { EpochMetrics } from '../core/epoch-metrics.js';
 import type { JsonValue } from '../io/checkpoint-types.js';
 import { stateArray, stateInt, stateNumbers, stateObject } from '../core/state-checks.js';
 import { minLossLr, suggestLr, smoothLosses } from './lr-finder.js';
-import { plotLoss, plotLr, plotLrFind, plotMetrics, type PlotLossOptions, type PlotLrFindOptions, type PlotOptions } from '../plot/training-plots.js';
+import { lossChart, lrChart, lrFindChart, metricsChart, type PlotLossOptions, type PlotLrFindOptions, type PlotOptions } from '../plot/training-plots.js';
+import { outputFigureTo } from '../ui/figures.js';
 
 type SavedState = { lrs: number[][]; losses: number[]; metrics: EpochMetrics[] };
 
@@ -96,29 +97,57 @@ export class Recorder extends Callback {
     return this.lrs.at(-1) ?? [];
   }
 
-  /** Save the learning rate of every training batch to `<dir>/lr.svg|png` (see `plotLr`). */
-  plotLr(dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
-    return plotLr(this, dir, opts);
-  }
-
-  /** Save the training loss of every batch to `<dir>/loss.svg|png` (see `plotLoss`). */
-  plotLoss(dir: string, opts: PlotLossOptions = {}): Promise<SavedFigure> {
-    return plotLoss(this, dir, opts);
+  /**
+   * The learning rate of every training batch (see `lrChart`): shown in a notebook; written to
+   * `<dir>/lr.svg|png` when `dir` is given (in a script without `dir`, into `out/figures`).
+   */
+  plotLr(dir: string, opts?: PlotOptions): Promise<SavedFigure>;
+  plotLr(opts?: PlotOptions): Promise<SavedFigure | undefined>;
+  plotLr(a?: string | PlotOptions, b?: PlotOptions): Promise<SavedFigure | undefined> {
+    const [dir, opts] = where(a, b);
+    return outputFigureTo({ svg: lrChart(this, opts), name: opts.name ?? 'lr' }, dir, opts.show);
   }
 
   /**
-   * Save loss against learning rate (log x) to `<dir>/lr-find.svg|png`, for a run that swept the lr
-   * (an `LRFinder` callback next to this recorder), with the smoothed loss and the suggested lr.
+   * The training loss of every batch (see `lossChart`): shown in a notebook; written to
+   * `<dir>/loss.svg|png` when `dir` is given (in a script without `dir`, into `out/figures`).
    */
-  plotLrFind(dir: string, opts: PlotLrFindOptions = {}): Promise<SavedFigure> {
+  plotLoss(dir: string, opts?: PlotLossOptions): Promise<SavedFigure>;
+  plotLoss(opts?: PlotLossOptions): Promise<SavedFigure | undefined>;
+  plotLoss(a?: string | PlotLossOptions, b?: PlotLossOptions): Promise<SavedFigure | undefined> {
+    const [dir, opts] = where(a, b);
+    return outputFigureTo({ svg: lossChart(this, opts), name: opts.name ?? 'loss' }, dir, opts.show);
+  }
+
+  /**
+   * Loss against learning rate (log x), for a run that swept the lr (an `LRFinder` callback next to
+   * this recorder), with the smoothed loss and the suggested lr: shown in a notebook; written to
+   * `<dir>/lr-find.svg|png` when `dir` is given (in a script without `dir`, into `out/figures`).
+   */
+  plotLrFind(dir: string, opts?: PlotLrFindOptions): Promise<SavedFigure>;
+  plotLrFind(opts?: PlotLrFindOptions): Promise<SavedFigure | undefined>;
+  plotLrFind(a?: string | PlotLrFindOptions, b?: PlotLrFindOptions): Promise<SavedFigure | undefined> {
+    const [dir, opts] = where(a, b);
     const lrs = this.lr;
     const smooth = smoothLosses(this.losses);
     const suggestion = suggestLr(lrs, smooth);
-    return plotLrFind({ lrs, losses: this.losses, smoothLosses: smooth, suggestion: Number.isFinite(suggestion) ? suggestion : minLossLr(lrs, smooth) }, dir, opts);
+    const curve = { lrs, losses: this.losses, smoothLosses: smooth, suggestion: Number.isFinite(suggestion) ? suggestion : minLossLr(lrs, smooth) };
+    return outputFigureTo({ svg: lrFindChart(curve, opts), name: opts.name ?? 'lr-find' }, dir, opts.show);
   }
 
-  /** Save the recorded per-epoch losses and metrics to `<dir>/metrics.svg|png` (see `plotMetrics`). */
-  plotMetrics(dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
-    return plotMetrics(this.metrics, dir, opts);
+  /**
+   * The recorded per-epoch losses and metrics (see `metricsChart`): shown in a notebook; written to
+   * `<dir>/metrics.svg|png` when `dir` is given (in a script without `dir`, into `out/figures`).
+   */
+  plotMetrics(dir: string, opts?: PlotOptions): Promise<SavedFigure>;
+  plotMetrics(opts?: PlotOptions): Promise<SavedFigure | undefined>;
+  plotMetrics(a?: string | PlotOptions, b?: PlotOptions): Promise<SavedFigure | undefined> {
+    const [dir, opts] = where(a, b);
+    return outputFigureTo({ svg: metricsChart(this.metrics, opts), name: opts.name ?? 'metrics' }, dir, opts.show);
   }
+}
+
+/** A plot method's arguments: `(dir, opts)` or `(opts)`. */
+function where<O extends object>(a: string | O | undefined, b: O | undefined): [string | undefined, O] {
+  return typeof a === 'string' ? [a, b ?? ({} as O)] : [undefined, a ?? b ?? ({} as O)];
 }

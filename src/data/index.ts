@@ -61,7 +61,7 @@ export { randomFlip, padCrop, randomErasing, cropBatch, compose, TransformedData
 export { loadCifar10, loadCifar10Arrays, parseCifarBin, findCifar10Bins, CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD, CIFAR10_RECORD_BYTES, CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE, CIFAR10_URL, CIFAR10_MD5, CIFAR10_ARCHIVE, type LoadCifar10Options, type Cifar10Arrays, type ByteImages } from './cifar10.js';
 export { downloadCifar10, type FetchLike, type DownloadCifar10Options } from './download.js';
 export { extractTarGz, type ExtractTarOptions } from './tar.js';
-export { showBatch, type ShowBatchOptions, type ShowBatchSource } from './show-batch.js';
+export { showBatch, type ShowBatchOptions, type ShowBatchResult, type ShowBatchSource } from './show-batch.js';
 export { random, randInt, permutation, makeRng } from '../core/rng.js';
 export { loadFashionMnist, loadFashionMnistArrays, resolveFashionMnist, FASHION_MNIST_MEAN, FASHION_MNIST_STD, FASHION_MNIST_PAD, type LoadFashionMnistOptions, type FashionMnistArrays, type FashionMnistSourceOptions } from './fashion-mnist.js';
 export { downloadFashionMnist, findFashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_DEBIAN_DIR, FASHION_MNIST_DEFAULT_DIR, FASHION_MNIST_URL, FASHION_MNIST_MD5, FASHION_MNIST_FILES, type FashionMnistPaths, type DownloadFashionMnistOptions } from './fashion-mnist-files.js';

@@ -1,13 +1,12 @@
 /**
- * `showBatch`: the first images of a loader's batch as a labelled PNG grid (fastai's
- * `show_batch`). The images are placed pixel for pixel into one bitmap; the grid, labels and title
- * are SVG text over it, rendered by resvg with the bundled DejaVu Sans, so labels are real text.
+ * `showBatch`: the first images of a loader's batch as a labelled grid (fastai's `show_batch`),
+ * shown in a notebook and written as a PNG (or SVG) file when a path is given. The images are placed
+ * pixel for pixel into one bitmap; the grid, labels and title are SVG text over it, rendered by resvg
+ * with the bundled DejaVu Sans, so labels are real text.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { tf } from '../backend/tf.js';
-import { svgToPng } from '../plot/png.js';
 import { svgDocument, svgText } from '../plot/svg.js';
+import { outputFigure } from '../ui/figures.js';
 import { truncateText } from '../plot/text-metrics.js';
 import { DataBunch } from './data-bunch.js';
 import { encodePng } from './image-decode.js';
@@ -37,6 +36,16 @@ const LABEL_SIZE = 13;
 const LABEL_H = LABEL_SIZE + 9;
 const TITLE_SIZE = 16;
 
+/** What `showBatch` returns: the picture's size and how many images it holds. */
+export type ShowBatchResult = {
+  /** The picture's width in pixels. */
+  width: number;
+  /** Its height in pixels. */
+  height: number;
+  /** The images drawn. */
+  n: number;
+};
+
 /** What `showBatch` draws from: a loader (or any iterable of batches), or a bunch (its training loader). */
 export type ShowBatchSource = Iterable<[tf.Tensor, tf.Tensor]> | AsyncIterable<[tf.Tensor, tf.Tensor]> | DataBunch;
 
@@ -57,20 +66,18 @@ async function firstBatch(dl: Iterable<[tf.Tensor, tf.Tensor]> | AsyncIterable<[
 /**
  * Take the first batch of `src` (a `DataBunch`'s training loader, or any loader — with its batch
  * transforms, so it shows the augmented batch the model sees), de-normalise
- * its first `n` images (`x * std + mean`, clipped to [0, 1]) and write them to `path` as a PNG
- * grid with each label under its image. From a bunch, `normStats` and an `ImageDataBunch`'s
- * `classes` are used unless given. The batch's tensors are disposed. Returns the PNG's size and the
- * number of images drawn.
+ * its first `n` images (`x * std + mean`, clipped to [0, 1]) and draw them as a grid with each
+ * label under its image: shown in a notebook; written to `path` when given (a PNG, or SVG for a
+ * `.svg` name; in a script without `path`, `out/figures/batch.png`). From a bunch, `normStats` and
+ * an `ImageDataBunch`'s `classes` are used unless given. The batch's tensors are disposed. Returns
+ * the picture's size and the number of images drawn.
  * @throws Error if the loader is empty or its inputs are not NHWC images with 1 or 3 channels.
  */
-export async function showBatch(src: ShowBatchSource, path: string, opts: ShowBatchOptions = {}): Promise<{
-  /** The picture's width in pixels. */
-  width: number;
-  /** Its height in pixels. */
-  height: number;
-  /** The images drawn. */
-  n: number;
-}> {
+export async function showBatch(src: ShowBatchSource, path: string, opts?: ShowBatchOptions): Promise<ShowBatchResult>;
+export async function showBatch(src: ShowBatchSource, opts?: ShowBatchOptions): Promise<ShowBatchResult>;
+export async function showBatch(src: ShowBatchSource, where?: string | ShowBatchOptions, options?: ShowBatchOptions): Promise<ShowBatchResult> {
+  const path = typeof where === 'string' ? where : undefined;
+  const opts = (typeof where === 'string' ? options : where) ?? {};
   const bunch = src instanceof DataBunch ? src : undefined;
   const dl = bunch ? bunch.trainDl : (src as Iterable<[tf.Tensor, tf.Tensor]> | AsyncIterable<[tf.Tensor, tf.Tensor]>);
   const classes = opts.classes ?? (bunch && 'classes' in bunch ? (bunch as DataBunch & { classes: readonly string[] }).classes : undefined);
@@ -125,8 +132,7 @@ export async function showBatch(src: ShowBatchSource, path: string, opts: ShowBa
   const bitmap = Buffer.from(encodePng(img, W, H)).toString('base64');
   const title = opts.title ? svgText(W / 2, GAP, opts.title, { size: TITLE_SIZE, anchor: 'middle', valign: 'top', bold: true }) : '';
   const body = `<image x="0" y="0" width="${W}" height="${H}" href="data:image/png;base64,${bitmap}"/>\n${title}<g class="labels">${labels.join('')}</g>`;
-  const png = svgToPng(svgDocument(W, H, opts.title ?? 'batch', body));
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, png);
+  const svg = svgDocument(W, H, opts.title ?? 'batch', body);
+  await outputFigure({ svg, name: 'batch' }, { target: path === undefined ? undefined : { file: path } });
   return { width: W, height: H, n };
 }

@@ -6,7 +6,8 @@
 import { multiPanelLineChart } from '../plot/multi-panel-chart.js';
 import { heatmapGrid } from '../plot/heatmap.js';
 import { lineChart } from '../plot/line-chart.js';
-import { saveFigure, type SavedFigure } from '../plot/save-figure.js';
+import type { SavedFigure } from '../plot/save-figure.js';
+import { outputFigureTo } from '../ui/figures.js';
 import type { Series } from '../plot/types.js';
 import { ActivationStats } from './activation-stats.js';
 import type { Hook } from './hooks.js';
@@ -97,6 +98,9 @@ export function minFractionChart(src: StatsSource, opts: StatsPlotOptions = {}):
   });
 }
 
+/** The four activation-statistics figures, by name. */
+export type StatsFigure = 'meanStdFirst' | 'meanStd' | 'hists' | 'minFraction';
+
 /** Paths of the figures `saveStatsPlots` wrote. */
 export type StatsPlotPaths = {
   /** Means and stds over the first iterations. */
@@ -109,18 +113,51 @@ export type StatsPlotPaths = {
   minFraction: SavedFigure;
 };
 
+/** Options of `plotStats`. */
+export type PlotStatsOptions = StatsPlotOptions & {
+  /** Which figures, in this order (default all four: `meanStdFirst`, `meanStd`, `hists`, `minFraction`). */
+  which?: readonly StatsFigure[];
+  /** Also write each figure to `<dir>/<prefix>-<figure>.svg|png`. */
+  dir?: string;
+  /** File names start with this (default `stats`). */
+  prefix?: string;
+};
+
+const ALL_FIGURES: readonly StatsFigure[] = ['meanStdFirst', 'meanStd', 'hists', 'minFraction'];
+
 /**
- * Save the four activation-statistics figures into `dir` as SVG + PNG, named
- * `<prefix>-means-stds-first<N>`, `<prefix>-means-stds`, `<prefix>-hists` and `<prefix>-min`.
- * Returns their absolute paths.
+ * The course's activation-statistics pictures of `appendStats` hooks — each layer's mean and std
+ * over the first `firstN` (10) iterations and over all, the histograms over time and the fraction
+ * in the lowest bins — sent where figures go: shown in a notebook; written to `dir` when given (in
+ * a script without `dir`, into `out/figures`), as `<prefix>-means-stds-first<N>`,
+ * `<prefix>-means-stds`, `<prefix>-hists` and `<prefix>-min`. Returns the files written, by figure.
+ * @throws RangeError for an unknown figure in `which`.
  */
-export async function saveStatsPlots(src: StatsSource, dir: string, prefix: string, opts: StatsPlotOptions = {}): Promise<StatsPlotPaths> {
+export async function plotStats(src: StatsSource, opts: PlotStatsOptions = {}): Promise<Partial<Record<StatsFigure, SavedFigure>>> {
   const hooks = [...src];
   const n = opts.firstN ?? 10;
-  return {
-    meanStdFirst: await saveFigure(meanStdChart(hooks, { ...opts, limit: n }), dir, `${prefix}-means-stds-first${n}`),
-    meanStd: await saveFigure(meanStdChart(hooks, opts), dir, `${prefix}-means-stds`),
-    hists: await saveFigure(histogramGrid(hooks, opts), dir, `${prefix}-hists`),
-    minFraction: await saveFigure(minFractionChart(hooks, opts), dir, `${prefix}-min`),
+  const prefix = opts.prefix ?? 'stats';
+  const figures: Record<StatsFigure, () => { svg: string; name: string }> = {
+    meanStdFirst: () => ({ svg: meanStdChart(hooks, { ...opts, limit: n }), name: `${prefix}-means-stds-first${n}` }),
+    meanStd: () => ({ svg: meanStdChart(hooks, opts), name: `${prefix}-means-stds` }),
+    hists: () => ({ svg: histogramGrid(hooks, opts), name: `${prefix}-hists` }),
+    minFraction: () => ({ svg: minFractionChart(hooks, opts), name: `${prefix}-min` }),
   };
+  const out: Partial<Record<StatsFigure, SavedFigure>> = {};
+  for (const which of opts.which ?? ALL_FIGURES) {
+    const make = figures[which];
+    if (!make) throw new RangeError(`plotStats: unknown figure ${JSON.stringify(which)}; choose from ${ALL_FIGURES.join(', ')}`);
+    const saved = await outputFigureTo(make(), opts.dir);
+    if (saved) out[which] = saved;
+  }
+  return out;
+}
+
+/**
+ * Save the four activation-statistics figures into `dir` as SVG + PNG, named
+ * `<prefix>-means-stds-first<N>`, `<prefix>-means-stds`, `<prefix>-hists` and `<prefix>-min`
+ * (and show them in a notebook). Returns their absolute paths.
+ */
+export async function saveStatsPlots(src: StatsSource, dir: string, prefix: string, opts: StatsPlotOptions = {}): Promise<StatsPlotPaths> {
+  return (await plotStats(src, { ...opts, dir, prefix })) as StatsPlotPaths;
 }

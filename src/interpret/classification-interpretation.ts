@@ -6,7 +6,7 @@ import { checkInt } from '../core/validate.js';
 import type { Dataset } from '../data/dataset.js';
 import { confusionMatrixSvg } from './confusion-plot.js';
 import { orderedDataset, readImages, type IndexedSource } from './images.js';
-import { imageGrid, toRgb, writePicture, type Denormalize } from './picture.js';
+import { imageGrid, outputPicture, toRgb, type Denormalize } from './picture.js';
 
 /** Options of `ClassificationInterpretation.fromLearner`. */
 export type InterpretationOptions = {
@@ -38,6 +38,14 @@ export type Confusion = {
   predicted: string;
   /** How many samples of `actual` were predicted as `predicted`. */
   count: number;
+};
+
+/** Options of `ClassificationInterpretation.plotConfusionMatrix`. */
+export type ConfusionPlotOptions = {
+  /** Divide each row by its total (default false: counts). */
+  normalize?: boolean;
+  /** The figure's title. */
+  title?: string;
 };
 
 /** Options of the pictures of images (`plotTopLosses`, `showResults`). */
@@ -139,17 +147,29 @@ export class ClassificationInterpretation {
     };
   }
 
-  /** Save the confusion matrix picture to `path` (PNG, or SVG for a `.svg` name); `normalize` divides each row by its total. */
-  async plotConfusionMatrix(path: string, opts: { normalize?: boolean; title?: string } = {}): Promise<string> {
-    return writePicture(confusionMatrixSvg(this.confusionMatrix(), this.classes, opts), path);
+  /**
+   * The confusion matrix picture (`normalize` divides each row by its total): shown in a notebook;
+   * written to `path` when given (PNG, or SVG for a `.svg` name; in a script without `path`, to
+   * `out/figures/confusion-matrix.png`). Returns the file written.
+   */
+  async plotConfusionMatrix(path: string, opts?: ConfusionPlotOptions): Promise<string>;
+  async plotConfusionMatrix(opts?: ConfusionPlotOptions): Promise<string | undefined>;
+  async plotConfusionMatrix(a?: string | ConfusionPlotOptions, b?: ConfusionPlotOptions): Promise<string | undefined> {
+    const [path, opts] = typeof a === 'string' ? [a, b ?? {}] : [undefined, a ?? {}];
+    return outputPicture(confusionMatrixSvg(this.confusionMatrix(), this.classes, opts), 'confusion-matrix', path);
   }
 
   /**
-   * Save the `k` images with the largest losses to `path`, each captioned `predicted/actual` (red)
-   * and `loss / probability of the prediction`, as fastai's `plot_top_losses`. Reads the k images
-   * from the dataset in one go. Needs a loader over a dataset in order (a `DataLoader` without shuffle).
+   * The `k` images with the largest losses, each captioned `predicted/actual` (red) and `loss /
+   * probability of the prediction`, as fastai's `plot_top_losses`: shown in a notebook; written to
+   * `path` when given (PNG, or SVG for a `.svg` name; in a script without `path`, to
+   * `out/figures/top-losses.png`). Reads the k images from the dataset in one go. Needs a loader
+   * over a dataset in order (a `DataLoader` without shuffle). Returns the file written.
    */
-  async plotTopLosses(k: number, path: string, opts: ImagePictureOptions = {}): Promise<string> {
+  async plotTopLosses(k: number, path: string, opts?: ImagePictureOptions): Promise<string>;
+  async plotTopLosses(k: number, opts?: ImagePictureOptions): Promise<string | undefined>;
+  async plotTopLosses(k: number, a?: string | ImagePictureOptions, b?: ImagePictureOptions): Promise<string | undefined> {
+    const [path, opts] = typeof a === 'string' ? [a, b ?? {}] : [undefined, a ?? {}];
     checkInt('ClassificationInterpretation.plotTopLosses', 'k', k);
     if (!this.dataset) throw new Error('ClassificationInterpretation.plotTopLosses: the images are not reachable: interpret a DataLoader that does not shuffle (the default validation loader does not)');
     const top = this.topLosses(Math.min(k, this.n));
@@ -166,7 +186,7 @@ export class ClassificationInterpretation {
           { text: `${top.losses[t].toFixed(2)} / ${top.probs[t].toFixed(2)}` },
         ],
       }));
-      return writePicture(imageGrid(tiles, { title: 'Top losses: predicted/actual, loss / probability', ncols: opts.ncols }), path);
+      return await outputPicture(imageGrid(tiles, { title: 'Top losses: predicted/actual, loss / probability', ncols: opts.ncols }), 'top-losses', path);
     } finally {
       tf.dispose([x, y]);
     }

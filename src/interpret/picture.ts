@@ -1,9 +1,7 @@
-/** Shared pieces of the interpretation pictures: pixels to display bytes, an image grid, writing a file. */
-import { mkdir, writeFile } from 'node:fs/promises';
-import * as path from 'node:path';
+/** Shared pieces of the interpretation pictures: pixels to display bytes, an image grid, sending a picture where figures go. */
 import { encodePng } from '../data/image-decode.js';
-import { svgToPng } from '../plot/png.js';
 import { fmt, svgDocument, svgText } from '../plot/svg.js';
+import { outputFigure } from '../ui/figures.js';
 
 /** How inputs are turned back into pixels: `x * std + mean` (scalar or per channel), or `'auto'`: each image stretched from its min to its max. */
 export type Denormalize =
@@ -85,9 +83,12 @@ export function imageGrid(tiles: Tile[], opts: ImageGridOptions): string {
   return svgDocument(W, H, opts.title, body.join('\n'));
 }
 
-/** Write `svg` to `file`: as SVG when the name ends in `.svg`, else rendered as PNG. Returns `file`. */
-export async function writePicture(svg: string, file: string): Promise<string> {
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  await writeFile(file, file.toLowerCase().endsWith('.svg') ? svg : svgToPng(svg));
-  return file;
+/**
+ * Send a picture where figures go: shown in a notebook; written to `file` when given (SVG for a
+ * `.svg` name, else PNG), in a script without `file` to `out/figures/<name>.png`. Returns the file
+ * written (`file` itself when given), or undefined when the picture was only shown.
+ */
+export async function outputPicture(svg: string, name: string, file: string | undefined): Promise<string | undefined> {
+  const files = await outputFigure({ svg, name }, { target: file === undefined ? undefined : { file } });
+  return file ?? files.png;
 }

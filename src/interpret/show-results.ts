@@ -4,7 +4,7 @@ import type { Learner } from '../core/learner.js';
 import type { BatchSource } from '../core/predict.js';
 import { checkInt } from '../core/validate.js';
 import { orderedDataset, readImages, type IndexedSource } from './images.js';
-import { imageGrid, toRgb, writePicture, type Denormalize } from './picture.js';
+import { imageGrid, outputPicture, toRgb, type Denormalize } from './picture.js';
 
 /** Options of `showResults`. */
 export type ShowResultsOptions = {
@@ -21,13 +21,16 @@ export type ShowResultsOptions = {
 };
 
 /**
- * Save `n` images of the validation loader to `path` (PNG, or SVG for a `.svg` name), each
- * captioned with the model's prediction — green when right, red when wrong — and the target. The
+ * `n` images of the validation loader — shown in a notebook; written to `path` when given (PNG, or
+ * SVG for a `.svg` name; in a script without `path`, to `out/figures/results.png`) — each captioned with the model's prediction — green when right, red when wrong — and the target. The
  * images are spread evenly over the loader's dataset when it iterates in order (a validation set
  * sorted by class then shows every class), else they are the first batch's first `n`.
  * One forward pass in eval mode and one device read.
  */
-export async function showResults(learn: Learner, path: string, opts: ShowResultsOptions = {}): Promise<string> {
+export async function showResults(learn: Learner, path: string, opts?: ShowResultsOptions): Promise<string>;
+export async function showResults(learn: Learner, opts?: ShowResultsOptions): Promise<string | undefined>;
+export async function showResults(learn: Learner, a?: string | ShowResultsOptions, b?: ShowResultsOptions): Promise<string | undefined> {
+  const [path, opts] = typeof a === 'string' ? [a, b ?? {}] : [undefined, a ?? {}];
   const n = opts.n ?? 9;
   checkInt('showResults', 'n', n);
   const dl = opts.dl ?? learn.data.validDl;
@@ -47,7 +50,7 @@ export async function showResults(learn: Learner, path: string, opts: ShowResult
       w,
       lines: [{ text: `pred ${name(p[i])}`, color: p[i] === t[i] ? '#2ca02c' : '#d62728' }, { text: `true ${name(t[i])}` }],
     }));
-    return await writePicture(imageGrid(tiles, { title: 'Results: prediction (green right, red wrong) and target', ncols: opts.ncols }), path);
+    return await outputPicture(imageGrid(tiles, { title: 'Results: prediction (green right, red wrong) and target', ncols: opts.ncols }), 'results', path);
   } finally {
     tf.dispose([x, y, pred]);
   }

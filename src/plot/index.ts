@@ -24,4 +24,4 @@ export { lineChart } from './line-chart.js';
 export { multiPanelLineChart } from './multi-panel-chart.js';
 export { heatmapImage, heatmapGrid } from './heatmap.js';
 export { svgToPng, type SvgToPngOptions } from './png.js';
-export { saveFigure, type SavedFigure } from './save-figure.js';
+export { saveFigure, saveFigureFile, type SavedFigure } from './save-figure.js';

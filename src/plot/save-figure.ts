@@ -1,4 +1,4 @@
-/** Writing a figure to disk as both SVG and PNG, atomically. */
+/** Writing a figure to disk as both SVG and PNG, or as one file, atomically. */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -41,4 +41,16 @@ export async function saveFigure(svg: string, dir: string, name: string): Promis
   await writeFileAtomic(paths.svg, svg);
   await writeFileAtomic(paths.png, png);
   return paths;
+}
+
+/**
+ * Save `svg` to the one file `file`: the SVG text when the name ends in `.svg`, else a PNG rendering
+ * of it. Creates the folder; writes through a temporary file and a rename. Returns the absolute path.
+ */
+export async function saveFigureFile(svg: string, file: string): Promise<string> {
+  const abs = path.resolve(file);
+  const data = abs.toLowerCase().endsWith('.svg') ? svg : svgToPng(svg);
+  await mkdir(path.dirname(abs), { recursive: true });
+  await writeFileAtomic(abs, data);
+  return abs;
 }

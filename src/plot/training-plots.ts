@@ -1,6 +1,8 @@
 /**
  * Pictures of a training run, as the course's `recorder.plot_lr()` / `plot_loss()` and fastai's
- * `lr_find` plot: each function draws a chart and writes `<dir>/<name>.svg` and `.png`.
+ * `lr_find` plot: each `…Chart` function draws the chart as SVG, and each `plot…` function writes it
+ * to `<dir>/<name>.svg` and `.png`. (`Recorder`'s methods and `lrFind` send the charts where figures
+ * go — shown in a notebook, written in a script — through `ui/figures.ts`.)
  */
 import { lineChart } from './line-chart.js';
 import { multiPanelLineChart } from './multi-panel-chart.js';
@@ -52,18 +54,21 @@ export type PlotOptions = {
   name?: string;
   /** Figure title. */
   title?: string;
+  /** `Recorder`'s methods: show the figure on the figure display (a notebook's output) when there is one (default true). */
+  show?: boolean;
 };
 
 const iterations = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-/**
- * The learning rate of every training batch (one line per parameter group):
- * `<dir>/lr.svg|png`, x = iteration, y = learning rate.
- */
-export async function plotLr(rec: RecordedRun, dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
+/** SVG: the learning rate of every training batch (one line per parameter group), x = iteration, y = learning rate. */
+export function lrChart(rec: RecordedRun, opts: PlotOptions = {}): string {
   const series: Series[] = rec.lrs.map((lrs, g) => ({ name: rec.lrs.length > 1 ? `group ${g}` : 'lr', x: iterations(lrs.length), y: lrs }));
-  const svg = lineChart({ title: opts.title ?? 'Learning rate schedule', xLabel: 'iteration', yLabel: 'learning rate', series });
-  return saveFigure(svg, dir, opts.name ?? 'lr');
+  return lineChart({ title: opts.title ?? 'Learning rate schedule', xLabel: 'iteration', yLabel: 'learning rate', series });
+}
+
+/** `lrChart` written to `<dir>/lr.svg|png`. */
+export async function plotLr(rec: RecordedRun, dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
+  return saveFigure(lrChart(rec, opts), dir, opts.name ?? 'lr');
 }
 
 /** Options of `plotLoss`. */
@@ -72,24 +77,28 @@ export type PlotLossOptions = PlotOptions & {
   skipLast?: number;
 };
 
-/** The training loss of every batch: `<dir>/loss.svg|png`, x = iteration, y = loss. */
-export async function plotLoss(rec: RecordedRun, dir: string, opts: PlotLossOptions = {}): Promise<SavedFigure> {
+/** SVG: the training loss of every batch, x = iteration, y = loss. */
+export function lossChart(rec: RecordedRun, opts: PlotLossOptions = {}): string {
   const skip = Math.max(0, Math.floor(opts.skipLast ?? 0));
   const y = rec.losses.slice(0, Math.max(0, rec.losses.length - skip));
-  const svg = lineChart({ title: opts.title ?? 'Training loss', xLabel: 'iteration', yLabel: 'loss', series: [{ name: 'train loss', x: iterations(y.length), y }] });
-  return saveFigure(svg, dir, opts.name ?? 'loss');
+  return lineChart({ title: opts.title ?? 'Training loss', xLabel: 'iteration', yLabel: 'loss', series: [{ name: 'train loss', x: iterations(y.length), y }] });
+}
+
+/** `lossChart` written to `<dir>/loss.svg|png`. */
+export async function plotLoss(rec: RecordedRun, dir: string, opts: PlotLossOptions = {}): Promise<SavedFigure> {
+  return saveFigure(lossChart(rec, opts), dir, opts.name ?? 'loss');
 }
 
 /**
- * An lr sweep as fastai draws it: loss against learning rate on a log x axis, leaving out the last
- * `skipEnd` (default 5) batches where the loss explodes. The smoothed loss is the main line and the
- * raw loss a faint one behind it; the suggestion (and `minLossLr`) are markers on the curve. The y
- * range comes from the useful part — the smoothed curve's highest value over the shown batches
+ * SVG: an lr sweep as fastai draws it: loss against learning rate on a log x axis, leaving out the
+ * last `skipEnd` (default 5) batches where the loss explodes. The smoothed loss is the main line and
+ * the raw loss a faint one behind it; the suggestion (and `minLossLr`) are markers on the curve. The
+ * y range comes from the useful part — the smoothed curve's highest value over the shown batches
  * down to the lowest loss — so the raw loss's diverging tail leaves the top of the frame instead of
- * flattening everything else: `<dir>/lr-find.svg|png`.
+ * flattening everything else.
  * @throws RangeError if `skipStart` / `skipEnd` are not integers >= 0.
  */
-export async function plotLrFind(curve: LRCurve, dir: string, opts: PlotLrFindOptions = {}): Promise<SavedFigure> {
+export function lrFindChart(curve: LRCurve, opts: PlotLrFindOptions = {}): string {
   const skipStart = opts.skipStart ?? 0;
   const skipEnd = opts.skipEnd ?? 5;
   for (const [k, v] of [['skipStart', skipStart], ['skipEnd', skipEnd]] as const) {
@@ -121,8 +130,12 @@ export async function plotLrFind(curve: LRCurve, dir: string, opts: PlotLrFindOp
   }
   const yRange = usefulRange(main, smooth ? raw : []);
   const skipped = lo > 0 || hi < n ? ` — ${[lo > 0 ? `first ${lo}` : '', hi < n ? `last ${n - hi}` : ''].filter(Boolean).join(' and ')} batches not shown` : '';
-  const svg = lineChart({ title: opts.title ?? 'LR finder', xLabel: `learning rate (log scale)${skipped}`, yLabel: 'loss', logX: true, yRange, series });
-  return saveFigure(svg, dir, opts.name ?? 'lr-find');
+  return lineChart({ title: opts.title ?? 'LR finder', xLabel: `learning rate (log scale)${skipped}`, yLabel: 'loss', logX: true, yRange, series });
+}
+
+/** `lrFindChart` written to `<dir>/lr-find.svg|png`. */
+export async function plotLrFind(curve: LRCurve, dir: string, opts: PlotLrFindOptions = {}): Promise<SavedFigure> {
+  return saveFigure(lrFindChart(curve, opts), dir, opts.name ?? 'lr-find');
 }
 
 /** The loss at the recorded lr nearest to `lr` (in log space); NaN when there is none. */
@@ -147,11 +160,11 @@ function usefulRange(main: number[], extra: number[]): [number, number] | undefi
 }
 
 /**
- * Per-epoch metrics (`Recorder.metrics`, i.e. each epoch's `run.epochMetrics`): one panel per
- * quantity — the loss first, then each metric — with its `train_` and `valid_` series, x = epoch:
- * `<dir>/metrics.svg|png`.
+ * SVG: per-epoch metrics (`Recorder.metrics`, i.e. each epoch's `run.epochMetrics`): one panel per
+ * quantity — the loss first, then each metric — with its `train_` and `valid_` series, x = epoch.
+ * @throws Error when `history` is empty.
  */
-export async function plotMetrics(history: readonly EpochRecord[], dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
+export function metricsChart(history: readonly EpochRecord[], opts: PlotOptions = {}): string {
   if (!history.length) throw new Error('plotMetrics: no epoch metrics recorded (fit first, with an AvgStatsCallback)');
   const epochs = history.map((h) => h.epoch);
   const quantities = [...new Set(history.flatMap((h) => Object.keys(h)).map((k) => /^(train|valid)_(.+)$/.exec(k)?.[2]).filter((q): q is string => !!q))];
@@ -162,6 +175,10 @@ export async function plotMetrics(history: readonly EpochRecord[], dir: string, 
     yLabel: q,
     series: (['train', 'valid'] as const).map((phase) => ({ name: `${phase} ${q}`, x: epochs, y: history.map((h) => h[`${phase}_${q}`] ?? NaN) })),
   }));
-  const svg = multiPanelLineChart({ title: opts.title ?? 'Per-epoch loss and metrics', panels });
-  return saveFigure(svg, dir, opts.name ?? 'metrics');
+  return multiPanelLineChart({ title: opts.title ?? 'Per-epoch loss and metrics', panels });
+}
+
+/** `metricsChart` written to `<dir>/metrics.svg|png`. */
+export async function plotMetrics(history: readonly EpochRecord[], dir: string, opts: PlotOptions = {}): Promise<SavedFigure> {
+  return saveFigure(metricsChart(history, opts), dir, opts.name ?? 'metrics');
 }

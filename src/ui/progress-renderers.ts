@@ -5,6 +5,8 @@
  * `process.stdout`.
  */
 import type { ProgressRenderer } from './progress-renderer.js';
+import { NotebookRenderer } from './notebook-renderer.js';
+import { notebookKernel } from './notebook-kernel.js';
 
 /** A kind of renderer `pickProgressRenderer` can choose. */
 export type ProgressRendererFactory = {
@@ -16,8 +18,19 @@ export type ProgressRendererFactory = {
   create(): ProgressRenderer;
 };
 
+/** tfai's notebook renderer (one HTML output updated in place), where a notebook kernel runs the code. */
+const NOTEBOOK: ProgressRendererFactory = {
+  name: 'notebook',
+  applies: () => notebookKernel() !== null,
+  create: () => {
+    const kernel = notebookKernel();
+    if (!kernel) throw new Error('the notebook progress renderer: no notebook kernel runs this code');
+    return new NotebookRenderer(kernel);
+  },
+};
+
 /** The built-in renderers for places other than a terminal, most specific first. */
-const BUILT_IN: readonly ProgressRendererFactory[] = [];
+const BUILT_IN: readonly ProgressRendererFactory[] = [NOTEBOOK];
 
 const registered: ProgressRendererFactory[] = [];
 

@@ -114,7 +114,7 @@ describe('the packed tarball', () => {
 });
 
 describe('a project that installed the tarball', () => {
-  type Report = { format: string; steps: number; paramsChanged: boolean; sameModules: boolean; sameRng: boolean; backend: string | null; embeddedDigits: number[]; imageBatch: number[] };
+  type Report = { format: string; steps: number; paramsChanged: boolean; sameModules: boolean; sameRng: boolean; backend: string | null; embeddedDigits: number[]; imageBatch: number[]; classNames: string[] };
 
   async function runScript(file: string): Promise<Report> {
     const { stdout } = await run(process.execPath, [file], { cwd: consumer, timeout: TIMEOUT, maxBuffer: 1 << 26 });
@@ -124,7 +124,8 @@ describe('a project that installed the tarball', () => {
   for (const [file, format] of [['esm.mjs', 'esm'], ['cjs.cjs', 'cjs']] as const) {
     it(`${format}: builds a Learner and fits one batch; every entry shares one RNG, backend and set of classes; decodes images in a worker thread`, async () => {
       const r = await runScript(file);
-      expect(r).toEqual({ format, steps: 1, paramsChanged: true, sameModules: true, sameRng: true, backend: 'cpu', embeddedDigits: [7996, 2004], imageBatch: [2, 8, 8, 3] });
+      // class names survive the build (summary() and toString() print them)
+      expect(r).toEqual({ format, steps: 1, paramsChanged: true, sameModules: true, sameRng: true, backend: 'cpu', embeddedDigits: [7996, 2004], imageBatch: [2, 8, 8, 3], classNames: ['BatchNorm2d', 'Recorder', 'DataLoader'] });
     }, TIMEOUT);
   }
 
