@@ -4,7 +4,8 @@
  * measure the memory per sample, and a batch that cannot fit fails at once with an error naming
  * the model, the batch size and the estimated need, instead of minutes later with "memory access
  * out of bounds". The probes leave no trace: the model's buffers (BatchNorm statistics) and the
- * global RNG are restored, and no optimizer step is taken.
+ * global RNG are restored, no optimizer step is taken, and forward hooks (activation statistics)
+ * do not see the probes.
  */
 import { tf } from '../backend/tf.js';
 import { memoryCeiling } from '../backend/memory-ceiling.js';
@@ -20,19 +21,20 @@ import type { Learner } from './learner.js';
 export async function checkStepMemory(learn: Learner, xb: tf.Tensor, yb: tf.Tensor): Promise<void> {
   const ceiling = memoryCeiling();
   const batch = xb.shape[0] ?? 0;
-  const model = learn.model as Learner['model'] & { buffers?: () => tf.Variable[] };
+  const model = learn.model as Learner['model'] & { buffers?: () => tf.Variable[]; withoutHooks?: <T>(fn: () => T) => T };
   if (!ceiling || batch <= ceiling.probeSizes.at(-1)! || typeof model.buffers !== 'function') return;
   const buffers = model.buffers();
   const saved = buffers.map((b) => tf.clone(b));
   const rng = getRngState();
   const vars = learn.trainableVars;
-  const probe = (n: number): void =>
+  const step = (n: number): void =>
     tf.tidy(() => {
       const x = tf.slice(xb, 0, n);
       const y = tf.slice(yb, 0, n);
       const { value, grads } = variableGradsOrFree(() => learn.lossFunc(model.forward(x), y), vars); // as the runner's step
       tf.dispose([value, ...Object.values(grads)]);
     });
+  const probe = (n: number): void => (model.withoutHooks ? model.withoutHooks(() => step(n)) : step(n));
   // optimizer state (momentum, Adam's moments) is made at the first step: allow two per weight
   const weightBytes = vars.reduce((s, v) => s + v.size * 4, 0);
   let est;

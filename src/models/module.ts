@@ -29,6 +29,9 @@ export type ModuleEvents = {
 
 export type { StateDict };
 
+/** Calls of `withoutHooks` in progress: while above 0, no module fires its forward hooks. */
+let hooksMuted = 0;
+
 function describeValue(v: unknown): string {
   return v === null ? 'null' : typeof v === 'object' ? `a ${(v as object).constructor?.name ?? 'object'}` : `${typeof v} ${String(v)}`;
 }
@@ -61,7 +64,7 @@ export abstract class Module {
           const msg = e instanceof Error ? e.message : String(e);
           throw new ModuleError(this, `${this.describe()} failed on input ${fmtShape(x.shape)}: ${msg}`, { cause: e });
         }
-        if (this.hookCount > 0) this.events.emit('forward', { module: this, input: x, output: out });
+        if (this.hookCount > 0 && hooksMuted === 0) this.events.emit('forward', { module: this, input: x, output: out });
         return out;
       },
     });
@@ -230,6 +233,20 @@ export abstract class Module {
       });
     } finally {
       tf.dispose(values);
+    }
+  }
+
+  /**
+   * Run `fn` (synchronous) with every module's forward hooks silent: forward passes that are not
+   * part of training — the runner's memory probe before the first step — leave no trace in
+   * `appendStats` or any other hook.
+   */
+  withoutHooks<T>(fn: () => T): T {
+    hooksMuted++;
+    try {
+      return fn();
+    } finally {
+      hooksMuted--;
     }
   }
 

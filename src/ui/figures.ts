@@ -87,11 +87,13 @@ export type ShowFigureOptions = {
 /**
  * Show any SVG figure (e.g. from `tfai/plot`'s `lineChart`) where tfai's own figures go: in a
  * notebook as the cell's output; written to `dir` or `file` when given; in a script without either,
- * into `out/figures/<name>.svg|png`. Returns the files written.
+ * into `out/figures/<name>.svg|png`. Returns the files written, or undefined when the figure was
+ * only shown (so a notebook cell ending with it prints nothing).
  */
-export async function showFigure(svg: string, opts: ShowFigureOptions = {}): Promise<FigureFiles> {
+export async function showFigure(svg: string, opts: ShowFigureOptions = {}): Promise<FigureFiles | undefined> {
   if (typeof svg !== 'string' || !svg.includes('<svg')) throw new TypeError('showFigure: svg must be SVG markup (a string containing <svg …>)');
   if (opts.dir !== undefined && opts.file !== undefined) throw new TypeError('showFigure: give dir or file, not both');
   const target = opts.dir !== undefined ? { dir: opts.dir } : opts.file !== undefined ? { file: opts.file } : undefined;
-  return outputFigure({ svg, name: opts.name ?? 'figure' }, { target });
+  const files = await outputFigure({ svg, name: opts.name ?? 'figure' }, { target });
+  return Object.keys(files).length ? files : undefined;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf, Hook, Hooks, ActivationStats, appendStats, appendStatsWith, saveStatsPlots, getCnnModel, initCnn, Learner, Runner, Callback, TensorDataset, DataLoader, DataBunch, crossEntropy, sgd, setSeed, type Module, type HookFn } from '../../src/index.js';
 import { histc } from '../../src/hooks/activation-stats.js';
+import { useBackend } from '../helpers/backend.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -103,6 +104,19 @@ describe('Hook and Hooks', () => {
       h.stats!.hists.forEach((row) => expect(row.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(sizes[i]));
     }
     hooks.remove();
+  });
+
+  it('on wasm, the memory probe before the first step (steps on 2 and 4 samples) leaves no entry', async () => {
+    await useBackend('wasm');
+    try {
+      const learn = tinyConvLearner();
+      const hooks = new Hooks(convBlocks(learn.model), appendStats);
+      await new Runner().fit(2, learn);
+      for (const h of hooks) expect(h.stats!.means).toHaveLength(8);
+      hooks.remove();
+    } finally {
+      await tf.setBackend('cpu');
+    }
   });
 
   it('keeps the tensor count flat across epochs and returns to the pre-hook count after remove()', async () => {
