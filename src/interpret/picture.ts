@@ -1,6 +1,7 @@
 /** Shared pieces of the interpretation pictures: pixels to display bytes, an image grid, sending a picture where figures go. */
 import { encodePng } from '../data/image-decode.js';
 import { fmt, svgDocument, svgText } from '../plot/svg.js';
+import { textWidth } from '../plot/text-metrics.js';
 import { outputFigure } from '../ui/figures.js';
 
 /** How inputs are turned back into pixels: `x * std + mean` (scalar or per channel), or `'auto'`: each image stretched from its min to its max. */
@@ -71,10 +72,14 @@ export function imageGrid(tiles: Tile[], opts: ImageGridOptions): string {
   const nLines = Math.max(0, ...tiles.map((t) => t.lines.length));
   const cellW = Math.max(w0 * s, 120), cellH = h0 * s + nLines * lineH + 8;
   const gap = 10, top = 36;
-  const W = gap + ncols * (cellW + gap), H = top + nrows * (cellH + gap);
+  // at least as wide as the title, with the grid centred under it
+  const gridW = gap + ncols * (cellW + gap);
+  const W = Math.max(gridW, Math.ceil(textWidth(opts.title, 16, true)) + 2 * gap);
+  const left = (W - gridW) / 2;
+  const H = top + nrows * (cellH + gap);
   const body: string[] = [svgText(W / 2, 22, opts.title, { size: 16, anchor: 'middle', bold: true })];
   tiles.forEach((t, k) => {
-    const x0 = gap + (k % ncols) * (cellW + gap), y0 = top + Math.floor(k / ncols) * (cellH + gap);
+    const x0 = left + gap + (k % ncols) * (cellW + gap), y0 = top + Math.floor(k / ncols) * (cellH + gap);
     const png = encodePng(upscale(t.rgb, t.h, t.w, s), t.w * s, t.h * s);
     const ix = x0 + (cellW - t.w * s) / 2;
     body.push(`<image x="${fmt(ix)}" y="${fmt(y0)}" width="${t.w * s}" height="${t.h * s}" href="data:image/png;base64,${png.toString('base64')}"/>`);

@@ -118,3 +118,17 @@ describe('showResults', () => {
     await pngSize(await showResults(learn, path.join(root, 'results.png')));
   });
 });
+
+describe('image grids', () => {
+  it('are at least as wide as their title, the tiles centred under it', async () => {
+    const { imageGrid } = await import('../../src/interpret/picture.js');
+    const { textWidth } = await import('../../src/plot/text-metrics.js');
+    const title = 'Top losses: predicted/actual, loss / probability';
+    const svg = imageGrid([{ rgb: new Uint8Array(4 * 4 * 3), h: 4, w: 4, lines: [{ text: 'a' }] }], { title });
+    const width = Number(/<svg[^>]* width="([\d.]+)"/.exec(svg)?.[1]);
+    expect(width).toBeGreaterThanOrEqual(textWidth(title, 16, true));
+    const x = Number(/<image x="([\d.]+)"/.exec(svg)?.[1]);
+    const w = Number(/<image [^>]*width="([\d.]+)"/.exec(svg)?.[1]);
+    expect(Math.abs(x + w / 2 - width / 2)).toBeLessThan(1);
+  });
+});

@@ -191,7 +191,14 @@ export class ResNetLayer extends BnLayer {
 }
 
 /** The stem shared by the BN nets: `Conv2d(3 → layers[0], 5, pad 2)` (the notebook's `3 → 10`). */
-const stem5 = (layers: readonly number[]): Conv2d => new Conv2d(3, layers[0], 5, { stride: 1, padding: 2 });
+/** Options of the ladder models with a stem (`ConvBnNet`, `ConvBnNet2`, `ResNet`, `ResNet2`). */
+export interface LadderOptions {
+  /** Input channels of the stem (default 3: the lesson's CIFAR-10; 1 for grey images such as Fashion-MNIST). */
+  cIn?: number;
+}
+
+/** The lesson's input stem: a 5×5 convolution, stride 1, padding 2, from `cIn` channels to `layers[0]`. */
+const stem5 = (layers: readonly number[], cIn = 3): Conv2d => new Conv2d(cIn, layers[0], 5, { stride: 1, padding: 2 });
 
 /** Run `x` through aligned lists (`λ3(λ2(λ(x)))` per index), then global max pool, `out`, log-softmax. */
 function ladderHead(x: tf.Tensor, lists: ModuleList[], out: Linear, drop?: Dropout): tf.Tensor {
@@ -202,7 +209,7 @@ function ladderHead(x: tf.Tensor, lists: ModuleList[], out: Linear, drop?: Dropo
   return tf.logSoftmax(out.forward(v));
 }
 
-/** `ConvBnNet([10, 20, 40, 80, 160], 10)`: 5×5 `conv1`, stride-2 `BnLayer`s, global max pool, `out`. */
+/** `ConvBnNet([10, 20, 40, 80, 160], 10)`: 5×5 `conv1` (from `opts.cIn` channels, default 3), stride-2 `BnLayer`s, global max pool, `out`. */
 export class ConvBnNet extends Module {
   /** The 5×5 stem. */
   readonly conv1: Conv2d;
@@ -211,10 +218,10 @@ export class ConvBnNet extends Module {
   /** The classifier head. */
   readonly out: Linear;
 
-  constructor(layers: readonly number[], c: number) {
+  constructor(layers: readonly number[], c: number, opts: LadderOptions = {}) {
     super();
     checkLayers('ConvBnNet', layers);
-    this.conv1 = this.registerModule('conv1', stem5(layers));
+    this.conv1 = this.registerModule('conv1', stem5(layers, opts.cIn));
     this.layers = this.registerModule('layers', new ModuleList(pairs(layers).map(([a, b]) => new BnLayer(a, b))));
     this.out = this.registerModule('out', new Linear(layers[layers.length - 1], c));
   }
@@ -235,10 +242,10 @@ export class ConvBnNet2 extends Module {
   /** The classifier head. */
   readonly out: Linear;
 
-  constructor(layers: readonly number[], c: number) {
+  constructor(layers: readonly number[], c: number, opts: LadderOptions = {}) {
     super();
     checkLayers('ConvBnNet2', layers);
-    this.conv1 = this.registerModule('conv1', stem5(layers));
+    this.conv1 = this.registerModule('conv1', stem5(layers, opts.cIn));
     this.layers = this.registerModule('layers', new ModuleList(pairs(layers).map(([a, b]) => new BnLayer(a, b))));
     this.layers2 = this.registerModule('layers2', new ModuleList(pairs(layers).map(([, b]) => new BnLayer(b, b, { stride: 1 }))));
     this.out = this.registerModule('out', new Linear(layers[layers.length - 1], c));
@@ -253,7 +260,8 @@ export class ConvBnNet2 extends Module {
  * The lesson's `ResNet(layers, c)`: `conv1` (5×5), then per stage a stride-2 `BnLayer` and two
  * `ResNetLayer`s (`layers2`, `layers3`), global max pool, `out`. The transcript's forward calls
  * `λ3(λ3(λ(x)))`, a typo that leaves `layers2` unused; this runs `λ3(λ2(λ(x)))` as its `ResNet2`
- * does and as intended. `conv1` replaces the 5×5 stem (`ResNet2` passes a `BnLayer`).
+ * does and as intended. The third argument replaces the 5×5 stem with a module (`ResNet2` passes a
+ * `BnLayer`), or gives the stem's input channels (`{ cIn: 1 }`; default 3).
  */
 export class ResNet extends Module {
   /** The stem. */
@@ -267,10 +275,10 @@ export class ResNet extends Module {
   /** The classifier head. */
   readonly out: Linear;
 
-  constructor(layers: readonly number[], c: number, conv1?: Module) {
+  constructor(layers: readonly number[], c: number, stem?: Module | LadderOptions) {
     super();
     checkLayers(new.target.name, layers);
-    this.conv1 = this.registerModule('conv1', conv1 ?? stem5(layers));
+    this.conv1 = this.registerModule('conv1', stem instanceof Module ? stem : stem5(layers, stem?.cIn));
     this.layers = this.registerModule('layers', new ModuleList(pairs(layers).map(([a, b]) => new BnLayer(a, b))));
     this.layers2 = this.registerModule('layers2', new ModuleList(pairs(layers).map(([, b]) => new ResNetLayer(b, b, { stride: 1 }))));
     this.layers3 = this.registerModule('layers3', new ModuleList(pairs(layers).map(([, b]) => new ResNetLayer(b, b, { stride: 1 }))));
@@ -284,15 +292,15 @@ export class ResNet extends Module {
 
 /**
  * The lesson's `ResNet2(layers, c, p = 0.5)`: `ResNet` with a `BnLayer(3 → layers[0],
- * stride 1, 7×7)` stem (padding 1 as in the notebook, so 32×32 inputs become 28×28) and
- * `Dropout(p)` (`drop`) before `out`.
+ * stride 1, 7×7)` stem (padding 1 as in the notebook, so 32×32 inputs become 28×28; `opts.cIn`
+ * input channels instead of 3) and `Dropout(p)` (`drop`) before `out`.
  */
 export class ResNet2 extends ResNet {
   /** Dropout before the head. */
   readonly drop: Dropout;
 
-  constructor(layers: readonly number[], c: number, p = 0.5) {
-    super(layers, c, new BnLayer(3, layers[0], { stride: 1, kernelSize: 7 }));
+  constructor(layers: readonly number[], c: number, p = 0.5, opts: LadderOptions = {}) {
+    super(layers, c, new BnLayer(opts.cIn ?? 3, layers[0], { stride: 1, kernelSize: 7 }));
     this.drop = this.registerModule('drop', new Dropout(p));
   }
 

@@ -62,6 +62,18 @@ describe('output shapes on [2, 32, 32, 3]', () => {
     });
   }
 
+  it('the ladder models with a stem take grey images with { cIn: 1 }', () => {
+    const x = tf.randomNormal([2, 28, 28, 1]);
+    for (const m of [new ConvBnNet([10, 20, 40], 10, { cIn: 1 }), new ConvBnNet2([10, 20, 40], 10, { cIn: 1 }), new LadderResNet([10, 20, 40], 10, { cIn: 1 }), new ResNet2([16, 32], 10, 0.2, { cIn: 1 })]) {
+      const y = m.forward(x);
+      expect(y.shape).toEqual([2, 10]);
+      y.dispose();
+      m.dispose();
+    }
+    expect(() => new ConvBnNet([10, 20, 40], 10).forward(x)).toThrow(/Conv2d|channel/);
+    x.dispose();
+  });
+
   it('ResNet numClasses sets the head', () => {
     const m = new ResNet(BasicBlock, [1, 1], { widths: [4, 8], numClasses: 3 });
     checkForward(m, [2, 3]);
