@@ -19,6 +19,11 @@ export type TtaOptions = {
   nAug?: number;
   /** Shift, in pixels, of the shifted crops (default 4, CIFAR's `pad = sz // 8`). */
   pad?: number;
+  /**
+   * Include horizontal flips among the views (default true). False for images that are never seen
+   * mirrored — Fashion-MNIST's shoes all point left, text reads one way — leaves the shifted crops.
+   */
+  flip?: boolean;
 };
 
 /**
@@ -47,13 +52,13 @@ export async function predict(model: Trainable & { training?: boolean }, dl: Bat
 /**
  * The deterministic TTA views of an NHWC batch: view 0 is the image, then a horizontal flip,
  * then crops shifted by `pad` pixels (reflect-padded) in the four diagonal directions, flipped and
- * not, cycling as needed.
+ * not, cycling as needed. With `flips` false: the image, then the four shifted crops, cycling.
  */
-export function ttaView(x: tf.Tensor, k: number, pad: number): tf.Tensor {
+export function ttaView(x: tf.Tensor, k: number, pad: number, flips = true): tf.Tensor {
   if (x.rank !== 4) throw new Error(`tta: inputs must be images [N, H, W, C], got [${x.shape.join(', ')}]`);
   if (k === 0) return x.clone();
-  const flip = k % 2 === 1;
-  const shiftIdx = Math.floor(k / 2) % 5; // 0: no shift, 1-4: diagonal shifts
+  const flip = flips && k % 2 === 1;
+  const shiftIdx = flips ? Math.floor(k / 2) % 5 : ((k - 1) % 4) + 1; // 0: no shift, 1-4: diagonal shifts
   return tf.tidy(() => {
     let v = flip ? tf.reverse(x, 2) : x;
     if (shiftIdx > 0 && pad > 0) {
@@ -68,17 +73,19 @@ export function ttaView(x: tf.Tensor, k: number, pad: number): tf.Tensor {
 
 /**
  * Test-time augmentation, as the old fastai `learn.TTA()`: the mean of the softmax probabilities
- * over the plain images and `nAug` augmented views (flips and shifted crops, see `ttaView`).
+ * over the plain images and `nAug` augmented views (flips and shifted crops, see `ttaView`; `flip:
+ * false` for shifted crops only).
  * Returns probabilities `[N, C]` and targets.
  */
 export async function tta(model: Trainable & { training?: boolean }, dl: BatchSource, opts: TtaOptions = {}): Promise<Predictions> {
   const nAug = opts.nAug ?? 4;
   const pad = opts.pad ?? 4;
+  const flips = opts.flip ?? true;
   if (!Number.isInteger(nAug) || nAug < 0) throw new RangeError(`tta: nAug must be an integer >= 0, got ${nAug}`);
   let sum: tf.Tensor | null = null;
   let targets: tf.Tensor | null = null;
   for (let k = 0; k <= nAug; k++) {
-    const { preds, targets: t } = await predict(model, dl, (x) => ttaView(x, k, pad));
+    const { preds, targets: t } = await predict(model, dl, (x) => ttaView(x, k, pad, flips));
     const probs = tf.softmax(preds);
     preds.dispose();
     const next: tf.Tensor = sum ? tf.add(sum, probs) : probs;

@@ -59,4 +59,16 @@ describe('predict and tta', () => {
     expect(s[0][0]).toEqual(xa[1][1]);
     expect(() => ttaView(tf.zeros([2, 3]), 1, 1)).toThrow(/inputs must be images \[N, H, W, C\], got \[2, 3\]/);
   });
+
+  it('ttaView without flips: views 1-4 are the four shifted crops, never mirrored', () => {
+    const x = tf.tensor4d(Array.from({ length: 2 * 3 * 4 }, (_, i) => i), [1, 3, 4, 2]);
+    const xa = (x.arraySync() as number[][][][])[0];
+    const views = [1, 2, 3, 4, 5].map((k) => (ttaView(x, k, 1, false).arraySync() as number[][][][])[0]);
+    // view 1 = the flipping order's view 2 (shift by (+1, +1)); view 5 cycles back to view 1
+    expect(views[0][0][0]).toEqual(xa[1][1]);
+    expect(views[0]).toEqual((ttaView(x, 2, 1).arraySync() as number[][][][])[0]);
+    expect(views[1]).toEqual((ttaView(x, 4, 1).arraySync() as number[][][][])[0]);
+    expect(views[4]).toEqual(views[0]);
+    for (const v of views) expect(v[1][1]).not.toEqual(xa[1][2]); // no view is the mirror image's pixel
+  });
 });
