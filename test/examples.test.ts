@@ -17,6 +17,13 @@ describe('examples', () => {
         expect(spec, `${f} imports ${spec}`).toMatch(/^(\.\.\/src\/(index|data\/index|io\/index|backend\/index|plot\/index)\.js|\.\/[a-z-]+\.js|node:.+)$/);
       }
     }
+    // the scripts generated from the notebooks, one folder down
+    for (const f of readdirSync(join(repoRoot, 'examples', 'notebooks')).filter((n) => n.endsWith('.ts'))) {
+      const src = readFileSync(join(repoRoot, 'examples', 'notebooks', f), 'utf8');
+      for (const [, spec] of src.matchAll(/from '([^']+)'/g)) {
+        expect(spec, `notebooks/${f} imports ${spec}`).toMatch(/^(\.\.\/\.\.\/src\/(index|data\/index|io\/index|backend\/index|plot\/index)\.js|\.\.\/args\.js|node:.+)$/);
+      }
+    }
   });
 
   it('mnist-batchnorm (npm start) trains an epoch on the embedded digits', async () => {

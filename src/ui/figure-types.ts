@@ -26,4 +26,11 @@ export type OutputFigureOptions = {
 };
 
 /** The files `outputFigure` wrote (absolute paths; none when the figure was only shown). */
-export type FigureFiles = { svg?: string; png?: string; file?: string };
+export type FigureFiles = {
+  /** `<dir>/<name>.svg`, when written to a folder. */
+  svg?: string;
+  /** `<dir>/<name>.png`, when written to a folder. */
+  png?: string;
+  /** The one file, when written to a file. */
+  file?: string;
+};

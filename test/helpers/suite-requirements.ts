@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { childProbeCommand, readChildProbe } from '../../src/backend/webgpu-preflight.js';
 
 /** The suites whose requirements npm cannot install. */
@@ -21,6 +22,8 @@ export interface SuiteRequirement {
 }
 
 const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
+/** tslab, the TypeScript kernel the notebooks run in, as `npm run notebooks:install` puts it. */
+const TSLAB = join(import.meta.dirname, '..', '..', 'notebooks', 'node_modules', 'tslab', 'package.json');
 const FASHION_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
 
 /** The Chromium binary the browser suite drives (`TFAI_CHROMIUM` overrides `/usr/bin/chromium`). */
@@ -79,9 +82,11 @@ export const SUITES: Readonly<Record<SuiteName, SuiteRequirement>> = {
     missing: () => (existsSync(CHROMIUM_PATH) ? undefined : `${CHROMIUM_PATH} is missing`),
   },
   jupyter: {
-    needs: 'Jupyter (nbclient, nbconvert, ipykernel)',
-    install: 'sudo apt-get install python3-nbclient python3-nbconvert python3-ipykernel jupyter-client',
-    missing: () => pythonImports('/usr/bin/python3', 'nbclient, nbconvert, ipykernel, jupyter_client'),
+    needs: 'Jupyter (nbclient, ipykernel) and the TypeScript kernel (tslab)',
+    install: 'sudo apt-get install python3-nbclient python3-nbconvert python3-ipykernel jupyter-client && npm run notebooks:install',
+    missing: () =>
+      pythonImports('/usr/bin/python3', 'nbclient, nbconvert, ipykernel, jupyter_client') ??
+      (existsSync(TSLAB) ? undefined : `the TypeScript kernel is not installed (${TSLAB} is missing)`),
   },
   torch: {
     needs: 'PyTorch and torchvision',
