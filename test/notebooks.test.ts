@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSuite } from './helpers/suites.js';
 import { repoRoot, runExample } from './helpers/run-example.js';
-import { cellOutputs, compareOutputs, readNotebook, type Tolerance } from './helpers/notebook-outputs.js';
+import { cellOutputs, compareOutputs, readNotebook, type Notebook, type Tolerance } from './helpers/notebook-outputs.js';
 
 const run = promisify(execFile);
 const nbDir = join(repoRoot, 'notebooks');
@@ -41,6 +41,23 @@ describe('notebooks', () => {
       expect(outs.some((c) => c.kinds.includes('image/png')), `${f} shows a figure`).toBe(true);
       expect(code.filter((c) => c.metadata?.tags?.includes('parameters')), `${f}: one parameters cell`).toHaveLength(1);
     }
+  });
+
+  it('the comparison of outputs catches a number out of tolerance, a missing figure and an error, and ignores times', () => {
+    const cell = (text: string, extra: object[] = []) => ({ cell_type: 'code', source: '', execution_count: 1, outputs: [{ output_type: 'stream', name: 'stdout', text }, ...extra] });
+    const png = { output_type: 'display_data', data: { 'image/png': 'iVBOR', 'text/plain': '<Figure>' } };
+    const html = (rows: string) => ({ output_type: 'display_data', data: { 'text/html': `<table><tr><td>0</td><td>${rows}</td><td>00:02</td></tr></table>` } });
+    const nb = (cells: object[]) => ({ metadata: {}, cells }) as Notebook;
+    const committed = nb([cell('loss 0.1234, wall time 1.2 s\n', [png]), cell('', [html('0.912345')])]);
+    expect(compareOutputs(committed, nb([cell('loss 0.1234, wall time 9.9 s\n', [png]), cell('', [html('0.912345')])]), TOLERANCE)).toEqual([]);
+    expect(compareOutputs(committed, nb([cell('loss 0.1235, wall time 1.2 s\n', [png]), cell('', [html('0.912345')])]), TOLERANCE)).toEqual([]); // the last digit
+    expect(compareOutputs(committed, nb([cell('loss 0.1241\n', [png]), cell('', [html('0.912345')])]), TOLERANCE)).toEqual(['cell 1: number 1 is 0.1241 now, 0.1234 committed (tolerance 0.00011)']);
+    expect(compareOutputs(committed, nb([cell('loss 0.1234\n'), cell('', [html('0.902345')])]), TOLERANCE)).toEqual([
+      'cell 1: outputs [image/png] committed, [] now',
+      'cell 2: number 1 is 0.902345 now, 0.912345 committed (tolerance 0.00019)',
+    ]);
+    const failed = nb([{ cell_type: 'code', source: '', execution_count: 1, outputs: [{ output_type: 'stream', name: 'stderr', text: 'ReferenceError: x is not defined' }] }]);
+    expect(cellOutputs(failed)[0].errors).toEqual(['ReferenceError: x is not defined']);
   });
 
   it('examples/notebooks/*.ts are the scripts the notebooks generate (npm run notebooks:export)', async () => {
