@@ -117,7 +117,7 @@ export { ActivationStats, appendStats, appendStatsWith, type AppendStatsOptions 
 export { saveStatsPlots, plotStats, type PlotStatsOptions, type StatsFigure } from './hooks/stats-plots.js';
 
 // interpretation
-export { ClassificationInterpretation, type InterpretationOptions, type TopLosses, type Confusion, type ImagePictureOptions, type ConfusionPlotOptions } from './interpret/classification-interpretation.js';
+export { ClassificationInterpretation, type InterpretationOptions, type TopLosses, type Confusion, type ImagePictureOptions, type PlotConfusionMatrixOptions } from './interpret/classification-interpretation.js';
 export { showResults, type ShowResultsOptions } from './interpret/show-results.js';
 export type { Denormalize } from './interpret/picture.js';
 
@@ -125,7 +125,7 @@ export type { Denormalize } from './interpret/picture.js';
 export { showFigure, setFigureDisplay, figureDisplay, addFigureDisplayDetector, type ShowFigureOptions, type Figure, type FigureDisplay, type FigureDisplayDetector, type FigureFiles } from './ui/figures.js';
 export { defaultFigureDir } from './ui/figure-files.js';
 export { notebookKernel, type NotebookKernel, type NotebookDisplay } from './ui/notebook-kernel.js';
-export { NotebookFigureDisplay, notebookFigureDisplay, type NotebookFigureOptions } from './ui/notebook-figures.js';
+export { NotebookFigureDisplay, notebookFigureDisplay, type NotebookFigureDisplayOptions } from './ui/notebook-figures.js';
 export { NotebookRenderer } from './ui/notebook-renderer.js';
 
 // files (the rest is on 'tfai/io')

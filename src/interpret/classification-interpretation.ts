@@ -41,7 +41,7 @@ export type Confusion = {
 };
 
 /** Options of `ClassificationInterpretation.plotConfusionMatrix`. */
-export type ConfusionPlotOptions = {
+export type PlotConfusionMatrixOptions = {
   /** Divide each row by its total (default false: counts). */
   normalize?: boolean;
   /** The figure's title. */
@@ -152,9 +152,9 @@ export class ClassificationInterpretation {
    * written to `path` when given (PNG, or SVG for a `.svg` name; in a script without `path`, to
    * `out/figures/confusion-matrix.png`). Returns the file written.
    */
-  async plotConfusionMatrix(path: string, opts?: ConfusionPlotOptions): Promise<string>;
-  async plotConfusionMatrix(opts?: ConfusionPlotOptions): Promise<string | undefined>;
-  async plotConfusionMatrix(a?: string | ConfusionPlotOptions, b?: ConfusionPlotOptions): Promise<string | undefined> {
+  async plotConfusionMatrix(path: string, opts?: PlotConfusionMatrixOptions): Promise<string>;
+  async plotConfusionMatrix(opts?: PlotConfusionMatrixOptions): Promise<string | undefined>;
+  async plotConfusionMatrix(a?: string | PlotConfusionMatrixOptions, b?: PlotConfusionMatrixOptions): Promise<string | undefined> {
     const [path, opts] = typeof a === 'string' ? [a, b ?? {}] : [undefined, a ?? {}];
     return outputPicture(confusionMatrixSvg(this.confusionMatrix(), this.classes, opts), 'confusion-matrix', path);
   }

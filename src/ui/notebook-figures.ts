@@ -8,7 +8,7 @@ import type { Figure, FigureDisplay } from './figure-types.js';
 import { notebookKernel, type NotebookKernel } from './notebook-kernel.js';
 
 /** Options of `NotebookFigureDisplay`. */
-export type NotebookFigureOptions = {
+export type NotebookFigureDisplayOptions = {
   /** `png` (default) or `svg` (vector; text in the viewer's fonts). */
   format?: 'png' | 'svg';
 };
@@ -20,7 +20,7 @@ export class NotebookFigureDisplay implements FigureDisplay {
 
   constructor(
     private readonly kernel: NotebookKernel,
-    opts: NotebookFigureOptions = {},
+    opts: NotebookFigureDisplayOptions = {},
   ) {
     const format = opts.format ?? 'png';
     if (format !== 'png' && format !== 'svg') throw new RangeError(`NotebookFigureDisplay: format must be 'png' or 'svg', got ${JSON.stringify(format)}`);
@@ -38,7 +38,7 @@ export class NotebookFigureDisplay implements FigureDisplay {
  * A `NotebookFigureDisplay` when tfai runs in a notebook kernel, else null:
  * `setFigureDisplay(notebookFigureDisplay({ format: 'svg' }))` shows vector figures.
  */
-export function notebookFigureDisplay(opts: NotebookFigureOptions = {}): FigureDisplay | null {
+export function notebookFigureDisplay(opts: NotebookFigureDisplayOptions = {}): FigureDisplay | null {
   const kernel = notebookKernel();
   return kernel ? new NotebookFigureDisplay(kernel, opts) : null;
 }
