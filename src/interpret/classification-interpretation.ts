@@ -4,7 +4,7 @@ import type { Learner } from '../core/learner.js';
 import { predict, type BatchSource } from '../core/predict.js';
 import { checkInt } from '../core/validate.js';
 import type { Dataset } from '../data/dataset.js';
-import { confusionMatrixSvg } from './confusion-plot.js';
+import { confusionMatrixSvg, type ConfusionPlotOptions } from './confusion-plot.js';
 import { orderedDataset, readImages, type IndexedSource } from './images.js';
 import { imageGrid, outputPicture, toRgb, type Denormalize } from './picture.js';
 
@@ -40,13 +40,8 @@ export type Confusion = {
   count: number;
 };
 
-/** Options of `ClassificationInterpretation.plotConfusionMatrix`. */
-export type PlotConfusionMatrixOptions = {
-  /** Divide each row by its total (default false: counts). */
-  normalize?: boolean;
-  /** The figure's title. */
-  title?: string;
-};
+/** Options of `ClassificationInterpretation.plotConfusionMatrix`: `normalize` (divide each row by its total) and `title`. */
+export type PlotConfusionMatrixOptions = ConfusionPlotOptions;
 
 /** Options of the pictures of images (`plotTopLosses`, `showResults`). */
 export type ImagePictureOptions = {

@@ -17,13 +17,13 @@ function blues(t: number): { fill: string; light: boolean } {
 }
 
 /** Options of `confusionMatrixSvg`. */
-export type PlotConfusionMatrixOptions = { title?: string; normalize?: boolean };
+export type ConfusionPlotOptions = { title?: string; normalize?: boolean };
 
 /**
  * SVG of `matrix` (rows = actual, columns = predicted) with class names on both axes and each
  * cell's value written in it; with `normalize`, each row is divided by its total (2 decimals).
  */
-export function confusionMatrixSvg(matrix: number[][], classes: string[], opts: PlotConfusionMatrixOptions = {}): string {
+export function confusionMatrixSvg(matrix: number[][], classes: string[], opts: ConfusionPlotOptions = {}): string {
   const n = matrix.length;
   const shown = opts.normalize ? matrix.map((r) => { const s = r.reduce((a, b) => a + b, 0); return r.map((v) => (s ? v / s : 0)); }) : matrix;
   const max = Math.max(1e-12, ...shown.flat());
