@@ -117,7 +117,8 @@ export { ActivationStats, appendStats, appendStatsWith, type AppendStatsOptions 
 export { saveStatsPlots, plotStats, type PlotStatsOptions, type StatsFigure } from './hooks/stats-plots.js';
 
 // interpretation
-export { ClassificationInterpretation, type InterpretationOptions, type TopLosses, type Confusion, type ImagePictureOptions, type PlotConfusionMatrixOptions } from './interpret/classification-interpretation.js';
+export { ClassificationInterpretation, type InterpretationOptions, type TopLosses, type Confusion, type ImagePictureOptions } from './interpret/classification-interpretation.js';
+export type { ConfusionPlotOptions } from './interpret/confusion-plot.js';
 export { showResults, type ShowResultsOptions } from './interpret/show-results.js';
 export type { Denormalize } from './interpret/picture.js';
 

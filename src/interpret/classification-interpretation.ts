@@ -40,8 +40,6 @@ export type Confusion = {
   count: number;
 };
 
-/** Options of `ClassificationInterpretation.plotConfusionMatrix`: `normalize` (divide each row by its total) and `title`. */
-export type PlotConfusionMatrixOptions = ConfusionPlotOptions;
 
 /** Options of the pictures of images (`plotTopLosses`, `showResults`). */
 export type ImagePictureOptions = {
@@ -147,9 +145,9 @@ export class ClassificationInterpretation {
    * written to `path` when given (PNG, or SVG for a `.svg` name; in a script without `path`, to
    * `out/figures/confusion-matrix.png`). Returns the file written.
    */
-  async plotConfusionMatrix(path: string, opts?: PlotConfusionMatrixOptions): Promise<string>;
-  async plotConfusionMatrix(opts?: PlotConfusionMatrixOptions): Promise<string | undefined>;
-  async plotConfusionMatrix(a?: string | PlotConfusionMatrixOptions, b?: PlotConfusionMatrixOptions): Promise<string | undefined> {
+  async plotConfusionMatrix(path: string, opts?: ConfusionPlotOptions): Promise<string>;
+  async plotConfusionMatrix(opts?: ConfusionPlotOptions): Promise<string | undefined>;
+  async plotConfusionMatrix(a?: string | ConfusionPlotOptions, b?: ConfusionPlotOptions): Promise<string | undefined> {
     const [path, opts] = typeof a === 'string' ? [a, b ?? {}] : [undefined, a ?? {}];
     return outputPicture(confusionMatrixSvg(this.confusionMatrix(), this.classes, opts), 'confusion-matrix', path);
   }

@@ -16,8 +16,13 @@ function blues(t: number): { fill: string; light: boolean } {
   return { fill: `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`, light: t > 0.5 };
 }
 
-/** Options of `confusionMatrixSvg`. */
-export type ConfusionPlotOptions = { title?: string; normalize?: boolean };
+/** Options of `confusionMatrixSvg` and `ClassificationInterpretation.plotConfusionMatrix`. */
+export type ConfusionPlotOptions = {
+  /** The figure's title (default "Confusion matrix", or "… (normalised by row)"). */
+  title?: string;
+  /** Divide each row by its total: the fraction of each actual class predicted as each class (default false: counts). */
+  normalize?: boolean;
+};
 
 /**
  * SVG of `matrix` (rows = actual, columns = predicted) with class names on both axes and each
