@@ -44,11 +44,12 @@ export { Sequential } from './models/sequential.js';
 export { ModuleList } from './models/module-list.js';
 export { Conv2d, type Conv2dOptions } from './models/layers/conv2d.js';
 export { Linear } from './models/layers/linear.js';
-export { ReLU, GeneralRelu } from './models/layers/activations.js';
+export { ReLU, ReLU6, GeneralRelu } from './models/layers/activations.js';
 export { Lambda, Flatten } from './models/layers/lambda.js';
-export { AdaptiveAvgPool2d, AdaptiveMaxPool2d, MaxPool2d } from './models/layers/pooling.js';
+export { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AdaptiveConcatPool2d, MaxPool2d } from './models/layers/pooling.js';
 export { Dropout } from './models/layers/dropout.js';
 export { BatchNorm2d } from './models/norms/batch-norm-2d.js';
+export { BatchNorm1d } from './models/norms/batch-norm-1d.js';
 export { BatchNorm } from './models/norms/batch-norm.js';
 export { LayerNorm } from './models/norms/layer-norm.js';
 export { InstanceNorm } from './models/norms/instance-norm.js';
@@ -60,6 +61,8 @@ export { convLayer, getCnnLayers, getCnnModel, initCnn, type ConvLayerOptions, t
 export { CNN, type CNNOptions } from './models/zoo/cifar-cnn.js';
 export { ResNet, PlainBlock, BasicBlock, type ResNetOptions } from './models/zoo/resnet.js';
 export * as ladder from './models/zoo/ladder.js';
+export * as torchvision from './models/zoo/torchvision/index.js'; // torchvision.ResNet, torchvision.BasicBlock, …
+export { resnet18, resnet34, resnet50, mobilenetV2, IMAGENET_STATS, type VisionArch, type ArchMeta, type TorchvisionOptions } from './models/zoo/torchvision/index.js';
 export { summary } from './models/summary.js';
 
 // data (the rest is on 'tfai/data')

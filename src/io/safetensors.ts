@@ -12,6 +12,7 @@
 import { promises as fs } from 'node:fs';
 import { endianness } from 'node:os';
 import { writeFileAtomic } from './atomic-write.js';
+import { bf16, f16 } from './half-floats.js';
 
 /** On little-endian hosts F32/I32 blocks are copied as bytes instead of value by value. */
 const LE = endianness() === 'LE';
@@ -301,21 +302,6 @@ function int32(n: number, at: (i: number) => number): Int32Array {
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) out[i] = at(i);
   return out;
-}
-
-function f16(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
-
-function bf16(h: number): number {
-  const b = new DataView(new ArrayBuffer(4));
-  b.setUint32(0, h << 16);
-  return b.getFloat32(0);
 }
 
 /**

@@ -65,7 +65,7 @@ export function fromTorchTensors(model: Persistable, file: SafetensorsContents, 
     const want = torchShape(own[key].shape, kinds.get(key));
     const got = file.tensors.get(key);
     if (!got) {
-      if (strict) throw new Error(`${source}: missing key '${key}' (expected by the model, shape ${fmt(want)}; the file has ${file.tensors.size} tensors: ${preview([...file.tensors.keys()])})`);
+      if (strict) throw new Error(`${source}: missing key '${key}' (expected by the model, shape ${fmt(want)}; the file has ${file.tensors.size} tensors: ${preview([...file.tensors.keys()])})${prefixHint(key, [...file.tensors.keys()])}`);
       continue;
     }
     if (!tf.util.arraysEqual(got.shape, want)) {
@@ -88,6 +88,14 @@ export function fromTorchTensors(model: Persistable, file: SafetensorsContents, 
     });
   }
   return sd;
+}
+
+/** A hint when the file's keys are the model's under a prefix (`module.` from `DataParallel`). */
+function prefixHint(key: string, fileKeys: string[]): string {
+  const hit = fileKeys.find((k) => k.endsWith(`.${key}`));
+  if (!hit) return '';
+  const prefix = hit.slice(0, -key.length);
+  return fileKeys.every((k) => k.startsWith(prefix)) ? `. Every key in the file starts with '${prefix}' (a model saved wrapped, e.g. by DataParallel): remove that prefix` : '';
 }
 
 function fmt(s: readonly number[]): string {

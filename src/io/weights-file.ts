@@ -1,11 +1,13 @@
 /**
  * Model weights as one safetensors file in PyTorch names and layouts (what `learn.save` /
  * `learn.load` and checkpoints use). Loading validates the whole file, then the keys and shapes
- * against the model, before a single value is written.
+ * against the model, before a single value is written. Loading also reads PyTorch's own `.pth`
+ * files (`torch.save` of a state dict), told apart by their first bytes.
  */
 import { tf } from '../backend/tf.js';
 import { isPersistable, type Persistable, type StateDict } from './persistable.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type SafetensorsContents } from './safetensors.js';
+import { asHostTensors, decodeTorchStateDict, looksLikeTorchFile } from './torch-file.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { fromTorchTensors, toTorchTensors } from './torch-layout.js';
 import { promises as fs } from 'node:fs';
@@ -33,16 +35,27 @@ export async function saveWeights(model: Persistable, file: string, metadata: Re
 }
 
 /**
- * Decode `bytes` (from `source`) and check them against `model`; returns new tensors in tfai
- * layout for `model.loadStateDict` (the caller disposes them). The model is not touched.
+ * The tensors of a weights file in PyTorch names and layouts: safetensors, or a `torch.save`
+ * `.pth` / `.pt` (zip or legacy), recognised by its first bytes whatever its name.
  */
-export function decodeWeights(model: Persistable, bytes: Uint8Array, source: string, opts: { strict?: boolean } = {}): StateDict {
-  return fromTorchTensors(model, decodeSafetensors(bytes, source), source, opts);
+export function decodeWeightsFile(bytes: Uint8Array, source: string): SafetensorsContents {
+  if (looksLikeTorchFile(bytes)) return { tensors: asHostTensors(decodeTorchStateDict(bytes, source)), metadata: {} };
+  return decodeSafetensors(bytes, source);
 }
 
 /**
- * Load `file` into `model`: the file is validated completely, then its keys and shapes against the
- * model, and only then written. On any error the model is unchanged.
+ * Decode `bytes` (from `source`: safetensors or a PyTorch `.pth`) and check them against `model`;
+ * returns new tensors in tfai layout for `model.loadStateDict` (the caller disposes them). The
+ * model is not touched.
+ */
+export function decodeWeights(model: Persistable, bytes: Uint8Array, source: string, opts: { strict?: boolean } = {}): StateDict {
+  return fromTorchTensors(model, decodeWeightsFile(bytes, source), source, opts);
+}
+
+/**
+ * Load `file` (safetensors, or a PyTorch `.pth`) into `model`: the file is validated completely,
+ * then its keys and shapes against the model, and only then written. On any error the model is
+ * unchanged.
  * @throws Error naming `file` and what failed: missing, unreadable, a folder (for a checkpoint
  *   directory or folder, naming the weights file inside it to load), or not a valid weights file.
  */
@@ -64,9 +77,9 @@ export async function loadWeights(model: Persistable, file: string, opts: { stri
 
 /** What to say when `loadWeights` is given a folder: which weights file to give instead. */
 async function folderMessage(dir: string): Promise<string> {
-  const head = `loading weights: '${dir}' is a folder, not a weights file (.safetensors)`;
+  const head = `loading weights: '${dir}' is a folder, not a weights file (.safetensors or .pth)`;
   const folder = await resolveCheckpoint(dir).catch(() => null);
-  if (folder === null) return `${head}; give the path of a file written by learn.save or PyTorch's safetensors`;
+  if (folder === null) return `${head}; give the path of a file written by learn.save, PyTorch's safetensors or torch.save`;
   const weights = path.join(folder, CHECKPOINT_FILES.model);
   return `${head}. It holds a checkpoint: to load its weights give '${weights}'; to continue its training use run.fit(epochs, learn, { resume: ${JSON.stringify(dir)} })`;
 }

@@ -11,6 +11,27 @@ export class ReLU extends Module {
   }
 }
 
+/**
+ * `min(max(x, 0), 6)` with PyTorch's gradient (`hardtanh`'s: 1 strictly inside (0, 6), 0 at and
+ * beyond both ends; TF.js's `relu6` passes the gradient at exactly 6).
+ */
+const relu6Op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const x = args[0] as tf.Tensor;
+  const save = args[1] as tf.GradSaveFunc;
+  save([x]);
+  return {
+    value: tf.clipByValue(x, 0, 6),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.cast(tf.logicalAnd(tf.greater(saved[0]!, 0), tf.less(saved[0]!, 6)), dy.dtype)),
+  };
+});
+
+/** `ReLU6()`: `min(max(x, 0), 6)`, as PyTorch's `nn.ReLU6` (MobileNet's activation), gradient included. */
+export class ReLU6 extends Module {
+  forward(x: tf.Tensor): tf.Tensor {
+    return relu6Op(x);
+  }
+}
+
 /** Options of `GeneralRelu`: leak (negative slope), sub (subtracted after), maxv (clamp above). */
 export type GeneralReluOptions = {
   /** Negative slope (plain ReLU when absent). */

@@ -42,7 +42,27 @@ export class AdaptiveMaxPool2d extends Module {
   }
 }
 
-/** `MaxPool2d(ks, { stride = ks, padding = 0 })`, PyTorch semantics. */
+/**
+ * fastai's `AdaptiveConcatPool2d()`: the global max and the global mean side by side,
+ * `[N, 1, 1, 2C]` with the max first (fastai's `torch.cat([mp(x), ap(x)], 1)`), so a head's
+ * weights read the same features in the same order as in fastai.
+ */
+export class AdaptiveConcatPool2d extends Module {
+  readonly mp: AdaptiveMaxPool2d;
+  readonly ap: AdaptiveAvgPool2d;
+  constructor(readonly outputSize = 1) {
+    super();
+    checkOne('AdaptiveConcatPool2d', outputSize);
+    this.ap = this.registerModule('ap', new AdaptiveAvgPool2d(outputSize));
+    this.mp = this.registerModule('mp', new AdaptiveMaxPool2d(outputSize));
+  }
+  forward(x: tf.Tensor): tf.Tensor {
+    const x4 = expectNHWC(this, x);
+    return tf.tidy(() => tf.concat([this.mp.forward(x4), this.ap.forward(x4)], 3));
+  }
+}
+
+/** `MaxPool2d(ks, { stride = ks, padding = 0 })`, PyTorch semantics (padding counts as -∞). */
 export class MaxPool2d extends Module {
   /** Window size (square). */
   readonly ks: number;

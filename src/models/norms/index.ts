@@ -1,6 +1,7 @@
-/** The normalisation layers: PyTorch's `BatchNorm2d` and `GroupNorm`, and the course's from-scratch norms. */
+/** The normalisation layers: PyTorch's `BatchNorm2d`, `BatchNorm1d` and `GroupNorm`, and the course's from-scratch norms. */
 export { batchNormTrain, type BatchStats } from './batch-norm-op.js';
 export { BatchNorm2d, type BatchNorm2dOptions } from './batch-norm-2d.js';
+export { BatchNorm1d } from './batch-norm-1d.js';
 export { BatchNorm, type BatchNormOptions } from './batch-norm.js';
 export { LayerNorm, type LayerNormOptions } from './layer-norm.js';
 export { InstanceNorm, type InstanceNormOptions } from './instance-norm.js';
