@@ -64,6 +64,8 @@ export * as ladder from './models/zoo/ladder.js';
 export * as torchvision from './models/zoo/torchvision/index.js'; // torchvision.ResNet, torchvision.BasicBlock, …
 export { resnet18, resnet34, resnet50, mobilenetV2, IMAGENET_STATS, type VisionArch, type ArchMeta, type TorchvisionOptions } from './models/zoo/torchvision/index.js';
 export { summary } from './models/summary.js';
+export { createHead, type HeadOptions } from './models/zoo/fastai-head.js';
+export { VisionModel, createBody, numFeatures, hasPoolType } from './models/zoo/vision-model.js';
 
 // data (the rest is on 'tfai/data')
 export type { Dataset } from './data/dataset.js';
@@ -110,9 +112,14 @@ export { Monitor, type MonitorMode } from './callbacks/monitor.js';
 export { GradientClipping, clipGradNorm, clipGradValue, type GradientClippingOptions } from './callbacks/gradient-clipping.js';
 export { GradientAccumulation, type GradientAccumulationOptions } from './callbacks/gradient-accumulation.js';
 export { fitOneCycle, type FitOneCycleOptions } from './callbacks/fit-one-cycle.js';
+export { fineTune, sliceLrs, type FineTuneOptions } from './callbacks/fine-tune.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './callbacks/reduce-lr-on-plateau.js';
 export { CSVLogger, type CSVLoggerOptions } from './callbacks/csv-logger.js';
 export { TensorBoardCallback, type TensorBoardCallbackOptions } from './callbacks/tensorboard.js';
+
+// transfer learning
+export { visionLearner, VisionLearner, type VisionLearnerOptions, type ArchBuilder } from './transfer/vision-learner.js';
+export { weightsDirs } from './transfer/pretrained.js';
 
 // hooks
 export { Hook, Hooks, type HookFn } from './hooks/hooks.js';
@@ -134,6 +141,7 @@ export { NotebookRenderer } from './ui/notebook-renderer.js';
 
 // files (the rest is on 'tfai/io')
 export type { JsonValue } from './io/checkpoint-types.js';
+export { loadTorchStateDict, type TorchTensor, type TorchDtype } from './io/torch-file.js';
 
 // types that the signatures above name (options, states, results), so that users can name them too
 export { EVENT_NAMES } from './core/events.js';

@@ -225,11 +225,17 @@ export async function lrFind(learn: Learner, opts: LRFindOptions = {}): Promise<
   return result;
 }
 
-/** A fresh optimizer over `learn.opt`'s parameter groups, with its hyperparameters. */
+/**
+ * A fresh optimizer over `learn.opt`'s parameter groups, with its hyperparameters, its frozen
+ * groups (a frozen body stays frozen during the sweep, as fastai's `lr_find`) and its parameters
+ * without weight decay.
+ */
 function tempOptimizer(learn: Learner): Optimizer {
   const src = learn.opt;
   const opt = learn.optFunc(src.paramGroups.map((g) => g.params), src.getHyper('lr')[0]);
   for (const name of src.hyperNames) opt.setHyper(name, src.getHyper(name));
+  if (src.frozenIdx > 0) opt.freezeTo(src.frozenIdx, src.keptTraining);
+  opt.excludeFromWeightDecay(src.excludedFromWeightDecay);
   return opt;
 }
 

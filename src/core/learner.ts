@@ -30,6 +30,12 @@ export type LearnerOptions<M extends Trainable = Trainable, D extends DataSource
    * true, fastai's `train_bn`). Layers declare themselves with `isNormLayer = true` (tfai's norms do).
    */
   trainBN?: boolean;
+  /**
+   * Apply weight decay to norm layers' parameters and to biases too (default true: every parameter
+   * decays). `false` is fastai's default `wd_bn_bias=False` (what `visionLearner` uses): parameters
+   * of layers marked `isNormLayer` and every parameter named `bias` are never decayed.
+   */
+  wdBnBias?: boolean;
 };
 
 /** A layer as `freeze` looks at it: norm layers say so (`isNormLayer`), as tfai's norms do. */
@@ -40,6 +46,13 @@ function normLayerParams(model: Trainable): tf.Variable[] {
   const modules = (model as { modules?: () => Iterable<MaybeNormLayer> }).modules;
   if (typeof modules !== 'function') return [];
   return [...modules.call(model)].filter((m) => m.isNormLayer === true).flatMap((m) => m.parameters());
+}
+
+/** The model's norm-layer parameters and every parameter named `bias` (fastai's `norm_bias_params`). */
+function normAndBiasParams(model: Trainable): tf.Variable[] {
+  const named = (model as { namedParameters?: () => [string, tf.Variable][] }).namedParameters;
+  const biases = typeof named === 'function' ? named.call(model).filter(([k]) => k === 'bias' || k.endsWith('.bias')).map(([, v]) => v) : [];
+  return [...new Set([...normLayerParams(model), ...biases])];
 }
 
 /**
@@ -59,6 +72,8 @@ export class Learner<M extends Trainable = Trainable, D extends DataSource = Dat
   opt: Optimizer;
   /** Whether `freeze` keeps norm layers training (the `trainBN` option). */
   readonly trainBN: boolean;
+  /** Whether norm layers' parameters and biases get weight decay (the `wdBnBias` option). */
+  readonly wdBnBias: boolean;
 
   constructor(opts: LearnerOptions<M, D>) {
     const lr = opts.lr ?? 0.1;
@@ -75,6 +90,8 @@ export class Learner<M extends Trainable = Trainable, D extends DataSource = Dat
     });
     this.opt = this.optFunc(groups, lr);
     this.trainBN = opts.trainBN ?? true;
+    this.wdBnBias = opts.wdBnBias ?? true;
+    if (!this.wdBnBias) this.opt.excludeFromWeightDecay(normAndBiasParams(this.model));
   }
 
   /**
@@ -113,7 +130,7 @@ export class Learner<M extends Trainable = Trainable, D extends DataSource = Dat
   }
 
   /**
-   * Load weights saved by `save` (or by PyTorch's safetensors) into the model. The file and its
+   * Load weights saved by `save` (or by PyTorch: safetensors, or a `.pth` state dict) into the model. The file and its
    * fit to the model are checked completely first: a truncated or foreign file, or one of another
    * architecture, throws naming the file and the first mismatching key, and the model is unchanged.
    * `strict: false` skips missing and unexpected keys (shapes must still match). Refused while a

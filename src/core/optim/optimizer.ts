@@ -99,6 +99,9 @@ export abstract class Optimizer {
   frozenIdx = 0;
   /** Parameters of frozen groups that train all the same (norm layers', see `freezeTo`). */
   private readonly forceTrain = new Set<tf.Variable>();
+  /** Parameters that get no weight decay whatever their group's `wd` (see `excludeFromWeightDecay`). */
+  private readonly noDecay = new Set<tf.Variable>();
+  private zeroWd: tf.Scalar | null = null;
   private readonly state = new Map<tf.Variable, Record<string, tf.Variable>>();
   private readonly paramSteps = new Map<tf.Variable, number>();
   private readonly scalars: Record<string, { value: number; tensor: tf.Scalar }>[] = [];
@@ -191,6 +194,24 @@ export abstract class Optimizer {
     for (const p of keep) this.forceTrain.add(p);
   }
 
+  /** The parameters of frozen groups that train all the same (what the last `freezeTo` was told to keep). */
+  get keptTraining(): ReadonlySet<tf.Variable> {
+    return this.forceTrain;
+  }
+
+  /**
+   * Never decay these parameters (fastai's `wd_bn_bias=False`: norm layers' parameters and biases
+   * keep their values however large `wd` is); their updates are otherwise their group's.
+   */
+  excludeFromWeightDecay(params: Iterable<tf.Variable>): void {
+    for (const p of params) this.noDecay.add(p);
+  }
+
+  /** The parameters `excludeFromWeightDecay` was given. */
+  get excludedFromWeightDecay(): ReadonlySet<tf.Variable> {
+    return this.noDecay;
+  }
+
   /** The parameters that train now: every group's from `frozenIdx` on, plus the kept ones of frozen groups. */
   get trainableParams(): tf.Variable[] {
     return this.paramGroups.flatMap((g, i) => (i >= this.frozenIdx ? g.params : g.params.filter((p) => this.forceTrain.has(p))));
@@ -203,12 +224,14 @@ export abstract class Optimizer {
       this.paramGroups.forEach((g, gi) => {
         const h = this.hyperScalars(gi, g.hypers);
         const frozen = gi < this.frozenIdx;
+        const decays = (g.hypers.wd ?? 0) !== 0;
         for (const p of g.params) {
           const grad = grads[p.name];
           if (!grad || (frozen && !this.forceTrain.has(p))) continue;
           const t = (this.paramSteps.get(p) ?? 0) + 1;
           this.paramSteps.set(p, t);
-          this.update(p, grad, this.stateOf(p), h, g.hypers, t);
+          if (decays && this.noDecay.has(p)) this.update(p, grad, this.stateOf(p), { ...h, wd: this.zeroWdScalar() }, { ...g.hypers, wd: 0 }, t);
+          else this.update(p, grad, this.stateOf(p), h, g.hypers, t);
         }
       });
     });
@@ -227,6 +250,10 @@ export abstract class Optimizer {
       cache[k] = { value: v, tensor: tf.keep(tf.scalar(v)) };
     }
     return Object.fromEntries(Object.entries(cache).map(([k, c]) => [k, c.tensor]));
+  }
+
+  private zeroWdScalar(): tf.Scalar {
+    return (this.zeroWd ??= tf.keep(tf.scalar(0)));
   }
 
   private stateOf(p: tf.Variable): Record<string, tf.Variable> {
@@ -303,5 +330,7 @@ export abstract class Optimizer {
     this.resetState();
     for (const cache of this.scalars) for (const c of Object.values(cache)) c.tensor.dispose();
     this.scalars.length = 0;
+    this.zeroWd?.dispose();
+    this.zeroWd = null;
   }
 }
