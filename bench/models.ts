@@ -2,7 +2,7 @@
  * The models `npm run bench` measures (bench/torch_step.py builds the same ones in PyTorch).
  */
 import {
-  tf, getCnnModel, convLayer, initCnn, CNN, ResNet, BasicBlock, SGD, crossEntropy, type Module,
+  tf, getCnnModel, convLayer, initCnn, CNN, ResNet, BasicBlock, SGD, crossEntropy, resnet18, resnet34, type Module,
 } from '../src/index.js';
 import { variableGradsOrFree } from '../src/core/tape.js';
 
@@ -43,6 +43,11 @@ export const MODELS: Record<string, BenchModel> = {
     build: () => new ResNet(BasicBlock, [1, 1, 1, 1], { widths: [16, 32, 64, 128] }),
   },
   resnet18: { label: 'ResNet-18 for CIFAR', input: [32, 32, 3], build: () => new ResNet(BasicBlock, [2, 2, 2, 2]) },
+  // torchvision's ImageNet ResNets (7×7 stem, max pool), 10 classes: `npm run bench:transfer`
+  'tv-resnet18-128': { label: 'torchvision ResNet-18, 128 px', input: [128, 128, 3], build: () => resnet18({ numClasses: 10 }) },
+  'tv-resnet18-224': { label: 'torchvision ResNet-18, 224 px', input: [224, 224, 3], build: () => resnet18({ numClasses: 10 }) },
+  'tv-resnet34-128': { label: 'torchvision ResNet-34, 128 px', input: [128, 128, 3], build: () => resnet34({ numClasses: 10 }) },
+  'tv-resnet34-224': { label: 'torchvision ResNet-34, 224 px', input: [224, 224, 3], build: () => resnet34({ numClasses: 10 }) },
 };
 
 /**

@@ -6,7 +6,8 @@ SGD with momentum 0.9), timed as tfai's is, printed as one JSON line.
 The warm-up runs at least WARMUP steps and WARMUP_MS milliseconds (as tfai's does), then STEPS
 steps are timed.
 
-MODEL is one of course, course-rbn, cifar-cnn, resnet-narrow, resnet18 (the same architectures as
+MODEL is one of course, course-rbn, cifar-cnn, resnet-narrow, resnet18, or torchvision's
+tv-resnet18-128, tv-resnet18-224, tv-resnet34-128, tv-resnet34-224 (the same architectures as
 bench/models.ts, in NCHW). Run by bench/run.ts when /usr/bin/python3 has torch, with its allocator
 tuned (MALLOC_MMAP_MAX_=0, a large MALLOC_TRIM_THRESHOLD_); not needed by the project.
 """
@@ -134,6 +135,16 @@ MODELS = {
     'resnet-narrow': (lambda: ResNet([1, 1, 1, 1], [16, 32, 64, 128]), (3, 32, 32)),
     'resnet18': (lambda: ResNet([2, 2, 2, 2], [64, 128, 256, 512]), (3, 32, 32)),
 }
+
+
+def torchvision_model(name):
+    import torchvision
+    return lambda: getattr(torchvision.models, name)(num_classes=10)
+
+
+for arch in ['resnet18', 'resnet34']:
+    for px in [128, 224]:
+        MODELS[f'tv-{arch}-{px}'] = (torchvision_model(arch), (3, px, px))
 
 build, shape = MODELS[model_name]
 torch.manual_seed(0)
