@@ -45,9 +45,10 @@ class OneStep extends Callback {
   }
 }
 
-// One step at the estimate (the Runner checks it again, now with the batch itself in memory: when
-// that tips it over, one sample less).
-for (let bs = est.maxBatch; !a['no-run'] && bs > 0 && bs >= est.maxBatch - 2; bs--) {
+// One step at the estimate. The Runner checks it again with the batch itself in memory: when that
+// tips it over, at the batch its refusal names.
+let bs = est.maxBatch;
+for (let attempt = 0; !a['no-run'] && bs > 0 && attempt < 3; attempt++) {
   const x = tf.randomNormal([bs, ...spec.input], 0, 1, 'float32', 1);
   const y = tf.tensor1d(Array.from({ length: bs }, (_, i) => i % 10), 'int32');
   const ds = new TensorDataset(x, y);
@@ -60,6 +61,8 @@ for (let bs = est.maxBatch; !a['no-run'] && bs > 0 && bs >= est.maxBatch - 2; bs
     break;
   } catch (e) {
     out.refused = e instanceof Error ? e.message : String(e);
+    const at = /batch size of at most (\d+)/.exec(String(out.refused));
+    bs = at && Number(at[1]) < bs ? Number(at[1]) : bs - 1;
   } finally {
     ds.dispose();
     learn.opt.dispose();

@@ -92,11 +92,11 @@ for (const model of models) {
   table.push([
     MODELS[model]!.label, String(bs), tMs.toFixed(0), Number.isFinite(gflops) ? gflops.toFixed(1) : '–',
     p.length ? median(p.map((m) => m.ms)).toFixed(0) : '–', ratios.length ? `${median(ratios).toFixed(2)}× (${range(ratios)})` : '–',
-    mb ? `${mb.maxBatch}${mb.ran ? '' : ' (not run)'}` : '–',
+    mb ? (mb.ran ? `${mb.ran} (estimate ${mb.maxBatch})` : `estimate ${mb.maxBatch} (not run)`) : '–',
   ]);
 }
 writeFileSync(`${here}transfer-results.json`, JSON.stringify({ date: new Date().toISOString(), cores: logicalCores(), loadBefore: load(), results }, null, 2));
 console.log(`\nload average after: ${load()}\n`);
-console.log(`| model | bs | tfai wasm ${threads}t ms/step | tfai GFLOP/s | PyTorch ${threads}t ms/step | tfai / PyTorch (range) | largest batch in 4 GiB |`);
+console.log(`| model | bs | tfai wasm ${threads}t ms/step | tfai GFLOP/s | PyTorch ${threads}t ms/step | tfai / PyTorch (range) | largest batch run in 4 GiB |`);
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of table) console.log(`| ${r.join(' | ')} |`);

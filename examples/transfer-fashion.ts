@@ -1,21 +1,25 @@
 /**
  * Transfer learning on Fashion-MNIST, the way fastai does it with ImageNet weights, on data we
- * have: a torchvision ResNet-18 is pretrained on five classes (T-shirt, trouser, pullover, dress,
- * coat) and saved in torchvision's key names; then `visionLearner` + `fineTune` teach it the
- * other five (sandal, shirt, sneaker, bag, ankle boot) from only `--per-class` (100) images each,
- * against the same architecture trained from scratch on the same 500 images for as many epochs.
+ * have: a torchvision ResNet-18 is pretrained on five classes (`--source`: T-shirt, trouser,
+ * dress, sneaker, bag) and saved in torchvision's key names; then `visionLearner` + `fineTune`
+ * teach it the other five (pullover, coat, sandal, shirt, ankle boot) from only `--perClass` (100)
+ * images each, against the same architecture trained from scratch on the same 500 images for as
+ * many epochs. Both learning rates come from `lrFind` (fastai's habit; `--lr` / `--scratchLr` set
+ * them instead). The split puts a relative of most target classes among the sources (tops, shoes):
+ * what a body learned transfers as far as the new classes look like the old ones.
  *
  *   npx tsx examples/transfer-fashion.ts --out out/transfer
  *
- * Prints the table and saves `<out>/transfer-accuracy.png` (validation accuracy per epoch),
- * `<out>/finetuned-results.png` and `<out>/scratch-results.png` (predictions on test images).
+ * Prints the table and saves `<out>/transfer-accuracy.png` (test accuracy per epoch), the two
+ * learning-rate sweeps (`<out>/lr-find-finetune/`, `<out>/lr-find-scratch/`), and
+ * `<out>/finetuned-results.png`, `<out>/scratch-results.png` (predictions on test images).
  * With real ImageNet weights the same two calls run on a user's photos: `visionLearner(dls,
  * resnet18)` finds torchvision's file in the weights folder (see docs/transfer-learning.md).
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  initBackend, setSeed, tf, resnet18, visionLearner, fitOneCycle, Learner, AvgStatsCallback, accuracy, crossEntropy, adam,
+  initBackend, setSeed, tf, resnet18, visionLearner, fitOneCycle, lrFind, Learner, AvgStatsCallback, accuracy, crossEntropy, adam,
   DataBunch, DataLoader, TensorDataset, showResults, FASHION_MNIST_CLASSES, type Callback,
 } from '../src/index.js';
 import { loadFashionMnistArrays, FASHION_MNIST_MEAN, FASHION_MNIST_STD } from '../src/data/index.js';
@@ -24,13 +28,15 @@ import { flags } from './args.js';
 
 const args = flags({
   dir: '', out: 'out/transfer', seed: 1, backend: 'auto',
-  pretrainN: 6000, pretrainEpochs: 3, perClass: 100, epochs: 5, freezeEpochs: 1, lr: 4e-3, scratchLr: 4e-3, bs: 64, validN: 2000,
+  pretrainN: 6000, pretrainEpochs: 3, perClass: 100, epochs: 5, freezeEpochs: 1, lr: 0, scratchLr: 0, bs: 64, validN: 2000,
+  source: '0,1,3,7,8', findIters: 60,
 });
 const backend = await initBackend(args.backend as 'auto');
 setSeed(args.seed);
 await mkdir(args.out, { recursive: true });
-const SOURCE = [0, 1, 2, 3, 4];
-const TARGET = [5, 6, 7, 8, 9];
+const SOURCE = args.source.split(',').map(Number);
+const TARGET = [...FASHION_MNIST_CLASSES.keys()].filter((c) => !SOURCE.includes(c));
+if (SOURCE.length !== 5 || TARGET.length !== 5) throw new RangeError(`--source must name five of the classes 0 … 9, got '${args.source}'`);
 
 let arrays;
 try {
@@ -90,20 +96,30 @@ const valid = subset(arrays.test, TARGET, { limit: args.validN });
 const total = args.freezeEpochs + args.epochs;
 console.log(`target task: ${train.length} training images (${args.perClass} per class) of ${TARGET.map((c) => FASHION_MNIST_CLASSES[c]).join(', ')}; ${valid.length} test images`);
 
-// fine-tuned: fastai's vision_learner + fine_tune
+/** The learning rate: given, or the lrFind suggestion (its sweep saved in `<out>/<name>/`). */
+async function learningRate(learn: Learner, given: number, name: string): Promise<number> {
+  if (given > 0) return given;
+  const r = await lrFind(learn, { maxIter: args.findIters, plotDir: join(args.out, name) });
+  const lr = Number(r.suggestion.toPrecision(2));
+  console.log(`lrFind (${name}): steepest descent at ${lr} (minimum / 10: ${r.minLossLr.toPrecision(2)}), sweep in ${r.plot?.png}`);
+  return lr;
+}
+
+// fine-tuned: fastai's vision_learner + lr_find + fine_tune
 const ftStats = new AvgStatsCallback([accuracy]);
 const ft = await visionLearner(bunch(train, valid), resnet18, { pretrained: weights });
+const ftLr = await learningRate(ft, args.lr, 'lr-find-finetune');
 t0 = performance.now();
-await ft.fineTune(args.epochs, args.lr, { freezeEpochs: args.freezeEpochs, cbs: [ftStats] });
-const ftTime = t(t0);
-rows.push([`fineTune(${args.epochs}, ${args.lr}) from the pretrained body`, String(train.length), `${args.freezeEpochs} + ${args.epochs}`, ftStats.history.at(-1)!.valid[1].toFixed(4), ftTime]);
+await ft.fineTune(args.epochs, ftLr, { freezeEpochs: args.freezeEpochs, cbs: [ftStats] });
+rows.push([`fineTune(${args.epochs}, ${ftLr}) from the pretrained body`, String(train.length), `${args.freezeEpochs} + ${args.epochs}`, ftStats.history.at(-1)!.valid[1].toFixed(4), t(t0)]);
 
 // from scratch: the same model (fastai's head on a random ResNet-18), one-cycle for as many epochs
 const scStats = new AvgStatsCallback([accuracy]);
 const sc = await visionLearner(bunch(train, valid), resnet18, { pretrained: false });
+const scLr = await learningRate(sc, args.scratchLr, 'lr-find-scratch');
 t0 = performance.now();
-await fitOneCycle(total, args.scratchLr, { learn: sc, cbs: [scStats] as Callback[] });
-rows.push([`fitOneCycle(${total}, ${args.scratchLr}) from random weights`, String(train.length), String(total), scStats.history.at(-1)!.valid[1].toFixed(4), t(t0)]);
+await fitOneCycle(total, scLr, { learn: sc, cbs: [scStats] as Callback[] });
+rows.push([`fitOneCycle(${total}, ${scLr}) from random weights`, String(train.length), String(total), scStats.history.at(-1)!.valid[1].toFixed(4), t(t0)]);
 
 const header = ['model', 'train images', 'epochs', 'test accuracy', 'time'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -17,14 +17,15 @@ const isPng = (path: string): boolean => readFileSync(path).subarray(0, 8).equal
 describeSuite('fashion-mnist', 'transfer-fashion example', () => {
   it('pretrains on five classes, fine-tunes on the other five, trains the baseline, prints the table and saves the pictures', async () => {
     const out = join(tmp, 'transfer');
-    const r = await runExample('transfer-fashion.ts', ['--pretrainN', '256', '--pretrainEpochs', '1', '--perClass', '8', '--epochs', '1', '--validN', '64', '--bs', '32', '--out', out]);
+    const r = await runExample('transfer-fashion.ts', ['--pretrainN', '256', '--pretrainEpochs', '1', '--perClass', '8', '--epochs', '1', '--validN', '64', '--bs', '32', '--findIters', '6', '--out', out]);
     expect(r.code, r.out).toBe(0);
-    expect(r.out).toMatch(/pretraining resnet18 \(1 input channel, 5 classes\) on 256 images of T-shirt\/top, Trouser, Pullover, Dress, Coat/);
-    expect(r.out).toMatch(/target task: 40 training images \(8 per class\) of Sandal, Shirt, Sneaker, Bag, Ankle boot; 64 test images/);
+    expect(r.out).toMatch(/pretraining resnet18 \(1 input channel, 5 classes\) on 256 images of T-shirt\/top, Trouser, Dress, Sneaker, Bag/);
+    expect(r.out).toMatch(/target task: 40 training images \(8 per class\) of Pullover, Coat, Sandal, Shirt, Ankle boot; 64 test images/);
     expect(r.out).toMatch(/^model\s+train images\s+epochs\s+test accuracy\s+time/m);
-    expect(r.out).toMatch(/^fineTune\(1, 0\.004\) from the pretrained body\s+40\s+1 \+ 1\s+0\.\d{4}/m);
-    expect(r.out).toMatch(/^fitOneCycle\(2, 0\.004\) from random weights\s+40\s+2\s+0\.\d{4}/m);
+    expect(r.out).toMatch(/lrFind \(lr-find-finetune\): steepest descent at [\d.e-]+/);
+    expect(r.out).toMatch(/^fineTune\(1, [\d.e-]+\) from the pretrained body\s+40\s+1 \+ 1\s+0\.\d{4}/m);
+    expect(r.out).toMatch(/^fitOneCycle\(2, [\d.e-]+\) from random weights\s+40\s+2\s+0\.\d{4}/m);
     expect(existsSync(join(out, 'resnet18-fashion5.safetensors'))).toBe(true);
-    for (const f of ['transfer-accuracy.png', 'finetuned-results.png', 'scratch-results.png']) expect(isPng(join(out, f)), f).toBe(true);
+    for (const f of ['transfer-accuracy.png', 'finetuned-results.png', 'scratch-results.png', 'lr-find-finetune/lr-find.png', 'lr-find-scratch/lr-find.png']) expect(isPng(join(out, f)), f).toBe(true);
   }, 300_000);
 });

@@ -129,7 +129,12 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): { value: Pic
       return fail('a string that is not valid UTF-8');
     }
   };
-  const latin1 = (n: number): string => String.fromCharCode(...bytes.subarray(need(n), pos));
+  const latin1 = (n: number): string => {
+    const at = need(n);
+    let out = '';
+    for (let i = at; i < at + n; i++) out += String.fromCharCode(bytes[i]);
+    return out;
+  };
   const line = (): string => {
     const nl = bytes.indexOf(0x0a, pos);
     if (nl < 0 || nl - pos > 256) fail('a GLOBAL whose name is not terminated by a newline');

@@ -100,6 +100,10 @@ export async function visionLearner<D extends DataSource>(dls: D, arch: ArchBuil
   const nIn = opts.nIn ?? (dls as { cIn?: number }).cIn ?? 3;
   checkInt('visionLearner', 'nIn', nIn);
   const want = opts.pretrained ?? meta !== null;
+  const normalize = opts.normalize ?? true;
+  if (typeof normalize === 'object' && (normalize.mean.length !== nIn || normalize.std.length !== nIn)) {
+    throw new RangeError(`visionLearner: normalize gives ${normalize.mean.length} means and ${normalize.std.length} stds for ${nIn} input channels`);
+  }
   let model: Module;
   let source: string | null = null;
   if (want === false) {
@@ -109,14 +113,19 @@ export async function visionLearner<D extends DataSource>(dls: D, arch: ArchBuil
     source = label;
     model = pretrainedModel(arch, meta, decodeWeightsFile(bytes, label), label, nIn);
   }
-  const body = createBody(model, opts.cut ?? meta?.cut);
-  if (typeof (opts.cut ?? meta?.cut) === 'number') {
-    const kept = new Set(body.modules());
-    for (const child of model.children()) if (!kept.has(child)) child.dispose(); // the old pooling and classifier
+  let vm: VisionModel;
+  try {
+    const body = createBody(model, opts.cut ?? meta?.cut);
+    if (typeof (opts.cut ?? meta?.cut) === 'number') {
+      const kept = new Set(body.modules());
+      for (const child of model.children()) if (!kept.has(child)) child.dispose(); // the old pooling and classifier
+    }
+    const head = createHead(numFeatures(body, nIn), nOut, opts);
+    vm = new VisionModel(body, head, normStats(normalize, source !== null, meta, nIn, dls));
+  } catch (e) {
+    model.dispose();
+    throw e;
   }
-  const head = createHead(numFeatures(body, nIn), nOut, opts);
-  const stats = normStats(opts.normalize ?? true, source !== null, meta, nIn, dls);
-  const vm = new VisionModel(body, head, stats);
   const splits = meta?.bodySplits ?? [];
   const splitter = opts.splitter ?? ((m: VisionModel) => split(m, splits));
   const learn = new VisionLearner<D>({
@@ -165,9 +174,13 @@ function pretrainedModel(arch: ArchBuilder, meta: ArchMeta | null, file: Safeten
     file.tensors.set(meta.firstConv, adaptFirstConv(first, nIn));
   }
   const model = arch({ nIn, ...(cls ? { numClasses: cls.shape[0] } : {}) });
-  const sd = fromTorchTensors(model, file, label);
+  let sd: Record<string, tf.Tensor> = {};
   try {
+    sd = fromTorchTensors(model, file, label);
     model.loadStateDict(sd);
+  } catch (e) {
+    model.dispose();
+    throw e;
   } finally {
     tf.dispose(Object.values(sd));
   }
@@ -197,12 +210,7 @@ function adaptFirstConv(t: HostTensor, nIn: number): HostTensor {
 /** The statistics to normalise with (fastai's `_add_norm`), or null. */
 function normStats(normalize: boolean | ChannelStats, pretrained: boolean, meta: ArchMeta | null, nIn: number, dls: DataSource): ChannelStats | null {
   if (normalize === false) return null;
-  if (normalize !== true) {
-    if (normalize.mean.length !== nIn || normalize.std.length !== nIn) {
-      throw new RangeError(`visionLearner: normalize gives ${normalize.mean.length} means and ${normalize.std.length} stds for ${nIn} input channels`);
-    }
-    return normalize;
-  }
+  if (normalize !== true) return normalize;
   const already = (dls as { normStats?: unknown }).normStats !== undefined;
   if (!pretrained || !meta || already || meta.stats.mean.length !== nIn) return null;
   return meta.stats;

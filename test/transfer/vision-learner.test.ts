@@ -158,7 +158,9 @@ describe('visionLearner builds fastai\'s model', () => {
 
   it('a file of another architecture is refused naming the file and the key', async () => {
     const { file } = await savedResnet18();
+    const n0 = tf.memory().numTensors;
     await expect(visionLearner(data(), mobilenetV2, { pretrained: file })).rejects.toThrow(/resnet18-7\.safetensors: missing key 'features\.0\.0\.weight'/);
+    expect(tf.memory().numTensors).toBe(n0 + 2); // the data's two tensors; the model built for the file is freed
   });
 });
 
@@ -221,6 +223,19 @@ describe('fineTune is fastai\'s fine_tune', () => {
     // unfreeze forgot the optimizer's state (fastai's freeze_to clears it): 4 steps since
     expect(learn.opt.stateDict().paramSteps['2.0']).toBe(4);
     expect(learn.opt.frozenIdx).toBe(0);
+    learn.model.dispose();
+  });
+
+  it('refuses a learner with one parameter group and bad arguments, naming them', async () => {
+    const { Learner, Sequential, Flatten, crossEntropy, fineTune } = await import('../../src/index.js');
+    const one = new Learner({ model: new Sequential(new Flatten(), new Linear(12, 4)), data: data({ size: 2 }), lossFunc: crossEntropy });
+    await expect(fineTune(1, 1e-3, { learn: one })).rejects.toThrow(/fineTune: the learner has 1 parameter group; it needs a splitter that returns \[body …, head\] groups/);
+    const learn = await visionLearner(data(), mobilenetV2, { pretrained: false });
+    await expect(learn.fineTune(0)).rejects.toThrow(/fineTune: epochs must be an integer >= 1, got 0/);
+    await expect(learn.fineTune(1, -1)).rejects.toThrow(/fineTune: baseLr must be a finite number > 0, got -1/);
+    await expect(learn.fineTune(1, 1e-3, { freezeEpochs: 1.5 })).rejects.toThrow(/freezeEpochs must be an integer >= 0, got 1\.5/);
+    expect(sliceLrs(1, 0.1, 0.001)).toEqual([0.1]);
+    await expect(visionLearner(data(), mobilenetV2, { pretrained: false, normalize: { mean: [0.5], std: [0.2] } })).rejects.toThrow(/normalize gives 1 means and 1 stds for 3 input channels/);
     learn.model.dispose();
   });
 
