@@ -22,8 +22,9 @@ describeSuite('fashion-mnist', 'transfer-fashion example', () => {
     expect(r.out).toMatch(/pretraining resnet18 \(1 input channel, 5 classes\) on 256 images of T-shirt\/top, Trouser, Dress, Sneaker, Bag/);
     expect(r.out).toMatch(/target task: 40 training images \(8 per class\) of Pullover, Coat, Sandal, Shirt, Ankle boot; 64 test images/);
     expect(r.out).toMatch(/^model\s+train images\s+epochs\s+test accuracy\s+time/m);
-    expect(r.out).toMatch(/lrFind \(lr-find-finetune\): steepest descent at [\d.e-]+/);
+    expect(r.out).toMatch(/lrFind \(lr-find-finetune\): minimum \/ 10 at [\d.e-]+/);
     expect(r.out).toMatch(/^fineTune\(1, [\d.e-]+\) from the pretrained body\s+40\s+1 \+ 1\s+0\.\d{4}/m);
+    expect(r.out).toMatch(/^fineTune\(1, [\d.e-]+, \{ lrMult: 1 \}\) from the pretrained body\s+40\s+1 \+ 1\s+0\.\d{4}/m);
     expect(r.out).toMatch(/^fitOneCycle\(2, [\d.e-]+\) from random weights\s+40\s+2\s+0\.\d{4}/m);
     expect(existsSync(join(out, 'resnet18-fashion5.safetensors'))).toBe(true);
     for (const f of ['transfer-accuracy.png', 'finetuned-results.png', 'scratch-results.png', 'lr-find-finetune/lr-find.png', 'lr-find-scratch/lr-find.png']) expect(isPng(join(out, f)), f).toBe(true);
