@@ -147,14 +147,14 @@ describe('learn.load given a folder', () => {
   it('a checkpoint directory: says it is a folder and names the weights file to give', async () => {
     const learn = convLearner();
     await expect(learn.load(base)).rejects.toThrow(
-      `loading weights: '${base}' is a folder, not a weights file (.safetensors). It holds a checkpoint: to load its weights give '${path.join(base, 'epoch-0003', 'model.safetensors')}'; to continue its training use run.fit(epochs, learn, { resume: ${JSON.stringify(base)} })`,
+      `loading weights: '${base}' is a folder, not a weights file (.safetensors or .pth). It holds a checkpoint: to load its weights give '${path.join(base, 'epoch-0003', 'model.safetensors')}'; to continue its training use run.fit(epochs, learn, { resume: ${JSON.stringify(base)} })`,
     );
     await learn.load(path.join(base, 'epoch-0003', 'model.safetensors'));
   });
 
   it('another folder, and a missing file: named, with what failed', async () => {
     const learn = convLearner();
-    await expect(learn.load(root)).rejects.toThrow(`loading weights: '${root}' is a folder, not a weights file (.safetensors); give the path of a file written by learn.save`);
+    await expect(learn.load(root)).rejects.toThrow(`loading weights: '${root}' is a folder, not a weights file (.safetensors or .pth); give the path of a file written by learn.save, PyTorch's safetensors or torch.save`);
     await expect(learn.load(path.join(root, 'nope.safetensors'))).rejects.toThrow(`loading weights: reading '${path.join(root, 'nope.safetensors')}' failed: no such file or folder (ENOENT, open)`);
   });
 });
