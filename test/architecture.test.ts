@@ -4,19 +4,24 @@ import { join, relative, resolve, dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const src = join(import.meta.dirname, '..', 'src');
+/** Every folder may import `platform/` (Node's built-ins behind browser stand-ins); it imports nothing of tfai. */
 const ALLOWED: Record<string, string[]> = {
-  backend: [],
-  io: ['backend'],
-  core: ['backend', 'io'],
-  plot: [],
-  ui: ['plot'],
-  models: ['backend', 'io', 'core'],
-  data: ['backend', 'io', 'core', 'plot', 'ui'],
-  hooks: ['backend', 'core', 'models', 'plot', 'ui'],
-  callbacks: ['backend', 'io', 'core', 'models', 'plot', 'ui'],
-  interpret: ['backend', 'core', 'data', 'plot', 'ui'],
-  transfer: ['backend', 'io', 'core', 'models', 'callbacks'],
+  platform: [],
+  backend: ['platform'],
+  io: ['backend', 'platform'],
+  core: ['backend', 'io', 'platform'],
+  plot: ['platform'],
+  ui: ['plot', 'platform'],
+  models: ['backend', 'io', 'core', 'platform'],
+  data: ['backend', 'io', 'core', 'plot', 'ui', 'platform'],
+  hooks: ['backend', 'core', 'models', 'plot', 'ui', 'platform'],
+  callbacks: ['backend', 'io', 'core', 'models', 'plot', 'ui', 'platform'],
+  interpret: ['backend', 'core', 'data', 'plot', 'ui', 'platform'],
+  transfer: ['backend', 'io', 'core', 'models', 'callbacks', 'platform'],
 };
+
+/** Packages that only run in Node (native add-ons, or built on Node's streams and file system). */
+const NODE_ONLY_PACKAGES = ['tar', '@resvg/resvg-js', 'pngjs', '@napi-rs/image', 'webgpu'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -69,4 +74,37 @@ describe('architecture', () => {
     }
     expect(bad).toEqual([]);
   });
+
+  it("a browser build reaches no Node built-in and no Node-only package: from every entry, with each module that has a `.browser.ts` sibling replaced by it (as scripts/browser-modules.mjs does)", () => {
+    const entries = [join(src, 'index.ts'), ...readdirSync(src).map((d) => join(src, d, 'index.ts')).filter(statSafe)];
+    const seen = new Set<string>();
+    const bad: string[] = [];
+    const visit = (file: string): void => {
+      const sibling = file.replace(/\.ts$/, '.browser.ts');
+      const f = !file.endsWith('.browser.ts') && statSafe(sibling) ? sibling : file;
+      if (seen.has(f)) return;
+      seen.add(f);
+      const text = readFileSync(f, 'utf8');
+      for (const [, typeOnly, spec] of text.matchAll(/(?:^|\n)\s*(?:import|export)\s+(type\s+)?[^'";]*?from\s+'([^']+)'/g)) {
+        if (typeOnly) continue;
+        if (spec.startsWith('.')) {
+          const target = resolve(dirname(f), spec).replace(/\.js$/, '.ts');
+          if (statSafe(target)) visit(target);
+        } else if (spec.startsWith('node:') || NODE_ONLY_PACKAGES.some((p) => spec === p || spec.startsWith(`${p}/`))) {
+          bad.push(`${relative(src, f)} imports ${spec}`);
+        }
+      }
+    };
+    entries.forEach(visit);
+    expect(seen.size).toBeGreaterThan(100);
+    expect(bad).toEqual([]);
+  });
 });
+
+function statSafe(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}

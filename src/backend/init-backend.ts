@@ -5,15 +5,19 @@
  * dependencies: where they could not be installed they are simply absent, and the log line says so.
  * A software WebGPU adapter (lavapipe, SwiftShader) is used only when asked for by name; `'auto'`
  * loads Dawn only where a hardware adapter can be there, so a machine without a GPU driver hears
- * nothing from it (see webgpu-preflight.ts).
+ * nothing from it (see webgpu-preflight.ts). In a page the same order without the native backend:
+ * `webgpu` on a hardware adapter (`navigator.gpu`) > `wasm` (threaded where the page is
+ * cross-origin isolated) > `cpu`.
  */
 import { tf } from './tf.js';
+import { loadNative, NATIVE_POSSIBLE, type NativeDevice } from './native-backend.js';
 import { registerWasmTrainingKernels } from './wasm/register-kernels.js';
 import { activateWebGPU, describeAdapter, webgpuAdapter } from './webgpu.js';
-import { resolveThreadCount, startWasmBackend, type WasmThreadsReport } from './wasm/threads.js';
+import { resolveThreadCount, startWasmBackend, type WasmPaths, type WasmThreadsReport } from './wasm/threads.js';
 import { setKernelThreads } from './wasm/pool.js';
 import { useDirectConvDefaults } from './wasm/conv2d-forward.js';
 import { guardWasmMalloc } from './wasm/memory-guard.js';
+import { env, errorListeners as processErrorListeners, removeErrorListener, type ErrorListener } from '../platform/process.js';
 
 /** A backend tfai can run on. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -31,10 +35,14 @@ export type InitBackendOptions = {
    * the default does not make a small model slower than one thread.
    */
   threads?: number;
+  /**
+   * In a page: where tfjs-backend-wasm's `.wasm` files are — a folder URL, or a URL per file name
+   * (`'tfjs-backend-wasm-simd.wasm'`, …). Default: next to tfai's code, i.e. next to the bundle
+   * (docs/browser.md). Node reads them from the installed package and ignores this.
+   */
+  wasmPaths?: WasmPaths;
 };
 
-type NativeDevice = 'gpu' | 'cpu';
-const NATIVE_PACKAGES: Record<NativeDevice, string> = { gpu: '@tensorflow/tfjs-node-gpu', cpu: '@tensorflow/tfjs-node' };
 /** One step of the search: a backend, and for `tensorflow` which package, for `webgpu` whether a software adapter will do. */
 type Step = { name: BackendName; native?: NativeDevice[]; allowSoftware?: boolean };
 
@@ -43,25 +51,16 @@ let nativeDevice: NativeDevice | null = null;
 let gpuNote = 'initBackend was not called';
 
 async function tryNative(devices: NativeDevice[]): Promise<string | null> {
-  const reasons: string[] = [];
-  for (const d of devices) {
-    const pkg = NATIVE_PACKAGES[d];
-    try {
-      await import(/* @vite-ignore */ pkg);
-      nativeDevice = d;
-      return null;
-    } catch (e) {
-      const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-      reasons.push(`${pkg}: ${/Cannot find (module|package)/.test(msg) ? 'not installed' : msg}`);
-    }
-  }
-  return reasons.join('; ');
+  const r = await loadNative(devices);
+  if ('reason' in r) return r.reason;
+  nativeDevice = r.device;
+  return null;
 }
 
 let wasmReport: WasmThreadsReport | null = null;
 
 /** Activate `step` (wasm on `threads` threads); null on success, else why not. */
-async function activate(step: Step, threads: number): Promise<string | null> {
+async function activate(step: Step, threads: number, opts: InitBackendOptions): Promise<string | null> {
   if (step.name === 'webgpu') {
     const r = await activateWebGPU({ allowSoftware: step.allowSoftware ?? false });
     return r.ok ? null : `webgpu: ${r.reason}`;
@@ -74,7 +73,7 @@ async function activate(step: Step, threads: number): Promise<string | null> {
   try {
     if (step.name === 'wasm') {
       registerWasmTrainingKernels();
-      const { ok, report } = await startWasmBackend(threads);
+      const { ok, report } = await startWasmBackend(threads, { wasmPaths: opts.wasmPaths });
       wasmReport = report;
       setKernelThreads(report.threads);
       useDirectConvDefaults(report.threads);
@@ -82,6 +81,7 @@ async function activate(step: Step, threads: number): Promise<string | null> {
         guardWasmMalloc(tf.findBackend('wasm'));
         return null;
       }
+      if (report.note) return `wasm failed to initialise (${report.note})`;
     } else if (await tf.setBackend(step.name)) {
       return null;
     }
@@ -97,6 +97,8 @@ function plan(want: BackendPreference): Step[] {
   const fallbacks: Step[] = [{ name: 'wasm' }, { name: 'cpu' }];
   switch (want) {
     case 'auto':
+      // in a page there is no native backend to try: webgpu > wasm > cpu
+      if (!NATIVE_POSSIBLE) return [{ name: 'webgpu' }, ...fallbacks];
       return [{ name: 'tensorflow', native: ['gpu'] }, { name: 'webgpu' }, { name: 'tensorflow', native: ['cpu'] }, ...fallbacks];
     case 'tensorflow':
       return [{ name: 'tensorflow', native: ['gpu', 'cpu'] }, ...fallbacks];
@@ -108,13 +110,10 @@ function plan(want: BackendPreference): Step[] {
 }
 
 const ERROR_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
-type Listener = (...args: unknown[]) => void;
-type Listeners = Record<(typeof ERROR_EVENTS)[number], Listener[]>;
-/** `process` as a plain emitter (its typings list these events separately). */
-const proc = process as unknown as { listeners(e: string): Listener[]; off(e: string, l: Listener): void };
+type Listeners = Record<(typeof ERROR_EVENTS)[number], ErrorListener[]>;
 
 function errorListeners(): Listeners {
-  return { uncaughtException: proc.listeners('uncaughtException'), unhandledRejection: proc.listeners('unhandledRejection') };
+  return { uncaughtException: processErrorListeners('uncaughtException'), unhandledRejection: processErrorListeners('unhandledRejection') };
 }
 
 /**
@@ -129,8 +128,8 @@ function errorListeners(): Listeners {
 function dropEmscriptenErrorListeners(before: Listeners): void {
   const rethrows = /^function\s*\((ex|reason)\)\s*\{\s*(if\s*\(!\(ex instanceof ExitStatus\)\)\s*\{\s*)?throw (ex|reason);?\s*\}?\s*\}$/;
   for (const event of ERROR_EVENTS) {
-    for (const l of proc.listeners(event)) {
-      if (!before[event].includes(l) && rethrows.test(String(l).replace(/\s+/g, ' '))) proc.off(event, l);
+    for (const l of processErrorListeners(event)) {
+      if (!before[event].includes(l) && rethrows.test(String(l).replace(/\s+/g, ' '))) removeErrorListener(event, l);
     }
   }
 }
@@ -160,13 +159,13 @@ function describeActive(name: BackendName): string {
  */
 export async function initBackend(pref?: BackendPreference, opts: InitBackendOptions = {}): Promise<string> {
   const log = opts.log ?? ((l: string) => console.log(l));
-  const want = (pref ?? (process.env.TFAI_BACKEND as BackendPreference | undefined) ?? 'auto') as string;
+  const want = (pref ?? (env('TFAI_BACKEND') as BackendPreference | undefined) ?? 'auto') as string;
   const allowed = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
   if (!allowed.includes(want)) throw new RangeError(`initBackend: backend must be one of ${allowed.join(', ')}, got '${want}'`);
   const threads = resolveThreadCount(opts.threads);
   const skipped: string[] = [];
   for (const step of plan(want as BackendPreference)) {
-    const why = await activate(step, threads);
+    const why = await activate(step, threads, opts);
     if (why !== null) {
       skipped.push(why);
       continue;

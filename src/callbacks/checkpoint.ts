@@ -4,8 +4,8 @@
  * fit is interrupted, rotating old checkpoints and keeping the best by a monitored value.
  * `run.fit(epochs, learn, { resume: dir })` continues from the newest one.
  */
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import * as fs from '../platform/fs.js';
+import * as path from '../platform/path.js';
 import { Callback } from '../core/callback.js';
 import { captureRun } from '../core/run-state.js';
 import { freeName, listCheckpoints, readPointer, removeBrokenCheckpoints, removeCheckpointFolder, removeLeftovers, setPointer, writeCheckpointFolder } from '../io/checkpoint-folder.js';

@@ -1,6 +1,6 @@
 /** `CSVLogger`: one CSV row per epoch with the named epoch metrics (Keras' and fastai's `CSVLogger`). */
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import * as fs from '../platform/fs.js';
+import * as path from '../platform/path.js';
 import { Callback } from '../core/callback.js';
 import { availableMetrics } from './monitor.js';
 import { fsFailure } from '../io/fs-errors.js';

@@ -6,6 +6,7 @@ import { formatCell, formatTime } from '../ui/progress-format.js';
 import type { ProgressRenderer, ProgressSnapshot, ProgressStream } from '../ui/progress-renderer.js';
 import { pickProgressRenderer } from '../ui/progress-renderers.js';
 import { TerminalRenderer } from '../ui/terminal-renderer.js';
+import { standardOutput } from '../platform/process.js';
 
 /** Options of `ProgressCallback`. */
 export type ProgressCallbackOptions = {
@@ -87,7 +88,7 @@ export class ProgressCallback extends Callback {
     const throttleMs = opts.throttleMs ?? 250;
     if (!(throttleMs >= 0)) throw new RangeError(`ProgressCallback: throttleMs must be a number ≥ 0, got ${String(opts.throttleMs)}`);
     const terminal = (): ProgressRenderer => {
-      const stream = opts.stream ?? process.stdout;
+      const stream = opts.stream ?? standardOutput();
       if (!stream || typeof stream.write !== 'function') throw new TypeError('ProgressCallback: stream must have a write(chunk) method');
       return new TerminalRenderer(stream);
     };

@@ -9,13 +9,15 @@ import type { Learner } from './learner.js';
 import { watchInterrupts, type InterruptWatch } from './interrupt.js';
 import { callbackKeys, prepareResume, type PreparedResume } from './run-state.js';
 import type { RunPosition } from '../io/checkpoint-types.js';
+import { nextTurn } from '../platform/event-loop.js';
 
 /**
- * One turn of the event loop (`setImmediate`): signal handlers, timers and I/O callbacks waiting
- * behind a synchronous batch run now. Promise continuations alone never let them run.
+ * One turn of the event loop (`nextTurn`: `setImmediate` in Node, a message in a page): signal
+ * handlers, timers, I/O callbacks, and in a page rendering and input, waiting behind a synchronous
+ * batch run now. Promise continuations alone never let them run.
  */
 export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return nextTurn();
 }
 
 /** The last checkpoint a checkpoint callback wrote in this fit (what the interrupt notice reports). */

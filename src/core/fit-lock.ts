@@ -3,12 +3,12 @@
  * optimizer steps on the same weights (and one runner holds one fit's batch state), so the second
  * is refused at once, before it changes anything.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { createAsyncContext } from '../platform/async-context.js';
 
 const runnersInFit = new WeakSet<object>();
 const learnersInFit = new WeakSet<object>();
 /** The learner of the fit whose work (loop, callbacks, awaited calls) runs here. */
-const fitContext = new AsyncLocalStorage<object>();
+const fitContext = createAsyncContext<object>();
 
 /** Run `fn` as the fit of `learner`: work it starts knows it is part of that fit (see `inOtherFit`). */
 export function runAsFitOf<T>(learner: object, fn: () => Promise<T>): Promise<T> {
@@ -20,7 +20,7 @@ export function runAsFitOf<T>(learner: object, fn: () => Promise<T>): Promise<T>
  * its callbacks): what changes the weights under the optimizer (`learn.load`) refuses then.
  */
 export function inOtherFit(learner: object): boolean {
-  return learnersInFit.has(learner) && fitContext.getStore() !== learner;
+  return learnersInFit.has(learner) && fitContext.get() !== learner;
 }
 
 /**

@@ -4,8 +4,10 @@
  * the current batch (the runner then ends through the normal `CancelTrainError` path, so
  * checkpoints are written, locks released and `afterFit` runs); a second aborts at once with exit
  * code 128 + the signal's number (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP: what shells
- * report for a program ended by that signal).
+ * report for a program ended by that signal). A page has no signals: there `run.requestInterrupt()`
+ * stops a fit.
  */
+import { exitProgram, onSignal as listen } from '../platform/process.js';
 
 /** Exit code of a run aborted by a second Ctrl-C: 128 + SIGINT (2). */
 export const INTERRUPT_EXIT_CODE = 130;
@@ -41,7 +43,7 @@ export type InterruptWatch = {
  */
 export function watchInterrupts(opts: InterruptWatchOptions): InterruptWatch {
   const log = opts.log ?? ((l: string) => console.log(l));
-  const exit = opts.exit ?? ((code: number) => process.exit(code));
+  const exit = opts.exit ?? ((code: number) => exitProgram(code));
   let count = 0;
   const say = (line: string): void => {
     try {
@@ -62,18 +64,14 @@ export function watchInterrupts(opts: InterruptWatchOptions): InterruptWatch {
       exit(code);
     }
   };
-  const handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((signal) => {
-    const h = (): void => onSignal(signal);
-    process.on(signal, h);
-    return [signal, h] as const;
-  });
+  const stops = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((signal) => listen(signal, () => onSignal(signal)));
   let live = true;
   return {
     get count() {
       return count;
     },
     dispose() {
-      if (live) for (const [signal, h] of handlers) process.off(signal, h);
+      if (live) for (const stop of stops) stop();
       live = false;
     },
   };

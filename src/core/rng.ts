@@ -9,9 +9,10 @@
  * stream, including in work the fit awaits (callbacks, loaders, checkpoint writes), so two fits
  * running at once in one process do not take numbers from each other: each draws what it would
  * have drawn alone. Outside any stream they act on the global generator. The stream is carried by
- * Node's `AsyncLocalStorage`, which follows promises and timers.
+ * an `AsyncContext` (`platform/`): Node's `AsyncLocalStorage`, which follows promises and timers;
+ * in a page, the fit's stream is current from its start to its end.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { createAsyncContext } from '../platform/async-context.js';
 import seedrandom from 'seedrandom';
 
 type Prng = ReturnType<typeof seedrandom.alea>;
@@ -24,11 +25,11 @@ export type RngStream = { seed: number; prng: Prng };
 
 const startSeed = Date.now() % 2 ** 31;
 const globalStream: RngStream = { seed: startSeed, prng: seedrandom.alea(String(startSeed), { state: true }) };
-const streams = new AsyncLocalStorage<RngStream>();
+const streams = createAsyncContext<RngStream>();
 
 /** The generator in effect here: the stream of the fit this code runs in, else the global one. */
 function current(): RngStream {
-  return streams.getStore() ?? globalStream;
+  return streams.get() ?? globalStream;
 }
 
 /** Seed the current generator: every later init, shuffle, dropout mask and augmentation follows. */

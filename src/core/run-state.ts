@@ -13,7 +13,7 @@ import type { StateDict } from '../io/persistable.js';
 import { asModule, decodeWeights, encodeWeights } from '../io/weights-file.js';
 import { CHECKPOINT_FILES, readCheckpointFiles } from '../io/checkpoint-folder.js';
 import type { CheckpointState, JsonValue, LoaderState, OptimizerMeta, ResumableLoader, RunPosition } from '../io/checkpoint-types.js';
-import * as path from 'node:path';
+import * as path from '../platform/path.js';
 
 /** Everything a checkpoint holds of a run but the file bookkeeping (name, counter, monitor, checksums). */
 export type CapturedRun = {

@@ -4,8 +4,8 @@
  * folders (`train/<class>/*.png|jpg`, `test/<class>/*.png|jpg`). Images stay bytes in host memory
  * and are normalised per batch; the training set can be augmented (flip + pad-crop) per batch.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, stat } from '../platform/fs.js';
+import { join } from '../platform/path.js';
 import { compose, padCrop, randomFlip, TransformedDataset, type ImageTransform } from './augment.js';
 import { DataLoader } from './data-loader.js';
 import type { Dataset } from './dataset.js';

@@ -4,12 +4,13 @@
  * download is streamed to a temporary file while its MD5 is computed, so the archive is never held
  * in memory whole.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash, randomHex } from '../platform/crypto.js';
+import { createReadStream } from '../platform/fs.js';
+import { mkdir, open, rename, rm, stat } from '../platform/fs.js';
+import { join } from '../platform/path.js';
 import { CIFAR10_ARCHIVE, CIFAR10_MD5, CIFAR10_URL, findCifar10Bins } from './cifar10.js';
 import { extractTarGz } from './tar.js';
+import { pid } from '../platform/process.js';
 
 /**
  * What `downloadCifar10` needs of `fetch` (the global one fits; tests pass a stub). When the
@@ -101,7 +102,7 @@ export async function downloadCifar10(dir: string, opts: DownloadCifar10Options 
     const doFetch = opts.fetch ?? (globalThis.fetch as unknown as FetchLike);
     log(`downloadCifar10: downloading ${url} …`);
     await mkdir(dir, { recursive: true });
-    downloaded = join(dir, `.tfai-tmp-${CIFAR10_ARCHIVE}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    downloaded = join(dir, `.tfai-tmp-${CIFAR10_ARCHIVE}-${pid()}-${randomHex(4)}`);
     try {
       const res = await doFetch(url);
       if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);

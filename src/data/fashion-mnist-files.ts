@@ -3,11 +3,11 @@
  * Debian's `dataset-fashion-mnist` folder, `findFashionMnist(dir)` and `downloadFashionMnist(dir)`
  * (checksummed, atomic, idempotent).
  */
-import { createHash } from 'node:crypto';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from '../platform/crypto.js';
+import { mkdir, rename, stat, writeFile } from '../platform/fs.js';
+import { join } from '../platform/path.js';
 import type { FetchLike } from './download.js';
-import { MNIST_FILES } from './mnist.js';
+import { MNIST_FILES } from './mnist-names.js';
 
 /** The class names, in label order (label 0 = `'T-shirt/top'`, …, 9 = `'Ankle boot'`). */
 export const FASHION_MNIST_CLASSES: readonly string[] = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];

@@ -4,8 +4,8 @@
  * folder, else downloaded; kept as bytes, normalised per batch, optionally augmented with a random
  * pad-and-crop shift.
  */
-import { stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { stat } from '../platform/fs.js';
+import { dirname } from '../platform/path.js';
 import { DataLoader } from './data-loader.js';
 import type { Dataset } from './dataset.js';
 import type { FetchLike } from './download.js';

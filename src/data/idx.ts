@@ -4,8 +4,8 @@
  * unsigned-byte type (0x08) is supported: labels are magic 0x00000801 (`[n]`), images 0x00000803
  * (`[n, rows, cols]`). Files may be gzipped (detected by the gzip magic bytes 1f 8b).
  */
-import { open, readFile, stat } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
+import { open, readFile, stat } from '../platform/fs.js';
+import { gunzipChunks } from '../platform/zlib.js';
 
 /** Magic number of an IDX labels file (unsigned bytes, 1 dimension). */
 export const IDX_LABELS_MAGIC = 0x00000801;
@@ -162,13 +162,13 @@ export type ReadIdxOptions = {
 export async function readIdx(path: string, opts: ReadIdxOptions = {}): Promise<IdxData> {
   const maxBytes = opts.maxBytes ?? IDX_MAX_BYTES;
   if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new RangeError(`readIdx: maxBytes must be an integer >= 0, got ${maxBytes}`);
-  let raw: Buffer;
+  let raw: Uint8Array;
   try {
     const st = await stat(path);
     if (st.isFile() && st.size > maxBytes + 4 + 4 * MAX_DIMS) {
       // too big whatever it holds: read only its first bytes, to name what its header declares
       const fh = await open(path, 'r');
-      const head = Buffer.alloc(64);
+      const head = new Uint8Array(64);
       try {
         await fh.read(head, 0, 64, 0);
       } finally {
@@ -185,6 +185,16 @@ export async function readIdx(path: string, opts: ReadIdxOptions = {}): Promise<
     if (e instanceof RangeError || (e instanceof Error && e.message.startsWith('readIdx:'))) throw e;
     throw new Error(`readIdx: ${path}: cannot read file: ${(e as Error).message}`, { cause: e });
   }
+  return decodeIdxFile(raw, path, { maxBytes });
+}
+
+/**
+ * Parse the bytes of an IDX file, plain or gzipped (by its magic bytes), read from a file or
+ * fetched from a URL (`path` names it in errors), with `readIdx`'s limit and checks.
+ * @throws as `readIdx` does, past reading.
+ */
+export async function decodeIdxFile(raw: Uint8Array, path: string, opts: ReadIdxOptions = {}): Promise<IdxData> {
+  const maxBytes = opts.maxBytes ?? IDX_MAX_BYTES;
   if (!isGzip(raw)) {
     checkLimit(parseHeader(raw, path), path, maxBytes);
     return parseIdx(raw, path);
@@ -197,16 +207,17 @@ export async function readIdx(path: string, opts: ReadIdxOptions = {}): Promise<
  * is out, the output is allocated once at the declared size, and a stream that gives more stops there.
  */
 async function gunzipIdx(raw: Uint8Array, path: string, maxBytes: number): Promise<Uint8Array> {
-  const gz = createGunzip();
-  gz.end(raw);
-  let head: Buffer = Buffer.alloc(0);
+  let head = new Uint8Array(0);
   let header: IdxHeader | null = null;
   let out: Uint8Array | null = null;
   let got = 0;
   try {
-    for await (const chunk of gz as AsyncIterable<Buffer>) {
+    for await (const chunk of gunzipChunks(raw)) {
       if (!out) {
-        head = Buffer.concat([head, chunk]);
+        const joined = new Uint8Array(head.length + chunk.length);
+        joined.set(head);
+        joined.set(chunk, head.length);
+        head = joined;
         const len = headerLength(head);
         if (len === null || head.length < len) continue;
         header = parseHeader(head, path);
@@ -240,8 +251,6 @@ async function gunzipIdx(raw: Uint8Array, path: string, maxBytes: number): Promi
       }
     }
     throw new Error(`readIdx: ${path}: ${why}${detail}`, { cause: e });
-  } finally {
-    gz.destroy();
   }
   if (!header || !out) return head; // too short for a header: parseIdx names what is missing
   if (got > out.length) {

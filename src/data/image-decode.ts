@@ -52,7 +52,7 @@ export function decodeImage(bytes: Uint8Array, name = '<buffer>', opts: DecodeIm
  * file's bytes.
  * @throws RangeError if `data` does not hold 3 or 4 bytes per pixel.
  */
-export function encodePng(data: Uint8Array, width: number, height: number): Buffer {
+export function encodePng(data: Uint8Array, width: number, height: number): Uint8Array {
   const n = width * height;
   const ch = data.length / n;
   if (ch !== 3 && ch !== 4) {

@@ -4,8 +4,8 @@
  * of same-size images at once (MNIST-like sets). Folders of photos of any size, or of any number,
  * go through `ImageDataBunch.fromFolder`, which reads images lazily.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from '../platform/fs.js';
+import { join } from '../platform/path.js';
 import { tf } from '../backend/tf.js';
 import type { Dataset } from './dataset.js';
 import { decodeImage } from './image-decode.js';

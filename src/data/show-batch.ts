@@ -7,6 +7,7 @@
 import type { tf } from '../backend/tf.js';
 import { svgDocument, svgText } from '../plot/svg.js';
 import { outputFigure } from '../ui/figures.js';
+import { pngDataUri } from '../plot/data-uri.js';
 import { truncateText } from '../plot/text-metrics.js';
 import { DataBunch } from './data-bunch.js';
 import { encodePng } from './image-decode.js';
@@ -129,9 +130,9 @@ export async function showBatch(src: ShowBatchSource, where?: string | ShowBatch
     const label = truncateText(classes?.[y] ?? String(y), cw, LABEL_SIZE);
     labels.push(svgText(x0 + cw / 2, y0 + h * s + 5, label, { size: LABEL_SIZE, anchor: 'middle', valign: 'top' }));
   }
-  const bitmap = Buffer.from(encodePng(img, W, H)).toString('base64');
+  const bitmap = pngDataUri(encodePng(img, W, H));
   const title = opts.title ? svgText(W / 2, GAP, opts.title, { size: TITLE_SIZE, anchor: 'middle', valign: 'top', bold: true }) : '';
-  const body = `<image x="0" y="0" width="${W}" height="${H}" href="data:image/png;base64,${bitmap}"/>\n${title}<g class="labels">${labels.join('')}</g>`;
+  const body = `<image x="0" y="0" width="${W}" height="${H}" href="${bitmap}"/>\n${title}<g class="labels">${labels.join('')}</g>`;
   const svg = svgDocument(W, H, opts.title ?? 'batch', body);
   await outputFigure({ svg, name: 'batch' }, { target: path === undefined ? undefined : { file: path } });
   return { width: W, height: H, n };

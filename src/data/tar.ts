@@ -15,8 +15,11 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { dirname, isAbsolute, join, posix, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
+import { memberPath } from './tar-member.js';
+
+export { memberPath } from './tar-member.js';
 
 /** Prefix of the temporary folders extraction stages files in (shared with tfai's other temporaries). */
 const STAGE_PREFIX = '.tfai-tmp-extract-';
@@ -27,21 +30,6 @@ export interface ExtractTarOptions {
   filter?: (name: string) => boolean;
   /** What to call the archive in errors when it is given as bytes (default `<tar>`). */
   name?: string;
-}
-
-/**
- * The path of member `name` relative to the destination, or an error saying why it is refused:
- * absolute, a drive letter, a `..` component, a NUL, or nothing left (the destination itself).
- */
-export function memberPath(name: string): string | Error {
-  const why = (reason: string): Error => new Error(`refusing member '${name}': ${reason}`);
-  if (name.includes('\0')) return why('its path holds a NUL character');
-  const unified = name.replace(/\\/g, '/');
-  if (isAbsolute(name) || unified.startsWith('/') || /^[a-zA-Z]:/.test(unified)) return why('an absolute path, outside the destination');
-  const parts = unified.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) return why("its path has a '..' component, which could lead outside the destination");
-  if (!parts.length) return why('its path names the destination itself, not a file inside it');
-  return posix.join(...parts);
 }
 
 /** Remove staging folders of extractions whose process is gone (a crash or kill left them). */

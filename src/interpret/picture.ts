@@ -3,6 +3,7 @@ import { encodePng } from '../data/image-decode.js';
 import { fmt, svgDocument, svgText } from '../plot/svg.js';
 import { textWidth } from '../plot/text-metrics.js';
 import { outputFigure } from '../ui/figures.js';
+import { pngDataUri } from '../plot/data-uri.js';
 
 /** How inputs are turned back into pixels: `x * std + mean` (scalar or per channel), or `'auto'`: each image stretched from its min to its max. */
 export type Denormalize =
@@ -82,7 +83,7 @@ export function imageGrid(tiles: Tile[], opts: ImageGridOptions): string {
     const x0 = left + gap + (k % ncols) * (cellW + gap), y0 = top + Math.floor(k / ncols) * (cellH + gap);
     const png = encodePng(upscale(t.rgb, t.h, t.w, s), t.w * s, t.h * s);
     const ix = x0 + (cellW - t.w * s) / 2;
-    body.push(`<image x="${fmt(ix)}" y="${fmt(y0)}" width="${t.w * s}" height="${t.h * s}" href="data:image/png;base64,${png.toString('base64')}"/>`);
+    body.push(`<image x="${fmt(ix)}" y="${fmt(y0)}" width="${t.w * s}" height="${t.h * s}" href="${pngDataUri(png)}"/>`);
     t.lines.forEach((l, i) => body.push(svgText(x0 + cellW / 2, y0 + t.h * s + 4 + (i + 1) * lineH - 3, l.text, { size: 11.5, anchor: 'middle', fill: l.color, bold: l.color !== undefined })));
   });
   return svgDocument(W, H, opts.title, body.join('\n'));

@@ -7,10 +7,11 @@
  * Temporary names come from `crypto.randomBytes`, never from the seeded RNG, so saving a checkpoint
  * does not change the random stream a run depends on.
  */
-import { promises as fs } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
+import * as fs from '../platform/fs.js';
+import { randomHex } from '../platform/crypto.js';
+import * as path from '../platform/path.js';
 import { fsFailure } from './fs-errors.js';
+import { pid } from '../platform/process.js';
 
 /** Contents a file can be written from. */
 export type FileContents = Uint8Array | string;
@@ -20,7 +21,7 @@ export const TEMP_PREFIX = '.tfai-tmp-';
 
 /** A fresh temporary name beside `target` (same directory, so the final rename is atomic). */
 export function tempPathFor(target: string): string {
-  return path.join(path.dirname(target), `${TEMP_PREFIX}${path.basename(target)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return path.join(path.dirname(target), `${TEMP_PREFIX}${path.basename(target)}-${pid()}-${randomHex(4)}`);
 }
 
 /**

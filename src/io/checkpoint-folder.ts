@@ -11,9 +11,9 @@
  * is replaced atomically afterwards, so a crash at any moment leaves `latest` naming a complete
  * checkpoint. Reading verifies each file's size and SHA-256 against `state.json`.
  */
-import { promises as fs } from 'node:fs';
-import { createHash } from 'node:crypto';
-import * as path from 'node:path';
+import * as fs from '../platform/fs.js';
+import { createHash } from '../platform/crypto.js';
+import * as path from '../platform/path.js';
 import { TEMP_PREFIX, exists, tempPathFor, writeDirAtomic, writeFileAtomic } from './atomic-write.js';
 import { describeFsError, fsFailure } from './fs-errors.js';
 import type { CheckpointState } from './checkpoint-types.js';
@@ -205,7 +205,7 @@ async function incompleteReason(dir: string, name: string): Promise<string | nul
  * names, with why.
  */
 export async function removeBrokenCheckpoints(dir: string): Promise<{ name: string; reason: string }[]> {
-  let entries: import('node:fs').Dirent[];
+  let entries: import('../platform/fs.js').Dirent[];
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
   } catch {
@@ -320,7 +320,7 @@ async function readVerified(folder: string): Promise<CheckpointFiles> {
       throw new Error(`checkpoint '${folder}': cannot read ${name}: ${describeFsError(e)}`, { cause: e });
     }
   };
-  const state = parseState(Buffer.from(await read(CHECKPOINT_FILES.state)).toString('utf8'), folder);
+  const state = parseState(new TextDecoder().decode(await read(CHECKPOINT_FILES.state)), folder);
   if (state.sha256 !== undefined && state.sha256 !== stateChecksum(state)) {
     throw new Error(`checkpoint '${folder}': ${CHECKPOINT_FILES.state} does not match its SHA-256 (damaged, or edited by hand): refusing to resume from it`);
   }

@@ -7,7 +7,7 @@
  * Ranges that depend on the run (hyperparameter ranges of the optimizer, the callbacks' own
  * states, a loader's length) are checked by the core against the learner.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../platform/crypto.js';
 
 /** SHA-256 of the state without its `sha256` field, as written into `state.json`. */
 export function stateChecksum(state: object): string {

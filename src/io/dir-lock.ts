@@ -15,10 +15,11 @@
  * through `process.exit`, e.g. a second Ctrl-C) releases its locks on the way out. After `kill -9`
  * the lock stays behind and the next run takes it over.
  */
-import { promises as fs, readFileSync, unlinkSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import * as fs from '../platform/fs.js';
+import { readFileSync, unlinkSync } from '../platform/fs.js';
+import { randomHex } from '../platform/crypto.js';
+import { pid, hostname } from '../platform/process.js';
+import * as path from '../platform/path.js';
 import { TEMP_PREFIX, tempPathFor } from './atomic-write.js';
 import { describeFsError } from './fs-errors.js';
 
@@ -29,7 +30,7 @@ export const LOCK_FILE = '.tfai-lock';
 export type LockOwner = {
   /** The owning process. */
   pid: number;
-  /** `os.hostname()` of the owner. */
+  /** `hostname()` of the owner. */
   host: string;
   /** The owner's start time in clock ticks since boot (Linux `/proc/<pid>/stat`), when known. */
   start: number | null;
@@ -142,8 +143,8 @@ function damagedReason(file: string, text: string): string {
 
 /** Why `owner` no longer holds its lock, or null when it may still (then the lock is respected). */
 function staleReason(owner: LockOwner): string | null {
-  if (owner.host !== os.hostname()) return null;
-  if (owner.pid === process.pid) {
+  if (owner.host !== hostname()) return null;
+  if (owner.pid === pid()) {
     const mine = [...held.values()].some((l) => l.owner.token === owner.token);
     return mine ? null : `left by an earlier fit of this process (pid ${owner.pid}) that did not release it`;
   }
@@ -194,7 +195,7 @@ async function createExclusive(file: string, text: string): Promise<CreateResult
  * meanwhile by another process is put back. Returns whether the stale lock was removed.
  */
 async function removeStale(file: string, token: string | null): Promise<boolean> {
-  const aside = path.join(path.dirname(file), `${TEMP_PREFIX}stale-lock-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const aside = path.join(path.dirname(file), `${TEMP_PREFIX}stale-lock-${pid()}-${randomHex(4)}`);
   try {
     await fs.rename(file, aside);
   } catch (e) {
@@ -221,7 +222,7 @@ async function removeStale(file: string, token: string | null): Promise<boolean>
 export async function lockDir(dir: string, opts: LockDirOptions): Promise<DirLock> {
   const file = path.join(dir, LOCK_FILE);
   const log = opts.log ?? ((l: string) => console.warn(l));
-  const owner: LockOwner = { pid: process.pid, host: os.hostname(), start: startTime(process.pid), since: new Date().toISOString(), by: opts.by, token: randomBytes(8).toString('hex') };
+  const owner: LockOwner = { pid: pid(), host: hostname(), start: startTime(pid()), since: new Date().toISOString(), by: opts.by, token: randomHex(8) };
   for (let attempt = 0; attempt < 5; attempt++) {
     let created: CreateResult;
     try {
@@ -261,7 +262,7 @@ export async function lockDir(dir: string, opts: LockDirOptions): Promise<DirLoc
     } else reason = damagedReason(file, text);
     if (reason === null) {
       const who = describeOwner(current!);
-      const remote = current!.host !== os.hostname();
+      const remote = current!.host !== hostname();
       throw new Error(
         `${opts.by}: the directory '${dir}' is in use by ${who}: two fits must not write one checkpoint directory. ` +
           (remote

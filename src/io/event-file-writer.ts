@@ -4,9 +4,9 @@
  * protobufjs from the fields of TensorFlow's `event.proto` and `summary.proto` that scalars and
  * histograms need. What `tensorboard --logdir` reads.
  */
-import { promises as fs } from 'node:fs';
-import { hostname } from 'node:os';
-import * as path from 'node:path';
+import * as fs from '../platform/fs.js';
+import { hostname } from '../platform/process.js';
+import * as path from '../platform/path.js';
 import protobuf from 'protobufjs/light.js';
 import CRC32C from 'crc-32/crc32c.js';
 

@@ -3,8 +3,8 @@
  * file (`'runs' is a file, not a folder`) instead of Node's bare `EEXIST` / `ENOTDIR` from `mkdir`,
  * and other failures say why (read-only, no permission, …).
  */
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import * as fs from '../platform/fs.js';
+import * as path from '../platform/path.js';
 import { describeFsError } from './fs-errors.js';
 
 /** The first existing component of `p` (from the root down, `p` included) that is not a folder, or null. */

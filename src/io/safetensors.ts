@@ -9,13 +9,12 @@
  * everything — header length, JSON, dtypes, shapes, offsets in bounds and non-overlapping, byte
  * counts — and every error names the file and the byte offset or key at fault.
  */
-import { promises as fs } from 'node:fs';
-import { endianness } from 'node:os';
+import * as fs from '../platform/fs.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { bf16, f16 } from './half-floats.js';
 
 /** On little-endian hosts F32/I32 blocks are copied as bytes instead of value by value. */
-const LE = endianness() === 'LE';
+const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The element types tfai reads (floats become float32, integers and bools int32). */
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -89,14 +88,13 @@ export function encodeSafetensors(tensors: Iterable<[string, TensorToWrite]>, me
     pos += n * ITEM_SIZE[t.dtype];
   }
   for (const [name, t] of entries) header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: offsets.get(name) };
-  let json = JSON.stringify(header);
-  const jsonBytes = Buffer.byteLength(json, 'utf8');
-  json += ' '.repeat((8 - ((8 + jsonBytes) % 8)) % 8);
-  const hlen = Buffer.byteLength(json, 'utf8');
+  const jsonUnpadded = new TextEncoder().encode(JSON.stringify(header));
+  const hlen = jsonUnpadded.length + ((8 - ((8 + jsonUnpadded.length) % 8)) % 8);
   const out = new Uint8Array(8 + hlen + pos);
   const view = new DataView(out.buffer);
   view.setBigUint64(0, BigInt(hlen), true);
-  out.set(Buffer.from(json, 'utf8'), 8);
+  out.set(jsonUnpadded, 8);
+  out.fill(0x20, 8 + jsonUnpadded.length, 8 + hlen); // the header is padded with spaces to 8 bytes
   const base = 8 + hlen;
   for (const [name, t] of entries) {
     const [b] = offsets.get(name)!;

@@ -10,8 +10,8 @@ import { decodeSafetensors, encodeSafetensors, type SafetensorsContents } from '
 import { asHostTensors, decodeTorchStateDict, looksLikeTorchFile } from './torch-file.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { fromTorchTensors, toTorchTensors } from './torch-layout.js';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import * as fs from '../platform/fs.js';
+import * as path from '../platform/path.js';
 import { fsFailure } from './fs-errors.js';
 import { CHECKPOINT_FILES, resolveCheckpoint } from './checkpoint-folder.js';
 

@@ -1,8 +1,9 @@
 /** Writing a figure to disk as both SVG and PNG, or as one file, atomically. */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { randomHex } from '../platform/crypto.js';
+import { mkdir, rename, rm, writeFile } from '../platform/fs.js';
+import * as path from '../platform/path.js';
 import { svgToPng } from './png.js';
+import { pid } from '../platform/process.js';
 
 /** Absolute paths of the two files `saveFigure` wrote. */
 export type SavedFigure = {
@@ -14,7 +15,7 @@ export type SavedFigure = {
 
 /** Write `data` to `file` via a temporary file in the same directory and a rename, so readers never see a partial file. */
 async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = `${file}.${pid()}.${randomHex(4)}.tmp`;
   try {
     await writeFile(tmp, data);
     await rename(tmp, file);

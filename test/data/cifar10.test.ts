@@ -171,7 +171,7 @@ describe('loadCifar10 from .bin files', () => {
 });
 
 describe('loadCifar10 from class folders', () => {
-  const png = (r: number, g: number, b: number): Buffer => encodePng(new Uint8Array(32 * 32 * 3).map((_, i) => [r, g, b][i % 3]), 32, 32);
+  const png = (r: number, g: number, b: number): Uint8Array => encodePng(new Uint8Array(32 * 32 * 3).map((_, i) => [r, g, b][i % 3]), 32, 32);
 
   it('reads train/<class>/*.png and test/<class>/*.png with CIFAR-10 class indices', async () => {
     const dir = newDir();

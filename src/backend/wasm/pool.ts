@@ -35,7 +35,7 @@
  * "memory access out of bounds" on buffers in the new pages. A worker whose view is smaller than
  * the call's PAGES refreshes it first (`memory.grow(0)` updates its own instances at once).
  */
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { startWorker, type StartedWorker } from '../../platform/worker.js';
 import { UNIT_KERNELS, type SimdKernels } from './simd-module.js';
 import type { UnitKernel } from './unit-kernel.js';
 import { JS_UNIT_SOURCE } from './js-units.js';
@@ -53,6 +53,8 @@ const PAGES = 7;
 /** Workers that have started (instantiated the kernels), and views found stale and refreshed (counters). */
 const STARTED = 8;
 const REFRESHED = 9;
+/** Bytes of each worker's slot for the message of a kernel that threw (a length, then UTF-8). */
+const ERROR_SLOT_BYTES = 1024;
 const ARGS_BYTE_OFFSET = 64;
 const MAX_ARGS = 32;
 /** Int32 index of thread t's unit counter (`COUNTERS + t·COUNTER_STRIDE`: one 64-byte line each). */
@@ -107,12 +109,29 @@ function spinUntilIdle(I: Int32Array, ms: number): void {
 }
 
 /**
- * Source of a pool worker (run with `eval: true`). A kernel that throws sets ERROR and posts its
- * message on the worker's port, which the caller reads synchronously.
+ * Whether this thread may block in `Atomics.wait`: a browser's main thread may not (there the
+ * caller spins instead); Node's threads and Web Workers may.
+ */
+let callerMayBlock: boolean | undefined;
+function mayBlock(): boolean {
+  if (callerMayBlock === undefined) {
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+      callerMayBlock = true;
+    } catch {
+      callerMayBlock = false;
+    }
+  }
+  return callerMayBlock;
+}
+
+/**
+ * Source of a pool worker (`startWorker` gives it `workerData`). A kernel that throws writes its
+ * message into the worker's slot of `errors` (shared memory, so the caller reads it synchronously,
+ * in Node and in a page alike) and sets ERROR.
  */
 const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, control, names, jsUnits, me, threads, port } = workerData;
+const { module, memory, control, errors, names, jsUnits, me, threads } = workerData;
 const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const js = new Function('ex', jsUnits)(ex);
 const fns = names.map((n) => ex[n] ?? js[n]);
@@ -154,7 +173,9 @@ for (;;) {
     } catch (e) {
       const seenBytes = memory.buffer.byteLength;
       const view = seenBytes < bytes ? \` (this thread sees \${seenBytes} bytes of memory, the call \${bytes})\` : '';
-      port.postMessage(String(e) + view);
+      const text = new TextEncoder().encode(String(e) + view).subarray(0, ${ERROR_SLOT_BYTES - 4});
+      new Uint8Array(errors, me * ${ERROR_SLOT_BYTES} + 4, text.length).set(text);
+      Atomics.store(new Int32Array(errors, me * ${ERROR_SLOT_BYTES}, 1), 0, text.length);
       Atomics.store(I, ${ERROR}, 1);
     }
   }
@@ -167,9 +188,10 @@ export class KernelPool {
   private readonly control: SharedArrayBuffer;
   private readonly I: Int32Array;
   private readonly F: Float64Array;
-  private readonly workers: Worker[] = [];
-  /** The workers' error ports (see `WORKER_SOURCE`). */
-  private readonly ports: MessagePort[] = [];
+  /** Each worker's slot for the message of a kernel that threw (see `WORKER_SOURCE`). */
+  private readonly errors: SharedArrayBuffer;
+  private readonly workers: StartedWorker[] = [];
+  private readonly block = mayBlock();
   private readonly range = new Int32Array(2);
 
   /**
@@ -185,19 +207,13 @@ export class KernelPool {
     this.control = new SharedArrayBuffer(4 * (COUNTERS + threads * COUNTER_STRIDE));
     this.I = new Int32Array(this.control);
     this.F = new Float64Array(this.control, ARGS_BYTE_OFFSET, MAX_ARGS);
+    this.errors = new SharedArrayBuffer(threads * ERROR_SLOT_BYTES);
     for (let t = 1; t < threads; t++) {
-      const { port1, port2 } = new MessageChannel();
-      const w = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: {
-          module: kernels.module, memory: kernels.memory, control: this.control, names: [...UNIT_KERNELS], jsUnits: JS_UNIT_SOURCE, me: t, threads, port: port2,
-        },
-        transferList: [port2],
+      const w = startWorker(WORKER_SOURCE, {
+        module: kernels.module, memory: kernels.memory, control: this.control, errors: this.errors, names: [...UNIT_KERNELS], jsUnits: JS_UNIT_SOURCE, me: t, threads,
       });
       w.unref();
-      port1.unref();
       this.workers.push(w);
-      this.ports.push(port1);
     }
   }
 
@@ -223,7 +239,7 @@ export class KernelPool {
     spinUntilIdle(I, CALLER_SPIN_MS);
     while (Atomics.compareExchange(I, STATE, 0, WRITING) !== 0) {
       const v = Atomics.load(I, STATE);
-      if (v !== 0) Atomics.wait(I, STATE, v, 1);
+      if (v !== 0 && this.block) Atomics.wait(I, STATE, v, 1);
     }
     I[FN] = UNIT_KERNELS.indexOf(name);
     I[PAGES] = this.kernels.memory.buffer.byteLength >>> 16;
@@ -248,20 +264,29 @@ export class KernelPool {
     for (;;) {
       const v = Atomics.load(I, STATE);
       if (v === 0) break;
-      Atomics.wait(I, STATE, v);
+      if (this.block) Atomics.wait(I, STATE, v);
     }
     if (Atomics.exchange(I, ERROR, 0) !== 0) {
-      const why = this.ports.map((p) => receiveMessageOnPort(p)?.message as string | undefined).filter((m) => m !== undefined);
+      const why = this.workerErrors();
       throw new Error(`tfai wasm kernel ${name}: a pool worker failed: ${why.join('; ') || 'no message'}`);
     }
   }
 
+  /** The messages the workers left in their slots since the last call (the slots are cleared). */
+  private workerErrors(): string[] {
+    const out: string[] = [];
+    for (let t = 1; t < this.threads; t++) {
+      const len = Atomics.exchange(new Int32Array(this.errors, t * ERROR_SLOT_BYTES, 1), 0, 0);
+      // copied out of the shared memory first: TextDecoder does not read shared views
+      if (len > 0) out.push(new TextDecoder().decode(new Uint8Array(this.errors, t * ERROR_SLOT_BYTES + 4, len).slice()));
+    }
+    return out;
+  }
+
   /** Stops the workers. */
   dispose(): void {
-    for (const w of this.workers) void w.terminate();
-    for (const p of this.ports) p.close();
+    for (const w of this.workers) w.terminate();
     this.workers.length = 0;
-    this.ports.length = 0;
   }
 }
 

@@ -28,68 +28,15 @@ import { createRequire } from 'node:module';
 import workerThreads, { type WorkerOptions } from 'node:worker_threads';
 import * as wasmBackend from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf.js';
+import { xnnpackThreads, type StartWasmOptions, type WasmThreadsReport } from './thread-count.js';
 
-/** The most threads the tfjs wasm backend uses (its C++ cap and its 8 pre-started workers). */
-export const WASM_MAX_THREADS = 8;
+export { WASM_MAX_THREADS, logicalCores, resolveThreadCount, xnnpackThreads, type StartWasmOptions, type WasmPaths, type WasmThreadsReport } from './thread-count.js';
 
 const FLAG = 'WASM_HAS_MULTITHREAD_SUPPORT';
 const require = createRequire(import.meta.url);
 
-/** How the wasm backend came up. */
-export interface WasmThreadsReport {
-  /** Threads asked for (after parsing and capping). */
-  requested: number;
-  /** Threads tfai's kernels run on (1 without the threaded build). */
-  threads: number;
-  /** Threads of tfjs-backend-wasm's own XNNPACK pool (see `xnnpackThreads`). */
-  xnnpackThreads: number;
-  /** Why fewer threads than requested are used, if so. */
-  note?: string;
-}
-
-/**
- * Threads for tfjs-backend-wasm's own XNNPACK pool when tfai runs `threads` threads: 1 unless env
- * `TFAI_XNNPACK_THREADS` says otherwise (at most `threads`). The parallel work is tfai's kernel
- * pool's: a 2-thread XNNPACK pool made small-batch steps 2× slower, because its threads spin-wait
- * after every operation, competing with tfai's workers for the cores.
- */
-export function xnnpackThreads(threads: number): number {
-  const env = process.env.TFAI_XNNPACK_THREADS?.trim();
-  if (env === undefined || env === '') return 1;
-  const n = Number(env);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`TFAI_XNNPACK_THREADS must be a positive integer, got '${env}'`);
-  return Math.min(n, threads);
-}
-
 /** tfai's kernel threads of the started backend (what the report said). */
 let startedThreads = 1;
-
-/** The number of logical cores (what "all cores" means). */
-export function logicalCores(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-}
-
-/**
- * The thread count to use: `threads` if given, else env `TFAI_THREADS`, else all logical cores;
- * capped at {@link WASM_MAX_THREADS}.
- * @throws RangeError when `threads` or `TFAI_THREADS` is not a positive integer.
- */
-export function resolveThreadCount(threads?: number): number {
-  let n: number;
-  if (threads !== undefined) {
-    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`initBackend: threads must be a positive integer, got ${threads}`);
-    n = threads;
-  } else {
-    const env = process.env.TFAI_THREADS?.trim();
-    if (env !== undefined && env !== '') {
-      n = Number(env);
-      if (!Number.isInteger(n) || n < 1) throw new RangeError(`TFAI_THREADS must be a positive integer, got '${env}'`);
-    } else {
-      n = logicalCores();
-    }
-  }
-  return Math.max(1, Math.min(n, WASM_MAX_THREADS));
-}
 
 /** Files of the threaded build inside the installed tfjs-backend-wasm package. */
 interface ThreadedFiles {
@@ -216,7 +163,7 @@ async function startSingleThreaded(): Promise<boolean> {
  * report. When the backend is already running, only activates it and reports its thread count.
  * @returns whether the backend is active, and its thread report.
  */
-export async function startWasmBackend(threads: number): Promise<{ ok: boolean; report: WasmThreadsReport }> {
+export async function startWasmBackend(threads: number, _opts: StartWasmOptions = {}): Promise<{ ok: boolean; report: WasmThreadsReport }> {
   const requested = threads;
   if (wasmStarted()) {
     const ok = await tf.setBackend('wasm');
