@@ -81,6 +81,11 @@ const browser: Options = {
   sourcemap: false,
   target: 'es2022',
   esbuildPlugins: [browserModules()],
+  // class and function names are tfai's API (metric names, callback and optimizer names in
+  // checkpoints, summaries): esbuild's `__name` calls keep them through a user's minifier
+  esbuildOptions(options) {
+    options.keepNames = true;
+  },
   onSuccess: async () => copyBrowserFiles(),
 };
 

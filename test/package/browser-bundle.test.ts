@@ -11,7 +11,7 @@
  * only for what the npm cache lacks (`--prefer-offline`).
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import { build as viteBuild } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSuite } from '../helpers/suites.js';
 import { launchChromium, openPage, serveFolder, type Chromium } from '../helpers/chromium.js';
+import { ensureBuilt } from '../helpers/built.js';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -29,23 +30,6 @@ const TIMEOUT = 600_000;
 const ENTRIES = ['tfai', 'tfai/io', 'tfai/backend', 'tfai/plot', 'tfai/data'];
 /** What must not be in a page's bundle: Node's built-ins, and the packages that only work in Node. */
 const NODE_ONLY = /(^|\/)node_modules\/(tar|@resvg|pngjs|@napi-rs|webgpu|@tensorflow\/tfjs-node)\//;
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** Build `dist` unless its browser build is newer than every source and build-config file. */
-async function ensureBuilt(): Promise<void> {
-  const built = join(root, 'dist/browser/index.js');
-  const inputs = Math.max(newest(join(root, 'src')), newest(join(root, 'scripts')), ...['package.json', 'tsup.config.ts'].map((f) => statSync(join(root, f)).mtimeMs));
-  if (existsSync(built) && statSync(built).mtimeMs >= inputs && existsSync(join(root, 'dist/index.cjs'))) return;
-  await run('npm', ['run', 'build'], { cwd: root, timeout: TIMEOUT, maxBuffer: 1 << 26 });
-}
 
 let work: string;
 let consumer: string;

@@ -1,0 +1,231 @@
+/**
+ * The browser demo (`npm run browser`): the course's BatchNorm convnet on the embedded MNIST digits,
+ * trained in this tab with tfai — the same script as `npm start` in Node (examples/mnist-batchnorm.ts)
+ * plus a live chart, the progress, the backend line, and the confusion matrix and top losses at the
+ * end. Query options: `?backend=wasm&epochs=2&bs=64&seed=1&autostart=1`.
+ *
+ * `window.tfaiDemo` gives what a test checks: a promise of the outcome of the run that `autostart`
+ * (or the Train button) began.
+ */
+import {
+  initBackend, setSeed, loadMnist, getCnnModel, convLayer, initCnn, Learner, Runner, AvgStatsCallback,
+  ParamScheduler, combineScheds, schedLin, accuracy, crossEntropy, sgd, Callback, ClassificationInterpretation,
+  tf, type BackendPreference,
+} from 'tfai';
+import { multiPanelLineChart, type Series } from 'tfai/plot';
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const form = $<HTMLFormElement>('settings');
+const stopButton = $<HTMLButtonElement>('stop');
+
+/** The outcome a test reads. */
+type Outcome = {
+  backend: string;
+  line: string;
+  history: { epoch: number; train: number[]; valid: number[] }[];
+  tensorsAfterEpoch: number[];
+  error?: string;
+};
+
+/** Per-batch training loss and accuracy, read from the device every few batches (never synchronously). */
+class LiveChart extends Callback {
+  override order = 50;
+  private pending: tf.Tensor[] = [];
+  private readonly loss: number[] = [];
+  private readonly acc: number[] = [];
+  private readonly valid: { x: number; loss: number; acc: number }[] = [];
+  private drawn = 0;
+  private reading: Promise<void> = Promise.resolve();
+
+  constructor(private readonly el: HTMLElement) {
+    super();
+  }
+
+  override beginFit(): void {
+    this.loss.length = this.acc.length = this.valid.length = 0;
+  }
+
+  override afterBatch(): void {
+    if (!this.run.inTrain) return;
+    const { loss, pred, yb } = this.run;
+    this.pending.push(tf.tidy(() => tf.stack([loss, tf.mean(tf.cast(tf.equal(tf.argMax(pred, -1), tf.cast(yb, 'int32')), 'float32'))])));
+    if (this.pending.length >= 8) this.reading = this.reading.then(() => this.read());
+  }
+
+  override async afterEpoch(): Promise<void> {
+    await (this.reading = this.reading.then(() => this.read()));
+    const m = this.run.epochMetrics;
+    this.valid.push({ x: this.loss.length, loss: Number(m.valid_loss), acc: Number(m.valid_accuracy) });
+    this.draw();
+  }
+
+  override async afterFit(): Promise<void> {
+    await this.reading;
+    for (const t of this.pending.splice(0)) t.dispose();
+  }
+
+  private async read(): Promise<void> {
+    const batch = this.pending.splice(0);
+    if (!batch.length) return;
+    const stacked = tf.stack(batch);
+    tf.dispose(batch);
+    const values = await stacked.data();
+    stacked.dispose();
+    for (let i = 0; i < values.length; i += 2) {
+      this.loss.push(values[i]);
+      this.acc.push(values[i + 1]);
+    }
+    if (performance.now() - this.drawn > 250) this.draw();
+  }
+
+  private draw(): void {
+    this.drawn = performance.now();
+    const smooth = (v: number[]): number[] => {
+      let s = v[0] ?? 0;
+      return v.map((x, i) => (s = i === 0 ? x : 0.9 * s + 0.1 * x));
+    };
+    const xs = this.loss.map((_, i) => i + 1);
+    const panel = (title: string, yLabel: string, train: number[], valid: number[]): { title: string; xLabel: string; yLabel: string; series: Series[] } => ({
+      title,
+      xLabel: 'training batch',
+      yLabel,
+      series: [
+        { name: 'train (smoothed)', x: xs, y: smooth(train) },
+        ...(valid.length ? [{ name: 'valid', x: this.valid.map((v) => v.x), y: valid, style: { markers: 'all' as const, markerRadius: 4 } }] : []),
+      ],
+    });
+    this.el.innerHTML = multiPanelLineChart({
+      title: 'Training',
+      panels: [panel('loss', 'cross-entropy', this.loss, this.valid.map((v) => v.loss)), panel('accuracy', 'accuracy', this.acc, this.valid.map((v) => v.acc))],
+      columns: 2,
+    });
+  }
+}
+
+/** The progress: epoch, batch, speed and the last epochs' numbers, redrawn a few times a second. */
+class PageProgress extends Callback {
+  override order = 60;
+  private start = 0;
+  private last = 0;
+  private rows: string[] = [];
+
+  constructor(private readonly el: HTMLElement) {
+    super();
+  }
+
+  override beginFit(): void {
+    this.rows = [];
+  }
+
+  override beginEpoch(): void {
+    this.start = performance.now();
+  }
+
+  override afterBatch(): void {
+    if (performance.now() - this.last < 200) return;
+    this.last = performance.now();
+    const r = this.run;
+    const secs = (performance.now() - this.start) / 1000;
+    const phase = r.inTrain ? 'train' : 'valid';
+    this.render(`epoch ${r.epoch + 1}/${r.epochs} · ${phase} ${r.iter + 1}/${r.iters}`, (r.iter + 1) / r.iters, `${secs.toFixed(1)} s`);
+  }
+
+  override afterEpoch(): void {
+    const m = this.run.epochMetrics;
+    this.rows.push(`<tr><td>${m.epoch + 1}</td><td>${Number(m.train_loss).toFixed(4)}</td><td>${Number(m.valid_loss).toFixed(4)}</td><td>${Number(m.valid_accuracy).toFixed(4)}</td><td>${((performance.now() - this.start) / 1000).toFixed(1)} s</td></tr>`);
+    this.render(`epoch ${m.epoch + 1}/${this.run.epochs} done`, 1, '');
+  }
+
+  private render(label: string, frac: number, time: string): void {
+    this.el.innerHTML =
+      `<div><progress value="${frac}" max="1"></progress> <code>${label} ${time}</code></div>` +
+      `<table><thead><tr><th>epoch</th><th>train loss</th><th>valid loss</th><th>valid accuracy</th><th>time</th></tr></thead><tbody>${this.rows.join('')}</tbody></table>`;
+  }
+}
+
+/** Counts the live tensors after each epoch (a test checks that the count stays flat). */
+class TensorCount extends Callback {
+  override order = 100;
+  readonly counts: number[] = [];
+  override afterEpoch(): void {
+    this.counts.push(tf.memory().numTensors);
+  }
+}
+
+let runner: Runner | null = null;
+
+async function train(opts: { backend: BackendPreference; epochs: number; bs: number; seed: number }): Promise<Outcome> {
+  const lines: string[] = [];
+  const backend = await initBackend(opts.backend, { log: (l) => lines.push(l) });
+  const line = lines.join('\n') || `tfai: backend ${backend}`;
+  $('backend').textContent = line;
+  setSeed(opts.seed);
+  const data = await loadMnist({ bs: opts.bs, seed: opts.seed });
+  const model = getCnnModel(data, [8, 16, 32, 64, 64], convLayer, { leak: 0.1, sub: 0.4, maxv: 6 });
+  initCnn(model);
+  const learn = new Learner({ model, data, lossFunc: crossEntropy, optFunc: sgd(), lr: 0.4 });
+  const stats = new AvgStatsCallback([accuracy], { print: false });
+  const count = new TensorCount();
+  const sched = new ParamScheduler('lr', combineScheds([0.3, 0.7], [schedLin(0.6, 2), schedLin(2, 0.1)]));
+  runner = new Runner({ cbs: [stats, sched, new LiveChart($('chart')), new PageProgress($('progress')), count], log: (l) => console.log(l) });
+  stopButton.disabled = false;
+  try {
+    await runner.fit(opts.epochs, learn);
+  } finally {
+    stopButton.disabled = true;
+  }
+  const interp = await ClassificationInterpretation.fromLearner(learn);
+  showResults(interp);
+  const history = stats.history.map((h) => ({ epoch: h.epoch, train: [...h.train], valid: [...h.valid] }));
+  model.dispose();
+  data.dispose();
+  return { backend, line, history, tensorsAfterEpoch: count.counts };
+}
+
+/** The confusion matrix and the most confused pairs under the chart. */
+function showResults(interp: ClassificationInterpretation): void {
+  const m = interp.confusionMatrix();
+  const max = Math.max(...m.flat());
+  const cell = (v: number, diag: boolean): string => `<td style="background:rgba(${diag ? '31,119,180' : '214,39,40'},${(v / max) ** 0.5});color:${v / max > 0.5 ? '#fff' : '#222'}">${v}</td>`;
+  $('confusion').innerHTML =
+    `<table class="confusion"><caption>Confusion matrix (rows: actual, columns: predicted)</caption><tr><th></th>${m.map((_, j) => `<th>${j}</th>`).join('')}</tr>` +
+    m.map((row, i) => `<tr><th>${i}</th>${row.map((v, j) => cell(v, i === j)).join('')}</tr>`).join('') +
+    '</table>';
+  const confused = interp.mostConfused(2).slice(0, 8);
+  $('top-losses').innerHTML = `<p>Most confused (actual → predicted: count): ${confused.map((c) => `${c.actual} → ${c.predicted}: ${c.count}`).join(', ') || 'none twice'}</p>`;
+  $('results').hidden = false;
+}
+
+function settings(params: URLSearchParams): { backend: BackendPreference; epochs: number; bs: number; seed: number } {
+  return {
+    backend: (params.get('backend') ?? 'auto') as BackendPreference,
+    epochs: Number(params.get('epochs') ?? 2),
+    bs: Number(params.get('bs') ?? 64),
+    seed: Number(params.get('seed') ?? 1),
+  };
+}
+
+function start(opts: ReturnType<typeof settings>): Promise<Outcome> {
+  for (const el of Array.from(form.elements)) (el as HTMLInputElement).disabled = true;
+  const done = train(opts).catch((e: unknown) => {
+    console.error(e);
+    $('backend').textContent += `\n${String((e as Error)?.message ?? e)}`;
+    return { backend: '', line: '', history: [], tensorsAfterEpoch: [], error: String((e as Error)?.stack ?? e) };
+  });
+  (window as unknown as { tfaiDemo: { done: Promise<Outcome> } }).tfaiDemo = { done };
+  return done;
+}
+
+const params = new URLSearchParams(location.search);
+const initial = settings(params);
+for (const [k, v] of Object.entries(initial)) (form.elements.namedItem(k) as HTMLInputElement).value = String(v);
+form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const fd = new FormData(form);
+  // a page starts its backend once: the backend and thread count stay as first chosen
+  void start(settings(new URLSearchParams(fd as unknown as Record<string, string>))).finally(() => {
+    for (const el of Array.from(form.elements)) (el as HTMLInputElement).disabled = false;
+  });
+});
+stopButton.addEventListener('click', () => runner?.requestInterrupt());
+if (params.get('autostart') === '1') form.requestSubmit();
