@@ -122,7 +122,10 @@ function expectLosses(got: number[], ref: number[], rel: number): void {
   expect(off, `losses beyond ${rel} relative`).toEqual([]);
 }
 
-type PageResult = { backend: string; line: string; threads: number; losses: number[]; tensors: number; isolated: boolean; entries: { io: number; plot: boolean; data: string }; error?: string };
+type PageResult = { backend: string; line: string; threads: number; losses: number[]; tensors: number; isolated: boolean; names: Record<string, string>; entries: { io: number; plot: boolean; data: string }; error?: string };
+
+/** What a minifier must not rename: the names of tfai's metrics, callbacks and optimizers. */
+const NAMES = { metric: 'accuracy', callback: 'Recorder', optimizer: 'SGD' };
 
 describeSuite('chromium', "a user's bundle in Chromium", () => {
   let browser: Chromium;
@@ -167,6 +170,7 @@ describeSuite('chromium', "a user's bundle in Chromium", () => {
     expect(result.threads).toBe(2);
     expectLosses(result.losses, nodeLosses, 1e-4);
     expect(result.entries).toEqual({ io: expect.any(Number), plot: true, data: 'train-images-idx3-ubyte' });
+    expect(result.names).toEqual(NAMES);
   }, TIMEOUT);
 
   it('the Vite page, not isolated: wasm on 1 thread saying why, the same losses', async () => {
@@ -177,6 +181,7 @@ describeSuite('chromium', "a user's bundle in Chromium", () => {
     expect(result.line).toMatch(/^tfai: backend wasm \(1 thread; threads unavailable \(the page is not cross-origin isolated: serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp\); using 1\)/);
     expect(result.threads).toBe(1);
     expectLosses(result.losses, nodeLosses, 1e-4);
+    expect(result.names).toEqual(NAMES);
   }, TIMEOUT);
 
   it("'auto' in a page without a GPU: wasm, saying why not webgpu; WebGPU asked by name on SwiftShader gives wasm's losses over 5 steps", async () => {
