@@ -82,6 +82,7 @@ export const BROWSER_UNIT_TESTS = [
   'test/callbacks/fit-one-cycle.test.ts',
   // what only a page shows (not a `.test.ts`: the Node suite does not run it)
   'test/browser/page.in-browser.ts',
+  'test/browser/files.in-browser.ts',
 ];
 
 export default defineConfig({

@@ -10,7 +10,7 @@
 import {
   initBackend, setSeed, loadMnist, getCnnModel, convLayer, initCnn, Learner, Runner, AvgStatsCallback,
   ParamScheduler, combineScheds, schedLin, accuracy, crossEntropy, sgd, Callback, ClassificationInterpretation,
-  tf, type BackendPreference,
+  downloadFile, tf, type BackendPreference,
 } from 'tfai';
 import { multiPanelLineChart, type Series } from 'tfai/plot';
 
@@ -153,6 +153,7 @@ class TensorCount extends Callback {
 }
 
 let runner: Runner | null = null;
+const WEIGHTS_FILE = 'mnist-bn-cnn.safetensors';
 
 async function train(opts: { backend: BackendPreference; epochs: number; bs: number; seed: number }): Promise<Outcome> {
   const lines: string[] = [];
@@ -176,6 +177,10 @@ async function train(opts: { backend: BackendPreference; epochs: number; bs: num
   }
   const interp = await ClassificationInterpretation.fromLearner(learn);
   showResults(interp);
+  // the weights stay in this tab's files (IndexedDB) until the user downloads them
+  const saved = await learn.save(WEIGHTS_FILE);
+  $('saved').textContent = `Weights saved in this tab's storage as ${saved} (PyTorch names and layouts, safetensors).`;
+  $<HTMLButtonElement>('download').hidden = false;
   const history = stats.history.map((h) => ({ epoch: h.epoch, train: [...h.train], valid: [...h.valid] }));
   model.dispose();
   data.dispose();
@@ -228,4 +233,5 @@ form.addEventListener('submit', (e) => {
   });
 });
 stopButton.addEventListener('click', () => runner?.requestInterrupt());
+$('download').addEventListener('click', () => void downloadFile(WEIGHTS_FILE));
 if (params.get('autostart') === '1') form.requestSubmit();

@@ -4,6 +4,7 @@ import type { LossFunc } from './losses.js';
 import { sgd } from './optim/sgd.js';
 import { uniqueGroups, type OptFunc, type Optimizer } from './optim/optimizer.js';
 import { asModule, loadWeights, saveWeights } from '../io/weights-file.js';
+import type { WeightsSource } from '../io/weights-source.js';
 import { inOtherFit } from './fit-lock.js';
 import { predict, tta, type BatchSource, type Predictions, type TtaOptions } from './predict.js';
 import type { DataSource, Trainable } from './trainable.js';
@@ -130,13 +131,15 @@ export class Learner<M extends Trainable = Trainable, D extends DataSource = Dat
   }
 
   /**
-   * Load weights saved by `save` (or by PyTorch: safetensors, or a `.pth` state dict) into the model. The file and its
-   * fit to the model are checked completely first: a truncated or foreign file, or one of another
-   * architecture, throws naming the file and the first mismatching key, and the model is unchanged.
+   * Load weights saved by `save` (or by PyTorch: safetensors, or a `.pth` state dict) into the
+   * model, from a file, a URL, a `Blob` / `File` (in a page, from an `<input type="file">`) or
+   * bytes. The file and its fit to the model are checked completely first: a truncated or foreign
+   * file, or one of another architecture, throws naming the file and the first mismatching key, and
+   * the model is unchanged.
    * `strict: false` skips missing and unexpected keys (shapes must still match). Refused while a
    * fit trains this learner, unless called from that fit (one of its callbacks).
    */
-  async load(file: string, opts: { strict?: boolean } = {}): Promise<void> {
+  async load(file: WeightsSource, opts: { strict?: boolean } = {}): Promise<void> {
     if (inOtherFit(this)) {
       throw new Error(`Learner.load: this learner is being trained by a fit that has not finished; loading weights now would change them under the optimizer. Await the fit first (or load from one of its callbacks, e.g. in afterFit)`);
     }

@@ -18,7 +18,7 @@
 import * as fs from '../platform/fs.js';
 import { readFileSync, unlinkSync } from '../platform/fs.js';
 import { randomHex } from '../platform/crypto.js';
-import { pid, hostname } from '../platform/process.js';
+import { hostname, onExit, pid } from '../platform/process.js';
 import * as path from '../platform/path.js';
 import { TEMP_PREFIX, tempPathFor } from './atomic-write.js';
 import { describeFsError } from './fs-errors.js';
@@ -236,7 +236,7 @@ export async function lockDir(dir: string, opts: LockDirOptions): Promise<DirLoc
       held.set(file, lock);
       if (!exitHandler) {
         exitHandler = true;
-        process.on('exit', () => {
+        onExit(() => {
           for (const l of [...held.values()]) l.releaseSync();
         });
       }

@@ -6,6 +6,7 @@
 import * as fs from '../platform/fs.js';
 import * as path from '../platform/path.js';
 import { describeFsError } from './fs-errors.js';
+import { cwd } from '../platform/process.js';
 
 /** The first existing component of `p` (from the root down, `p` included) that is not a folder, or null. */
 export async function fileInPath(p: string): Promise<string | null> {
@@ -15,7 +16,7 @@ export async function fileInPath(p: string): Promise<string | null> {
     const prefix = parts.slice(0, i).join(path.sep) || path.sep;
     const st = await fs.stat(prefix).catch(() => null);
     if (!st) return null;
-    if (!st.isDirectory()) return path.isAbsolute(p) ? prefix : path.relative(process.cwd(), prefix); // as the caller wrote it
+    if (!st.isDirectory()) return path.isAbsolute(p) ? prefix : path.relative(cwd(), prefix); // as the caller wrote it
   }
   return null;
 }

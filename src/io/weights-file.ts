@@ -13,6 +13,7 @@ import { fromTorchTensors, toTorchTensors } from './torch-layout.js';
 import * as fs from '../platform/fs.js';
 import * as path from '../platform/path.js';
 import { fsFailure } from './fs-errors.js';
+import { describeWeightsSource, readWeightsSource, type WeightsSource } from './weights-source.js';
 import { CHECKPOINT_FILES, resolveCheckpoint } from './checkpoint-folder.js';
 
 /** Metadata written into every weights file (`format: pt` is what Hugging Face tools expect). */
@@ -53,21 +54,24 @@ export function decodeWeights(model: Persistable, bytes: Uint8Array, source: str
 }
 
 /**
- * Load `file` (safetensors, or a PyTorch `.pth`) into `model`: the file is validated completely,
- * then its keys and shapes against the model, and only then written. On any error the model is
- * unchanged.
- * @throws Error naming `file` and what failed: missing, unreadable, a folder (for a checkpoint
+ * Load weights (safetensors, or a PyTorch `.pth`) into `model` from `source`: a file, a URL, a
+ * `Blob` / `File` (in a page, from an `<input type="file">`), or bytes. The file is validated
+ * completely, then its keys and shapes against the model, and only then written. On any error the
+ * model is unchanged.
+ * @throws Error naming the source and what failed: missing, unreadable, a folder (for a checkpoint
  *   directory or folder, naming the weights file inside it to load), or not a valid weights file.
  */
-export async function loadWeights(model: Persistable, file: string, opts: { strict?: boolean } = {}): Promise<void> {
+export async function loadWeights(model: Persistable, source: WeightsSource, opts: { strict?: boolean } = {}): Promise<void> {
+  const name = describeWeightsSource(source);
   let bytes: Uint8Array;
   try {
-    bytes = await fs.readFile(file);
+    bytes = await readWeightsSource(source);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EISDIR') throw new Error(await folderMessage(file), { cause: e });
-    throw fsFailure('loading weights: reading', file, e);
+    if ((e as NodeJS.ErrnoException).code === 'EISDIR') throw new Error(await folderMessage(name), { cause: e });
+    if (typeof source !== 'string' || (e as Error).message.startsWith('loading weights:')) throw e;
+    throw fsFailure('loading weights: reading', name, e);
   }
-  const sd = decodeWeights(model, bytes, file, opts);
+  const sd = decodeWeights(model, bytes, name, opts);
   try {
     model.loadStateDict(sd, opts);
   } finally {

@@ -19,6 +19,14 @@ export const logicalCores: typeof NodeProcess.logicalCores = () => {
 
 export const onSignal: typeof NodeProcess.onSignal = () => () => {};
 
+export const onExit: typeof NodeProcess.onExit = (handler) => {
+  globalThis.addEventListener?.('pagehide', (e) => {
+    if (!(e as PageTransitionEvent).persisted) handler();
+  });
+};
+
+export const cwd: typeof NodeProcess.cwd = () => '/';
+
 export const exitProgram: typeof NodeProcess.exitProgram = (code) => {
   throw new Error(`exit(${code}): a web page cannot exit`);
 };

@@ -40,6 +40,16 @@ export function exitProgram(code: number): never {
   process.exit(code);
 }
 
+/** Call `handler` when the program ends (Node's `exit` event: synchronous work only; a page: when it is hidden for good). */
+export function onExit(handler: () => void): void {
+  process.on('exit', handler);
+}
+
+/** The working directory that relative paths start from (`/` in a page). */
+export function cwd(): string {
+  return process.cwd();
+}
+
 /** Something text can be written to, as `process.stdout` (`isTTY` and `columns` when it is a terminal). */
 export type TextSink = { write(chunk: string): unknown; isTTY?: boolean; columns?: number };
 

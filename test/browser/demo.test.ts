@@ -5,7 +5,7 @@
  * tensor count flat from epoch to epoch, no page error — drawing the live chart, the progress table,
  * the backend line and, at the end, the confusion matrix.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeSuite } from '../helpers/suites.js';
 import { launchChromium, openPage, serveFolder, type Chromium, type Served } from '../helpers/chromium.js';
 import { ensureBuilt, ROOT } from '../helpers/built.js';
+import { decodeSafetensors } from '../../src/io/safetensors.js';
 
 const TIMEOUT = 600_000;
 
@@ -57,6 +58,13 @@ describeSuite('chromium', 'the browser demo', () => {
     expect(await page.textContent('#progress tbody tr:first-child td:nth-child(4)')).toBe(r.history[0].valid[1].toFixed(4));
     expect(await page.isVisible('#results')).toBe(true);
     expect(await page.locator('#confusion td').count()).toBe(100);
+    // the weights, saved in the tab's storage, come out through the browser's downloads
+    expect(await page.textContent('#saved')).toMatch(/saved in this tab's storage as mnist-bn-cnn\.safetensors/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    expect(download.suggestedFilename()).toBe('mnist-bn-cnn.safetensors');
+    const file = await download.path();
+    const weights = decodeSafetensors(readFileSync(file), file);
+    expect([...weights.tensors.keys()]).toEqual(expect.arrayContaining(['0.0.weight', '0.2.running_mean']));
     await page.close();
   }, TIMEOUT);
 });

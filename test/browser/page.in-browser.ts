@@ -47,8 +47,12 @@ describe('in a cross-origin isolated page', () => {
     data.dispose();
   });
 
-  it('the page’s stand-ins: no file system (saying so), a turn of the event loop', async () => {
-    await expect(fs.readFile('x.bin')).rejects.toMatchObject({ code: 'ENOSYS' });
+  it('the page’s stand-ins: files in IndexedDB, a turn of the event loop', async () => {
+    await fs.mkdir('in-page', { recursive: true });
+    await fs.writeFile('in-page/x.bin', new Uint8Array([7, 8]));
+    expect(Array.from(await fs.readFile('/in-page/x.bin'))).toEqual([7, 8]);
+    await expect(fs.readFile('in-page/missing')).rejects.toMatchObject({ code: 'ENOENT' });
+    await fs.rm('in-page', { recursive: true });
     let ran = false;
     setTimeout(() => (ran = true), 0);
     await new Promise((r) => setTimeout(r, 1));
