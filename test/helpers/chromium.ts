@@ -11,9 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_PATH } from './suite-requirements.js';
 
-/** The Chromium binary (`TFAI_CHROMIUM` overrides Debian's `/usr/bin/chromium`; the same as the chromium suite's). */
-export const CHROMIUM_PATH = process.env.TFAI_CHROMIUM ?? '/usr/bin/chromium';
+export { CHROMIUM_PATH } from './suite-requirements.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
