@@ -83,6 +83,7 @@ export const BROWSER_UNIT_TESTS = [
   // what only a page shows (not a `.test.ts`: the Node suite does not run it)
   'test/browser/page.in-browser.ts',
   'test/browser/files.in-browser.ts',
+  'test/browser/progress.in-browser.ts',
 ];
 
 export default defineConfig({

@@ -102,6 +102,7 @@ export type {
   ProgressStream,
 } from './ui/progress-renderer.js';
 export { TerminalRenderer } from './ui/terminal-renderer.js';
+export { PageRenderer, PAGE_PROGRESS_ID } from './ui/page-renderer.js';
 export { EarlyStoppingCallback, type EarlyStoppingCallbackOptions } from './callbacks/early-stopping.js';
 export { TerminateOnNaNCallback, type TerminateOnNaNCallbackOptions } from './callbacks/terminate-on-nan.js';
 export { ParamScheduler } from './callbacks/param-scheduler.js';

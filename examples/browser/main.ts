@@ -10,7 +10,7 @@
 import {
   initBackend, setSeed, loadMnist, getCnnModel, convLayer, initCnn, Learner, Runner, AvgStatsCallback,
   ParamScheduler, combineScheds, schedLin, accuracy, crossEntropy, sgd, Callback, ClassificationInterpretation,
-  downloadFile, tf, type BackendPreference,
+  downloadFile, ProgressCallback, PageRenderer, tf, type BackendPreference,
 } from 'tfai';
 import { multiPanelLineChart, type Series } from 'tfai/plot';
 
@@ -102,47 +102,6 @@ class LiveChart extends Callback {
   }
 }
 
-/** The progress: epoch, batch, speed and the last epochs' numbers, redrawn a few times a second. */
-class PageProgress extends Callback {
-  override order = 60;
-  private start = 0;
-  private last = 0;
-  private rows: string[] = [];
-
-  constructor(private readonly el: HTMLElement) {
-    super();
-  }
-
-  override beginFit(): void {
-    this.rows = [];
-  }
-
-  override beginEpoch(): void {
-    this.start = performance.now();
-  }
-
-  override afterBatch(): void {
-    if (performance.now() - this.last < 200) return;
-    this.last = performance.now();
-    const r = this.run;
-    const secs = (performance.now() - this.start) / 1000;
-    const phase = r.inTrain ? 'train' : 'valid';
-    this.render(`epoch ${r.epoch + 1}/${r.epochs} · ${phase} ${r.iter + 1}/${r.iters}`, (r.iter + 1) / r.iters, `${secs.toFixed(1)} s`);
-  }
-
-  override afterEpoch(): void {
-    const m = this.run.epochMetrics;
-    this.rows.push(`<tr><td>${m.epoch + 1}</td><td>${Number(m.train_loss).toFixed(4)}</td><td>${Number(m.valid_loss).toFixed(4)}</td><td>${Number(m.valid_accuracy).toFixed(4)}</td><td>${((performance.now() - this.start) / 1000).toFixed(1)} s</td></tr>`);
-    this.render(`epoch ${m.epoch + 1}/${this.run.epochs} done`, 1, '');
-  }
-
-  private render(label: string, frac: number, time: string): void {
-    this.el.innerHTML =
-      `<div><progress value="${frac}" max="1"></progress> <code>${label} ${time}</code></div>` +
-      `<table><thead><tr><th>epoch</th><th>train loss</th><th>valid loss</th><th>valid accuracy</th><th>time</th></tr></thead><tbody>${this.rows.join('')}</tbody></table>`;
-  }
-}
-
 /** Counts the live tensors after each epoch (a test checks that the count stays flat). */
 class TensorCount extends Callback {
   override order = 100;
@@ -168,7 +127,8 @@ async function train(opts: { backend: BackendPreference; epochs: number; bs: num
   const stats = new AvgStatsCallback([accuracy], { print: false });
   const count = new TensorCount();
   const sched = new ParamScheduler('lr', combineScheds([0.3, 0.7], [schedLin(0.6, 2), schedLin(2, 0.1)]));
-  runner = new Runner({ cbs: [stats, sched, new LiveChart($('chart')), new PageProgress($('progress')), count], log: (l) => console.log(l) });
+  const progress = new ProgressCallback({ renderer: new PageRenderer($('progress')) });
+  runner = new Runner({ cbs: [stats, sched, new LiveChart($('chart')), progress, count], log: (l) => progress.write(l) });
   stopButton.disabled = false;
   try {
     await runner.fit(opts.epochs, learn);

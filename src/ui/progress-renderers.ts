@@ -7,6 +7,7 @@
 import type { ProgressRenderer } from './progress-renderer.js';
 import { NotebookRenderer } from './notebook-renderer.js';
 import { notebookKernel } from './notebook-kernel.js';
+import { inPage, PageRenderer } from './page-renderer.js';
 
 /** A kind of renderer `pickProgressRenderer` can choose. */
 export type ProgressRendererFactory = {
@@ -29,8 +30,11 @@ const NOTEBOOK: ProgressRendererFactory = {
   },
 };
 
+/** tfai's page renderer, wherever there is a document (a browser tab). */
+const PAGE: ProgressRendererFactory = { name: 'page', applies: inPage, create: () => new PageRenderer() };
+
 /** The built-in renderers for places other than a terminal, most specific first. */
-const BUILT_IN: readonly ProgressRendererFactory[] = [NOTEBOOK];
+const BUILT_IN: readonly ProgressRendererFactory[] = [NOTEBOOK, PAGE];
 
 const registered: ProgressRendererFactory[] = [];
 

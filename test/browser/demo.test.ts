@@ -55,7 +55,11 @@ describeSuite('chromium', 'the browser demo', () => {
     expect(await page.locator('#chart svg').count()).toBe(1);
     expect(await page.textContent('#chart svg')).toMatch(/loss.*accuracy/s);
     expect(await page.locator('#progress tbody tr').count()).toBe(2);
-    expect(await page.textContent('#progress tbody tr:first-child td:nth-child(4)')).toBe(r.history[0].valid[1].toFixed(4));
+    const columns = await page.locator('#progress thead th').allTextContents();
+    expect(columns).toEqual(['epoch', 'train_loss', 'valid_loss', 'accuracy', 'time']);
+    const firstRow = await page.locator('#progress tbody tr:first-child td').allTextContents();
+    expect(Number(firstRow[3])).toBeCloseTo(r.history[0].valid[1], 5);
+    expect(await page.locator('#progress progress').count()).toBeGreaterThanOrEqual(1);
     expect(await page.isVisible('#results')).toBe(true);
     expect(await page.locator('#confusion td').count()).toBe(100);
     // the weights, saved in the tab's storage, come out through the browser's downloads
