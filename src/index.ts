@@ -143,8 +143,8 @@ export { NotebookRenderer } from './ui/notebook-renderer.js';
 // files (the rest is on 'tfai/io')
 export type { JsonValue } from './io/checkpoint-types.js';
 export { loadTorchStateDict, type TorchTensor, type TorchDtype } from './io/torch-file.js';
-export type { WeightsSource } from './io/weights-source.js';
 export { fileBlob, downloadFile } from './io/page-files.js';
+export type { ByteSource } from './io/byte-source.js';
 
 // types that the signatures above name (options, states, results), so that users can name them too
 export { EVENT_NAMES } from './core/events.js';

@@ -4,7 +4,7 @@ import type { LossFunc } from './losses.js';
 import { sgd } from './optim/sgd.js';
 import { uniqueGroups, type OptFunc, type Optimizer } from './optim/optimizer.js';
 import { asModule, loadWeights, saveWeights } from '../io/weights-file.js';
-import type { WeightsSource } from '../io/weights-source.js';
+import type { ByteSource } from '../io/byte-source.js';
 import { inOtherFit } from './fit-lock.js';
 import { predict, tta, type BatchSource, type Predictions, type TtaOptions } from './predict.js';
 import type { DataSource, Trainable } from './trainable.js';
@@ -139,7 +139,7 @@ export class Learner<M extends Trainable = Trainable, D extends DataSource = Dat
    * `strict: false` skips missing and unexpected keys (shapes must still match). Refused while a
    * fit trains this learner, unless called from that fit (one of its callbacks).
    */
-  async load(file: WeightsSource, opts: { strict?: boolean } = {}): Promise<void> {
+  async load(file: ByteSource, opts: { strict?: boolean } = {}): Promise<void> {
     if (inOtherFit(this)) {
       throw new Error(`Learner.load: this learner is being trained by a fit that has not finished; loading weights now would change them under the optimizer. Await the fit first (or load from one of its callbacks, e.g. in afterFit)`);
     }

@@ -14,7 +14,6 @@ export { saveWeights, loadWeights, encodeWeights, decodeWeights, decodeWeightsFi
 export { loadTorchStateDict, decodeTorchStateDict, looksLikeTorchFile, TorchFileError, type TorchTensor, type TorchDtype } from './torch-file.js';
 export { PickleError, ALLOWED_GLOBALS } from './restricted-pickle.js';
 export { ZipError } from './zip-entries.js';
-export type { WeightsSource } from './weights-source.js';
 export { fileBlob, downloadFile } from './page-files.js';
 export { layoutKinds, torchShape, type LayoutKind } from './torch-layout.js';
 export type { StateDict, Persistable, LayoutAware } from './persistable.js';

@@ -1,12 +1,14 @@
 /**
  * Node's reader of paths and URLs for `readBytes`: files through `node:fs` (the size checked with
  * one `fstat` before reading), `file:` URLs as files, `http:`/`https:`/`data:` URLs through
- * `fetch`. A browser build replaces this module (its `browser` condition) with one that fetches.
+ * `fetch`. A browser build replaces this module with `read-location.browser.ts` (the page's files and
+ * `fetch`).
  */
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { isUrlString, tooLarge, type ReadBytesOptions } from './source-name.js';
 import { describeFsError } from './fs-errors.js';
+import { fetchLimited } from './fetch-limited.js';
 
 /** Read a file, refusing it before reading when it is larger than `maxBytes`. */
 async function readFileLimited(path: string, name: string, opts: ReadBytesOptions): Promise<Uint8Array> {
@@ -26,45 +28,6 @@ async function readFileLimited(path: string, name: string, opts: ReadBytesOption
   } finally {
     await fh.close();
   }
-}
-
-/** Fetch a URL, refusing a body larger than `maxBytes` (from `Content-Length`, then while reading). */
-async function fetchLimited(url: URL, opts: ReadBytesOptions): Promise<Uint8Array> {
-  const name = url.protocol === 'data:' ? 'a data: URL' : url.href;
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: opts.signal });
-  } catch (e) {
-    throw new Error(`${name}: cannot fetch: ${(e as Error).message}`, { cause: e });
-  }
-  if (!res.ok) throw new Error(`${name}: cannot fetch: HTTP ${res.status} ${res.statusText}`);
-  const max = opts.maxBytes;
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (max !== undefined && declared > max) {
-    await res.body?.cancel();
-    throw tooLarge(name, declared, max);
-  }
-  if (max === undefined || !res.body) return new Uint8Array(await res.arrayBuffer());
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel();
-      throw tooLarge(name, total, max);
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }
 
 /** The bytes at a path or URL (`file:` as a file, other schemes fetched). */

@@ -13,7 +13,7 @@ import { fromTorchTensors, toTorchTensors } from './torch-layout.js';
 import * as fs from '../platform/fs.js';
 import * as path from '../platform/path.js';
 import { fsFailure } from './fs-errors.js';
-import { describeWeightsSource, readWeightsSource, type WeightsSource } from './weights-source.js';
+import { describeSource, readBytes, type ByteSource } from './byte-source.js';
 import { CHECKPOINT_FILES, resolveCheckpoint } from './checkpoint-folder.js';
 
 /** Metadata written into every weights file (`format: pt` is what Hugging Face tools expect). */
@@ -61,15 +61,16 @@ export function decodeWeights(model: Persistable, bytes: Uint8Array, source: str
  * @throws Error naming the source and what failed: missing, unreadable, a folder (for a checkpoint
  *   directory or folder, naming the weights file inside it to load), or not a valid weights file.
  */
-export async function loadWeights(model: Persistable, source: WeightsSource, opts: { strict?: boolean } = {}): Promise<void> {
-  const name = describeWeightsSource(source);
+export async function loadWeights(model: Persistable, source: ByteSource, opts: { strict?: boolean } = {}): Promise<void> {
+  const name = describeSource(source);
   let bytes: Uint8Array;
   try {
-    bytes = await readWeightsSource(source);
+    bytes = await readBytes(source);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EISDIR') throw new Error(await folderMessage(name), { cause: e });
-    if (typeof source !== 'string' || (e as Error).message.startsWith('loading weights:')) throw e;
-    throw fsFailure('loading weights: reading', name, e);
+    // a file's system error in words (`reading 'x' failed: no such file or folder (ENOENT, open)`)
+    if ((e as NodeJS.ErrnoException).code && (e as Error).cause) throw fsFailure('loading weights: reading', name, (e as Error).cause);
+    throw new Error(`loading weights: ${(e as Error).message}`, { cause: e });
   }
   const sd = decodeWeights(model, bytes, name, opts);
   try {
