@@ -84,6 +84,7 @@ export const BROWSER_UNIT_TESTS = [
   'test/browser/page.in-browser.ts',
   'test/browser/files.in-browser.ts',
   'test/browser/progress.in-browser.ts',
+  'test/browser/images.in-browser.ts',
 ];
 
 export default defineConfig({

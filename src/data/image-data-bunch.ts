@@ -12,7 +12,8 @@ import { DataBunch, type DataBunchOptions } from './data-bunch.js';
 import { DataLoader } from './data-loader.js';
 import { createBatchDecoder, defaultDecodeWorkers } from './decode-pool.js';
 import { ImageDataset, type OnImageError } from './image-dataset.js';
-import { checkClasses, labelFromCsv, labelFromFolder, labelFromNameFunc, labelFromNameRe, type FromCsvOptions, type FromFolderOptions, type LabelledImages, type RandomSplitOptions } from './image-labelling.js';
+import { checkClasses, labelFromCsv, labelFromFolder, labelFromNameFunc, labelFromNameRe, labelItems, randomSplit, type FromCsvOptions, type FromFolderOptions, type LabelledImages, type RandomSplitOptions } from './image-labelling.js';
+import { IMAGE_EXTENSIONS } from './image-files.js';
 import { sizeTfm } from './item-plan.js';
 import { Resize, type ItemTransform } from './item-transforms.js';
 import type { MeanStd } from './normalize.js';
@@ -143,5 +144,40 @@ export class ImageDataBunch extends DataBunch {
    */
   static async fromCsv(dir: string, csvFile = 'labels.csv', opts: ImageDataBunchOptions & FromCsvOptions = {}): Promise<ImageDataBunch> {
     return ImageDataBunch.fromLabelled(await labelFromCsv(dir, csvFile, opts), opts);
+  }
+
+  /**
+   * fastai's `from_folder` over files a page was given — an `<input type="file" webkitdirectory>`
+   * (each `File`'s `webkitRelativePath`) or a dropped folder (`{ file, path }` from its entries): the
+   * label is each image's parent folder; without `validPct`, the images under `<train>/` and
+   * `<valid>/` folders when there are some, else a random 20% for validation. Files that are not
+   * `.jpg`, `.jpeg`, `.png` or `.webp` are left out; the rest are taken in path order (so the
+   * seeded split does not depend on the order of a drop). The images are read from the `File`s as
+   * batches need them.
+   * @throws Error naming an image with no class folder, or a label not in `classes`; RangeError
+   *   when no image is left.
+   */
+  static fromFiles(files: readonly (File | { file: Blob; path: string })[], opts: ImageDataBunchOptions & FromFolderOptions = {}): ImageDataBunch {
+    const who = 'ImageDataBunch.fromFiles';
+    const items = files
+      .map((f) => (f instanceof Blob ? { file: f, path: (f as File).webkitRelativePath || (f as File).name } : f))
+      .filter((it) => IMAGE_EXTENSIONS.includes(it.path.slice(it.path.lastIndexOf('.')).toLowerCase()))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    if (items.length === 0) throw new RangeError(`${who}: none of the ${files.length} files is a .jpg, .jpeg, .png or .webp image`);
+    const parts = items.map((it) => it.path.split('/').filter(Boolean));
+    const labels = parts.map((p, i) => {
+      if (p.length < 2) throw new Error(`${who}: ${items[i].path} is in no class folder (the label is each image's parent folder)`);
+      return p[p.length - 2];
+    });
+    const train = opts.train ?? 'train';
+    const valid = opts.valid ?? 'valid';
+    const byFolder = opts.validPct === undefined && parts.some((p) => p.includes(valid));
+    const kept = byFolder ? parts.map((p) => p.includes(train) || p.includes(valid)) : parts.map(() => true);
+    const keep = <T,>(xs: readonly T[]): T[] => xs.filter((_, i) => kept[i]);
+    const paths = keep(items.map((it) => it.path));
+    const isValid = byFolder ? keep(parts).map((p) => p.includes(valid)) : randomSplit(who, paths.length, opts.validPct ?? 0.2, opts.seed);
+    const l = labelItems(who, paths, keep(labels), isValid, opts.classes);
+    const source = new Map(items.map((it) => [it.path, it.file]));
+    return ImageDataBunch.fromLists(l.trainFiles.map((p) => source.get(p)!), l.trainLabels, l.validFiles.map((p) => source.get(p)!), l.validLabels, l.classes, opts);
   }
 }

@@ -38,7 +38,7 @@ function toRgba(data: Uint8Array, n: number, ch: number): Uint8Array {
  * @throws RangeError when `data` does not hold 1, 3 or 4 bytes per pixel or an option is out of
  *   range; Error for WebP when the native encoder is not available.
  */
-export function encodeImage(data: Uint8Array, width: number, height: number, opts: EncodeImageOptions = {}): Buffer {
+export function encodeImage(data: Uint8Array, width: number, height: number, opts: EncodeImageOptions = {}): Uint8Array {
   const n = width * height;
   const ch = data.length / n;
   if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1) || ![1, 3, 4].includes(ch)) {

@@ -5,9 +5,9 @@
  * it, and files in image formats tfai does not decode (GIF, BMP, TIFF, HEIC…) are returned as
  * `ignored` for the caller to report.
  */
-import type { Dirent } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import type { Dirent } from '../platform/fs.js';
+import { readdir, realpath, stat } from '../platform/fs.js';
+import { extname, join } from '../platform/path.js';
 import { describeFsError } from '../io/fs-errors.js';
 
 /** File extensions the image pipeline reads (case-insensitive). */

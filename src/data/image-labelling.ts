@@ -5,8 +5,8 @@
  * file. The class list is the training labels, sorted (or the list given); every label is checked
  * against it, so a train and a valid split always agree on what label 3 means.
  */
-import { readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from '../platform/fs.js';
+import { basename, dirname, join } from '../platform/path.js';
 import { makeRng, permutation, random } from '../core/rng.js';
 import { describeFsError } from '../io/fs-errors.js';
 import { parseCsv } from './csv.js';

@@ -352,6 +352,11 @@ export const mkdtemp = (async (prefix: string) => {
 }) as unknown as typeof NodeFs.mkdtemp;
 export const open = openImpl as unknown as typeof NodeFs.open;
 export const readdir = readdirImpl as unknown as typeof NodeFs.readdir;
+export const realpath = (async (path: unknown) => {
+  const p = abs(path, 'realpath');
+  await statImpl(p, 'realpath');
+  return p;
+}) as unknown as typeof NodeFs.realpath;
 export const readFile = readImpl as unknown as typeof NodeFs.readFile;
 export const rename: typeof NodeFs.rename = renameImpl;
 export const rm: typeof NodeFs.rm = rmImpl;

@@ -239,6 +239,31 @@ describe('ImageDataBunch.fromLists', () => {
   });
 });
 
+describe('ImageDataBunch.fromFiles', () => {
+  it("a page's files (File objects with their folder paths): labels from the parent folders, train/ and valid/ folders kept apart", async () => {
+    const files: { file: Blob; path: string }[] = [];
+    for (const [split, n] of [['train', 3], ['valid', 1]] as const) {
+      for (const cls of ['dog', 'cat']) {
+        for (let i = 0; i < n; i++) {
+          const { bytes, ext } = await classImage(cls, i);
+          files.push({ file: new Blob([new Uint8Array(bytes)]), path: `pets/${split}/${cls}/${cls}_${i}${ext}` });
+        }
+      }
+    }
+    files.push({ file: new Blob(['x']), path: 'pets/README.txt' }, { file: new Blob(['x']), path: 'pets/test/cat/cat_9.png' });
+    const data = keep(ImageDataBunch.fromFiles(files, { size: 8, bs: 2, workers: 1 }));
+    expect(data.classes).toEqual(['cat', 'dog']);
+    expect([data.trainDl.nItems, data.validDl.nItems]).toEqual([6, 2]);
+    const batches = await epoch(data.validDl);
+    expect(batches.map((b) => Array.from(b.y))).toEqual([[0, 1]]);
+    expect(labelsMatchColours(batches[0], data.classes)).toBe(true);
+    // a File straight from an <input>: its webkitRelativePath, else its name (then in no folder)
+    const loose = new File([new Uint8Array((await classImage('cat', 0)).bytes)], 'cat_0.jpg');
+    expect(() => ImageDataBunch.fromFiles([loose], { size: 8 })).toThrow(/ImageDataBunch\.fromFiles: cat_0\.jpg is in no class folder/);
+    expect(() => ImageDataBunch.fromFiles([{ file: new Blob(['x']), path: 'a/notes.txt' }], { size: 8 })).toThrow(/none of the 1 files is a \.jpg, \.jpeg, \.png or \.webp image/);
+  });
+});
+
 describe('labelling by name and by CSV', () => {
   it('fromNameRe: labels from the file name (the pets layout), split at random', async () => {
     const dir = newDir();

@@ -2,7 +2,8 @@
  * The browser build replaces each module that has a `.browser.ts` sibling by that sibling
  * (scripts/browser-modules.mjs). Code compiled against the Node module must work with the sibling:
  * so each sibling exports exactly the Node module's names, each with a type assignable to the Node
- * one — checked here with the TypeScript compiler over every pair.
+ * one (for a class: its constructor and public members; private fields are each class's own) —
+ * checked here with the TypeScript compiler over every pair.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -31,17 +32,23 @@ describe('browser modules', () => {
     // one checking file: for pair i, the browser module's namespace must be assignable to the Node
     // module's, and have no name the Node module lacks
     const checkFile = join(src, '__browser_modules_check__.ts');
+    const prelude = [
+      '/** A class as code outside it sees it: its constructor, statics and public members. */',
+      'type PublicOf<I> = { [K in keyof I]: I[K] };',
+      "type Public<T> = T extends abstract new (...a: infer A) => infer I ? (new (...a: A) => PublicOf<I>) & PublicOf<Omit<T, 'prototype'>> : T;",
+      'type PublicModule<M> = { [K in keyof M]: Public<M[K]> };',
+    ];
     const lines = pairs.flatMap((p, i) => {
       const spec = (f: string): string => `./${relative(src, f).replace(/\.ts$/, '.js')}`;
       return [
         `import type * as N${i} from '${spec(p.node)}';`,
         `import type * as B${i} from '${spec(p.browser)}';`,
         `declare const b${i}: typeof B${i};`,
-        `export const n${i}: typeof N${i} = b${i}; // ${p.name}`,
+        `export const n${i}: PublicModule<typeof N${i}> = b${i}; // ${p.name}`,
         `export const k${i}: keyof typeof N${i} = null as unknown as keyof typeof B${i}; // ${p.name}: no extra names`,
       ];
     });
-    const text = lines.join('\n');
+    const text = [...prelude, ...lines].join('\n');
     const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
     const host = ts.createCompilerHost(config.options);
     const readFile = host.readFile.bind(host);
