@@ -5,7 +5,7 @@ import { predict, type BatchSource } from '../core/predict.js';
 import { checkInt } from '../core/validate.js';
 import type { Dataset } from '../data/dataset.js';
 import { confusionMatrixSvg, type ConfusionPlotOptions } from './confusion-plot.js';
-import { orderedDataset, readImages, type IndexedSource } from './images.js';
+import { itemsAt, orderedDataset, readImages, type IndexedSource } from './images.js';
 import { imageGrid, outputPicture, toRgb, type Denormalize } from './picture.js';
 
 /** Options of `ClassificationInterpretation.fromLearner`. */
@@ -166,7 +166,7 @@ export class ClassificationInterpretation {
     checkInt('ClassificationInterpretation.plotTopLosses', 'k', k);
     if (!this.dataset) throw new Error('ClassificationInterpretation.plotTopLosses: the images are not reachable: interpret a DataLoader that does not shuffle (the default validation loader does not)');
     const top = this.topLosses(Math.min(k, this.n));
-    const [x, y] = this.dataset.getBatch(Int32Array.from(top.indices));
+    const [x, y] = await itemsAt(this.dataset, Int32Array.from(top.indices));
     try {
       const { images } = await readImages('ClassificationInterpretation.plotTopLosses', x);
       const { h, w, c } = images;

@@ -17,6 +17,14 @@ export function orderedDataset(dl: BatchSource | IndexedSource): Dataset | null 
   return d.dataset && typeof d.dataset.getBatch === 'function' && !d.shuffle ? d.dataset : null;
 }
 
+/**
+ * The items at `indices` of `ds`: read asynchronously when the dataset can (`prepareBatch`: image
+ * files, which a page decodes asynchronously only), else with `getBatch`. Seed 0, as `getBatch`'s default.
+ */
+export async function itemsAt(ds: Dataset, indices: Int32Array): Promise<[tf.Tensor, tf.Tensor]> {
+  return ds.prepareBatch ? (await ds.prepareBatch(indices, 0))() : ds.getBatch(indices);
+}
+
 /** Images as host arrays: `x` NHWC values `[n, h, w, c]` and the shape. */
 export type HostImages = { x: Float32Array; n: number; h: number; w: number; c: number };
 

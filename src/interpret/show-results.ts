@@ -3,7 +3,7 @@ import { tf } from '../backend/tf.js';
 import type { Learner } from '../core/learner.js';
 import type { BatchSource } from '../core/predict.js';
 import { checkInt } from '../core/validate.js';
-import { orderedDataset, readImages, type IndexedSource } from './images.js';
+import { itemsAt, orderedDataset, readImages, type IndexedSource } from './images.js';
 import { imageGrid, outputPicture, toRgb, type Denormalize } from './picture.js';
 
 /** Options of `showResults`. */
@@ -61,7 +61,7 @@ async function pickItems(dl: BatchSource, n: number): Promise<[tf.Tensor, tf.Ten
   const ds = orderedDataset(dl);
   if (ds) {
     const m = Math.min(n, ds.length);
-    return ds.getBatch(Int32Array.from({ length: m }, (_, i) => Math.floor((i * ds.length) / m)));
+    return itemsAt(ds, Int32Array.from({ length: m }, (_, i) => Math.floor((i * ds.length) / m)));
   }
   for await (const [xb, yb] of dl) {
     const m = Math.min(n, xb.shape[0] ?? 0);
