@@ -10,7 +10,7 @@
 import {
   initBackend, setSeed, loadMnist, getCnnModel, convLayer, initCnn, Learner, Runner, AvgStatsCallback,
   ParamScheduler, combineScheds, schedLin, accuracy, crossEntropy, sgd, Callback, ClassificationInterpretation,
-  downloadFile, ProgressCallback, PageRenderer, tf, type BackendPreference,
+  downloadFile, fileBlob, ProgressCallback, PageRenderer, ImageDataBunch, augTransforms, tf, type BackendPreference, type DataBunch, type Sched,
 } from 'tfai';
 import { multiPanelLineChart, type Series } from 'tfai/plot';
 
@@ -112,21 +112,50 @@ class TensorCount extends Callback {
 }
 
 let runner: Runner | null = null;
+/** The backend line of the last run. */
+let backendLine: { backend: string; line: string } | undefined;
 const WEIGHTS_FILE = 'mnist-bn-cnn.safetensors';
+const TOP_LOSSES_FILE = 'top-losses.svg';
+
+/** The user's own images, when they chose or dropped a folder: files and their paths. */
+let ownImages: { file: Blob; path: string }[] | null = null;
+
+/** What to train on and how: the data, its class names, a few words for the page, and the lr schedule. */
+type Task = { data: DataBunch; classes: readonly string[]; what: string; sched: Sched };
+
+/**
+ * The embedded digits with the course's schedule (0.6 → 2 → 0.1), or the user's images (labels from
+ * their folders, 64 px, augmented): a batch small enough for at least four steps an epoch (at most
+ * 32) and a gentler one-cycle (0.1 → 0.4 → 0.01), since a folder of a few dozen images gives a
+ * handful of steps where the digits give hundreds.
+ */
+async function loadData(bs: number, seed: number): Promise<Task> {
+  if (!ownImages) {
+    const sched = combineScheds([0.3, 0.7], [schedLin(0.6, 2), schedLin(2, 0.1)]);
+    return { data: await loadMnist({ bs, seed }), classes: Array.from({ length: 10 }, (_, i) => String(i)), what: 'the embedded digits', sched };
+  }
+  const small = Math.max(4, 2 ** Math.floor(Math.log2((0.8 * ownImages.length) / 4)));
+  const data = ImageDataBunch.fromFiles(ownImages, { size: 64, bs: Math.min(bs, 32, small), seed, batchTfms: augTransforms(), normStats: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } });
+  const sched = combineScheds([0.3, 0.7], [schedLin(0.1, 0.4), schedLin(0.4, 0.01)]);
+  return { data, classes: data.classes, what: `your ${data.trainDl.nItems + data.validDl.nItems} images of ${data.classes.length} classes`, sched };
+}
 
 async function train(opts: { backend: BackendPreference; epochs: number; bs: number; seed: number }): Promise<Outcome> {
   const lines: string[] = [];
   const backend = await initBackend(opts.backend, { log: (l) => lines.push(l) });
-  const line = lines.join('\n') || `tfai: backend ${backend}`;
+  // initBackend says which backend and why the first time; a later run on the same one keeps that line
+  const line = lines.join('\n') || (backendLine?.backend === backend ? backendLine.line : `tfai: backend ${backend}`);
+  backendLine = { backend, line };
   $('backend').textContent = line;
   setSeed(opts.seed);
-  const data = await loadMnist({ bs: opts.bs, seed: opts.seed });
+  const { data, classes, what, sched: lrSched } = await loadData(opts.bs, opts.seed);
+  $('what').textContent = `Training on ${what}.`;
   const model = getCnnModel(data, [8, 16, 32, 64, 64], convLayer, { leak: 0.1, sub: 0.4, maxv: 6 });
   initCnn(model);
   const learn = new Learner({ model, data, lossFunc: crossEntropy, optFunc: sgd(), lr: 0.4 });
   const stats = new AvgStatsCallback([accuracy], { print: false });
   const count = new TensorCount();
-  const sched = new ParamScheduler('lr', combineScheds([0.3, 0.7], [schedLin(0.6, 2), schedLin(2, 0.1)]));
+  const sched = new ParamScheduler('lr', lrSched);
   const progress = new ProgressCallback({ renderer: new PageRenderer($('progress')) });
   runner = new Runner({ cbs: [stats, sched, new LiveChart($('chart')), progress, count], log: (l) => progress.write(l) });
   stopButton.disabled = false;
@@ -135,8 +164,8 @@ async function train(opts: { backend: BackendPreference; epochs: number; bs: num
   } finally {
     stopButton.disabled = true;
   }
-  const interp = await ClassificationInterpretation.fromLearner(learn);
-  showResults(interp);
+  const interp = await ClassificationInterpretation.fromLearner(learn, { classes });
+  await showResults(interp);
   // the weights stay in this tab's files (IndexedDB) until the user downloads them
   const saved = await learn.save(WEIGHTS_FILE);
   $('saved').textContent = `Weights saved in this tab's storage as ${saved} (PyTorch names and layouts, safetensors).`;
@@ -147,17 +176,21 @@ async function train(opts: { backend: BackendPreference; epochs: number; bs: num
   return { backend, line, history, tensorsAfterEpoch: count.counts };
 }
 
-/** The confusion matrix and the most confused pairs under the chart. */
-function showResults(interp: ClassificationInterpretation): void {
+/** The confusion matrix, the most confused pairs and the top losses (pictures of the images) under the chart. */
+async function showResults(interp: ClassificationInterpretation): Promise<void> {
   const m = interp.confusionMatrix();
+  const names = interp.classes;
   const max = Math.max(...m.flat());
   const cell = (v: number, diag: boolean): string => `<td style="background:rgba(${diag ? '31,119,180' : '214,39,40'},${(v / max) ** 0.5});color:${v / max > 0.5 ? '#fff' : '#222'}">${v}</td>`;
   $('confusion').innerHTML =
-    `<table class="confusion"><caption>Confusion matrix (rows: actual, columns: predicted)</caption><tr><th></th>${m.map((_, j) => `<th>${j}</th>`).join('')}</tr>` +
-    m.map((row, i) => `<tr><th>${i}</th>${row.map((v, j) => cell(v, i === j)).join('')}</tr>`).join('') +
+    `<table class="confusion"><caption>Confusion matrix (rows: actual, columns: predicted)</caption><tr><th></th>${names.map((c) => `<th>${c}</th>`).join('')}</tr>` +
+    m.map((row, i) => `<tr><th>${names[i]}</th>${row.map((v, j) => cell(v, i === j)).join('')}</tr>`).join('') +
     '</table>';
   const confused = interp.mostConfused(2).slice(0, 8);
-  $('top-losses').innerHTML = `<p>Most confused (actual → predicted: count): ${confused.map((c) => `${c.actual} → ${c.predicted}: ${c.count}`).join(', ') || 'none twice'}</p>`;
+  // fastai's plot_top_losses: the nine validation images the model is most wrong about, as SVG in the tab's files
+  await interp.plotTopLosses(9, TOP_LOSSES_FILE);
+  const picture = await (await fileBlob(TOP_LOSSES_FILE)).text();
+  $('top-losses').innerHTML = `<p>Most confused (actual → predicted: count): ${confused.map((c) => `${c.actual} → ${c.predicted}: ${c.count}`).join(', ') || 'none twice'}</p>${picture}`;
   $('results').hidden = false;
 }
 
@@ -195,3 +228,37 @@ form.addEventListener('submit', (e) => {
 stopButton.addEventListener('click', () => runner?.requestInterrupt());
 $('download').addEventListener('click', () => void downloadFile(WEIGHTS_FILE));
 if (params.get('autostart') === '1') form.requestSubmit();
+
+/** Every file under a dropped entry, with its path in the drop. */
+async function filesOf(entry: FileSystemEntry): Promise<{ file: Blob; path: string }[]> {
+  if (entry.isFile) return [{ file: await new Promise<File>((ok, fail) => (entry as FileSystemFileEntry).file(ok, fail)), path: entry.fullPath }];
+  const reader = (entry as FileSystemDirectoryEntry).createReader();
+  const out: { file: Blob; path: string }[] = [];
+  for (;;) {
+    const batch = await new Promise<FileSystemEntry[]>((ok, fail) => reader.readEntries(ok, fail));
+    if (!batch.length) return out;
+    for (const e of batch) out.push(...(await filesOf(e)));
+  }
+}
+
+/** The user's folder (chosen or dropped): train on it from now on. */
+function useImages(files: { file: Blob; path: string }[]): void {
+  ownImages = files;
+  $('drop').textContent = `${files.length} files chosen — press Train (the labels are the images' folders)`;
+}
+const drop = $('drop');
+drop.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  drop.classList.add('over');
+});
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  drop.classList.remove('over');
+  const entries = Array.from(e.dataTransfer?.items ?? [], (i) => i.webkitGetAsEntry()).filter((x): x is FileSystemEntry => x !== null);
+  void Promise.all(entries.map(filesOf)).then((lists) => useImages(lists.flat()));
+});
+$<HTMLInputElement>('folder').addEventListener('change', (e) => {
+  const files = Array.from((e.target as HTMLInputElement).files ?? []);
+  useImages(files.map((f) => ({ file: f, path: f.webkitRelativePath || f.name })));
+});

@@ -3,9 +3,10 @@
  * browser build, a cross-origin isolated server serves it, and it trains the course's BatchNorm
  * convnet on the embedded digits — wasm on 2 threads, valid accuracy ≥ 0.9 after one epoch, the
  * tensor count flat from epoch to epoch, no page error — drawing the live chart, the progress table,
- * the backend line and, at the end, the confusion matrix.
+ * the backend line and, at the end, the confusion matrix and the top losses; then a folder of the
+ * user's own labelled images, chosen with the folder input, trains the same net.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
@@ -14,6 +15,7 @@ import { describeSuite } from '../helpers/suites.js';
 import { launchChromium, openPage, serveFolder, type Chromium, type Served } from '../helpers/chromium.js';
 import { ensureBuilt, ROOT } from '../helpers/built.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
+import { encodePng } from '../../src/data/image-decode.js';
 
 const TIMEOUT = 600_000;
 
@@ -38,7 +40,7 @@ describeSuite('chromium', 'the browser demo', () => {
     if (out) rmSync(out, { recursive: true, force: true });
   });
 
-  it('trains on wasm with 2 threads to valid accuracy ≥ 0.9 in one epoch, tensors flat over epochs, no page error, with its chart, progress and confusion matrix', async () => {
+  it('trains on wasm with 2 threads to valid accuracy ≥ 0.9 in one epoch, tensors flat over epochs, no page error, with its chart, progress, confusion matrix and top losses; then on a folder of the user’s images', async () => {
     const { page, errors } = await openPage(browser, `${served.url}index.html?autostart=1&backend=wasm&epochs=2&bs=64&seed=1`);
     const r = (await page.evaluate(() => (globalThis as unknown as { tfaiDemo: { done: Promise<unknown> } }).tfaiDemo.done)) as Outcome;
     expect(r.error).toBeUndefined();
@@ -62,6 +64,9 @@ describeSuite('chromium', 'the browser demo', () => {
     expect(await page.locator('#progress progress').count()).toBeGreaterThanOrEqual(1);
     expect(await page.isVisible('#results')).toBe(true);
     expect(await page.locator('#confusion td').count()).toBe(100);
+    // the top losses: nine validation digits, each captioned predicted/actual and loss / probability
+    expect(await page.locator('#top-losses svg image').count()).toBe(9);
+    expect(await page.textContent('#top-losses svg')).toMatch(/Top losses/);
     // the weights, saved in the tab's storage, come out through the browser's downloads
     expect(await page.textContent('#saved')).toMatch(/saved in this tab's storage as mnist-bn-cnn\.safetensors/);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
@@ -69,6 +74,29 @@ describeSuite('chromium', 'the browser demo', () => {
     const file = await download.path();
     const weights = decodeSafetensors(readFileSync(file), file);
     expect([...weights.tensors.keys()]).toEqual(expect.arrayContaining(['0.0.weight', '0.2.running_mean']));
+
+    // a user's own folder of labelled images, chosen with the folder input, trains the same net
+    const folder = join(out, 'my-images');
+    for (const [cls, rgb] of [['cats', [200, 60, 40]], ['dogs', [40, 60, 200]]] as const) {
+      mkdirSync(join(folder, cls), { recursive: true });
+      for (let i = 0; i < 20; i++) {
+        const px = Uint8Array.from({ length: 40 * 30 * 3 }, (_, k) => Math.min(255, rgb[k % 3] + ((k * 7 + i * 13) % 50)));
+        writeFileSync(join(folder, cls, `${i}.png`), encodePng(px, 40, 30));
+      }
+    }
+    await page.setInputFiles('#folder', folder);
+    expect(await page.textContent('#drop')).toMatch(/^40 files chosen/);
+    await page.fill('input[name=epochs]', '3');
+    await page.click('button[type=submit]');
+    const own = (await page.evaluate(() => (globalThis as unknown as { tfaiDemo: { done: Promise<unknown> } }).tfaiDemo.done)) as Outcome;
+    expect(own.error).toBeUndefined();
+    expect(errors).toEqual([]);
+    expect(await page.textContent('#what')).toBe('Training on your 40 images of 2 classes.');
+    expect(own.history).toHaveLength(3);
+    expect(own.history[2].valid[1]).toBeGreaterThanOrEqual(0.75);
+    expect(own.line).toBe(r.line);
+    expect(await page.locator('#confusion th').allTextContents()).toEqual(expect.arrayContaining(['cats', 'dogs']));
+    expect(await page.locator('#top-losses svg image').count()).toBe(8);
     await page.close();
   }, TIMEOUT);
 });
