@@ -9,7 +9,7 @@
  * storage as an int64 element count and its bytes). Both go through `restricted-pickle.ts`, which
  * refuses anything a state dict is not made of.
  */
-import { promises as fs } from 'node:fs';
+import * as fs from '../platform/fs.js';
 import { looksLikeZip, readZipEntries } from './zip-entries.js';
 import { STORAGE_TYPES, describe, unpickle, type PickleDict, type PickleValue, type StorageRef, type TensorRef } from './restricted-pickle.js';
 import type { HostTensor, SafetensorsDtype } from './safetensors.js';

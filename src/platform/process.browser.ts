@@ -10,6 +10,7 @@ export const env: typeof NodeProcess.env = () => undefined;
 
 export const pid: typeof NodeProcess.pid = () => 0;
 
+export const homeDir: typeof NodeProcess.homeDir = () => '/';
 export const hostname: typeof NodeProcess.hostname = () => 'browser';
 
 export const logicalCores: typeof NodeProcess.logicalCores = () => {

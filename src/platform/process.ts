@@ -16,6 +16,11 @@ export function pid(): number {
   return process.pid;
 }
 
+/** The user's home folder (`/` in a page: the root of the page's files). */
+export function homeDir(): string {
+  return os.homedir();
+}
+
 /** The machine's host name (`'browser'` in a page). */
 export function hostname(): string {
   return os.hostname();

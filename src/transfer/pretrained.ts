@@ -3,16 +3,16 @@
  * the architecture found in a cache folder. tfai downloads nothing: when the file is missing, the
  * error says which file, from where, and where to put it.
  */
-import { promises as fs } from 'node:fs';
-import { homedir } from 'node:os';
-import * as path from 'node:path';
+import * as fs from '../platform/fs.js';
+import * as path from '../platform/path.js';
+import { env, homeDir } from '../platform/process.js';
 import type { WeightsFile } from '../models/zoo/torchvision/arch.js';
 
 /** The folders searched for `pretrained: true`, in order, each with why it is searched. */
 export function weightsDirs(dir?: string): { dir: string; why: string }[] {
-  const cache = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
-  const own = dir ?? process.env.TFAI_WEIGHTS_DIR;
-  const torchHome = process.env.TORCH_HOME || path.join(cache, 'torch');
+  const cache = env('XDG_CACHE_HOME') || path.join(homeDir(), '.cache');
+  const own = dir ?? env('TFAI_WEIGHTS_DIR');
+  const torchHome = env('TORCH_HOME') || path.join(cache, 'torch');
   return [
     own ? { dir: own, why: dir ? 'the weightsDir option' : 'TFAI_WEIGHTS_DIR' } : { dir: path.join(cache, 'tfai', 'weights'), why: "tfai's cache" },
     { dir: path.join(torchHome, 'hub', 'checkpoints'), why: "PyTorch's download cache" },

@@ -3,7 +3,7 @@
  * fastai's head on top, parameter groups from fastai's splitter, the body frozen, the inputs
  * normalised with the statistics the weights expect — and `VisionLearner.fineTune`.
  */
-import { promises as fs } from 'node:fs';
+import * as fs from '../platform/fs.js';
 import { tf } from '../backend/tf.js';
 import { Learner } from '../core/learner.js';
 import type { DataSource } from '../core/trainable.js';

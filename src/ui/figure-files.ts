@@ -3,13 +3,14 @@
  * — the default folder `out/figures` (`TFAI_FIGURE_DIR` overrides), where a name used twice in one
  * program gets a number (`loss`, `loss-2`, …) instead of overwriting the first figure.
  */
-import path from 'node:path';
+import * as path from '../platform/path.js';
+import { cwd, env } from '../platform/process.js';
 import { saveFigure, saveFigureFile } from '../plot/save-figure.js';
 import type { Figure, FigureFiles, FigureTarget } from './figure-types.js';
 
 /** The folder figures go to when nothing else is said: `TFAI_FIGURE_DIR`, else `out/figures`. */
 export function defaultFigureDir(): string {
-  return process.env.TFAI_FIGURE_DIR || path.join('out', 'figures');
+  return env('TFAI_FIGURE_DIR') || path.join('out', 'figures');
 }
 
 /** How many figures of each name this program wrote to the default folder. */
@@ -27,7 +28,7 @@ export async function writeDefaultFigure(figure: Figure): Promise<FigureFiles> {
   written.set(figure.name, n);
   const name = n === 1 ? figure.name : `${figure.name}-${n}`;
   const saved = await saveFigure(figure.svg, defaultFigureDir(), name);
-  const rel = path.relative(process.cwd(), saved.png);
+  const rel = path.relative(cwd(), saved.png);
   console.log(`figure: ${rel.startsWith('..') || path.isAbsolute(rel) ? saved.png : rel} (and .svg)`);
   return saved;
 }
