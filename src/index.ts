@@ -139,6 +139,7 @@ export { defaultFigureDir } from './ui/figure-files.js';
 export { notebookKernel, type NotebookKernel, type NotebookDisplay } from './ui/notebook-kernel.js';
 export { NotebookFigureDisplay, notebookFigureDisplay, type NotebookFigureDisplayOptions } from './ui/notebook-figures.js';
 export { NotebookRenderer } from './ui/notebook-renderer.js';
+export { PageFigureDisplay, PAGE_FIGURES_ID } from './ui/page-figures.js';
 
 // files (the rest is on 'tfai/io')
 export type { JsonValue } from './io/checkpoint-types.js';

@@ -10,7 +10,7 @@
 import {
   initBackend, setSeed, loadMnist, getCnnModel, convLayer, initCnn, Learner, Runner, AvgStatsCallback,
   ParamScheduler, combineScheds, schedLin, accuracy, crossEntropy, sgd, Callback, ClassificationInterpretation,
-  downloadFile, fileBlob, ProgressCallback, PageRenderer, ImageDataBunch, augTransforms, tf, type BackendPreference, type DataBunch, type Sched,
+  downloadFile, ProgressCallback, PageRenderer, PageFigureDisplay, setFigureDisplay, ImageDataBunch, augTransforms, tf, type BackendPreference, type DataBunch, type Sched,
 } from 'tfai';
 import { multiPanelLineChart, type Series } from 'tfai/plot';
 
@@ -112,10 +112,11 @@ class TensorCount extends Callback {
 }
 
 let runner: Runner | null = null;
+// tfai's figures (here the top losses) go under the confusion matrix
+setFigureDisplay(new PageFigureDisplay($('top-losses')));
 /** The backend line of the last run. */
 let backendLine: { backend: string; line: string } | undefined;
 const WEIGHTS_FILE = 'mnist-bn-cnn.safetensors';
-const TOP_LOSSES_FILE = 'top-losses.svg';
 
 /** The user's own images, when they chose or dropped a folder: files and their paths. */
 let ownImages: { file: Blob; path: string }[] | null = null;
@@ -187,10 +188,9 @@ async function showResults(interp: ClassificationInterpretation): Promise<void> 
     m.map((row, i) => `<tr><th>${names[i]}</th>${row.map((v, j) => cell(v, i === j)).join('')}</tr>`).join('') +
     '</table>';
   const confused = interp.mostConfused(2).slice(0, 8);
-  // fastai's plot_top_losses: the nine validation images the model is most wrong about, as SVG in the tab's files
-  await interp.plotTopLosses(9, TOP_LOSSES_FILE);
-  const picture = await (await fileBlob(TOP_LOSSES_FILE)).text();
-  $('top-losses').innerHTML = `<p>Most confused (actual → predicted: count): ${confused.map((c) => `${c.actual} → ${c.predicted}: ${c.count}`).join(', ') || 'none twice'}</p>${picture}`;
+  $('top-losses').innerHTML = `<p>Most confused (actual → predicted: count): ${confused.map((c) => `${c.actual} → ${c.predicted}: ${c.count}`).join(', ') || 'none twice'}</p>`;
+  // fastai's plot_top_losses: the nine validation images the model is most wrong about, shown under it
+  await interp.plotTopLosses(9);
   $('results').hidden = false;
 }
 

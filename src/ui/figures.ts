@@ -3,8 +3,9 @@
  * statistics, `showBatch`, the interpretation pictures, `showFigure` — is handed to `outputFigure`,
  * which
  *
- * - shows it on the current figure display: the cell's output when tfai runs in a notebook kernel
- *   (detected), or whatever a program set with `setFigureDisplay` (a web page, a test);
+ * - shows it on the current figure display: the cell's output when tfai runs in a notebook kernel,
+ *   the page when it runs in a browser tab (both detected), or whatever a program set with
+ *   `setFigureDisplay` (an element of a page, a test);
  * - writes files when the caller named a place (a folder: `<name>.svg` + `.png`; or one file);
  * - with no display and no place (a script), writes `<name>.svg` + `.png` into the default folder
  *   (`out/figures`, or `TFAI_FIGURE_DIR`) and says where, so no figure is silently lost.
@@ -16,13 +17,14 @@ import type { SavedFigure } from '../plot/save-figure.js';
 import { writeDefaultFigure, writeFigureFiles } from './figure-files.js';
 import type { Figure, FigureDisplay, FigureFiles, OutputFigureOptions } from './figure-types.js';
 import { notebookFigureDisplay } from './notebook-figures.js';
+import { pageFigureDisplay } from './page-figures.js';
 
 export type { Figure, FigureDisplay, FigureFiles, FigureTarget, OutputFigureOptions } from './figure-types.js';
 
 /** A function that finds a display in the current environment, or null when there is none. */
 export type FigureDisplayDetector = () => FigureDisplay | null;
 
-const detectors: FigureDisplayDetector[] = [() => notebookFigureDisplay()];
+const detectors: FigureDisplayDetector[] = [() => notebookFigureDisplay(), () => pageFigureDisplay()];
 let chosen: FigureDisplay | null | undefined;
 
 /**
@@ -33,7 +35,7 @@ export function setFigureDisplay(display: FigureDisplay | null | undefined): voi
   chosen = display;
 }
 
-/** Add a way to find a display (tried after the notebook kernel, once, when the first figure is made). */
+/** Add a way to find a display (tried after the notebook kernel and the page, once, when the first figure is made). */
 export function addFigureDisplayDetector(detect: FigureDisplayDetector): void {
   detectors.push(detect);
   if (chosen === null) chosen = undefined;

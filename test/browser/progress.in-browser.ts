@@ -1,11 +1,13 @@
 /**
  * Run by the browser unit suite only: a `ProgressCallback` given no renderer draws in the page —
  * into `#tfai-progress` when the page has one, else into a new element at the end of the body —
- * with its bars, the table of epochs and the fit's messages.
+ * with its bars, the table of epochs and the fit's messages; tfai's figures are added to the page
+ * as SVG.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/init-backend.js';
-import { Runner, ProgressCallback, PageRenderer, PAGE_PROGRESS_ID } from '../../src/index.js';
+import { Runner, ProgressCallback, PageRenderer, PAGE_PROGRESS_ID, PageFigureDisplay, PAGE_FIGURES_ID, setFigureDisplay, showFigure } from '../../src/index.js';
+import { lineChart } from '../../src/plot/index.js';
 import { convData, convLearner, trackingCbs } from '../fixtures/tiny-conv.js';
 
 describe('progress in a page', () => {
@@ -53,5 +55,31 @@ describe('progress in a page', () => {
     expect(el.textContent).toMatch(/train 1\/3 .*loss 0\.5/);
     r.epochRow(['0', '00:01'], { epoch: { ...bar, done: 1 } });
     expect(el.querySelectorAll('tbody tr')).toHaveLength(1);
+  });
+});
+
+describe('figures in a page', () => {
+  it('tfai’s figures go into #tfai-figures with no display set, as SVG, and no file is written', async () => {
+    const target = document.createElement('section');
+    target.id = PAGE_FIGURES_ID;
+    document.body.append(target);
+    setFigureDisplay(undefined);
+    try {
+      const files = await showFigure(lineChart({ title: 'loss', xLabel: 'epoch', yLabel: 'loss', series: [{ name: 'train', x: [1, 2, 3], y: [3, 2, 1] }] }), { name: 'loss' });
+      expect(files).toBeUndefined();
+      const figures = target.querySelectorAll('figure.tfai-figure');
+      expect(figures).toHaveLength(1);
+      expect((figures[0] as HTMLElement).dataset.name).toBe('loss');
+      expect(figures[0].querySelector('svg')?.textContent).toMatch(/loss/);
+      // an element the program names instead
+      const own = document.createElement('div');
+      setFigureDisplay(new PageFigureDisplay(own));
+      await showFigure(lineChart({ title: 'accuracy', xLabel: 'epoch', yLabel: 'accuracy', series: [{ name: 'valid', x: [1, 2], y: [0.5, 0.9] }] }));
+      expect(own.querySelectorAll('svg')).toHaveLength(1);
+      expect(target.querySelectorAll('svg')).toHaveLength(1);
+    } finally {
+      setFigureDisplay(undefined);
+      target.remove();
+    }
   });
 });
