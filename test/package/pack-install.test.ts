@@ -93,16 +93,19 @@ describe('the packed tarball', () => {
 
   it('bundles every source module into one file per format, so that the entries share one copy of module state', () => {
     // esbuild marks each module's code with a `// src/…` comment; split builds put a module shared by
-    // several entries in one chunk, unsplit ones would copy it into each entry (two RNGs, two backends)
+    // several entries in one chunk, unsplit ones would copy it into each entry (two RNGs, two backends).
+    // Each build on its own: Node's ES modules and CommonJS in dist/, the browser's ES modules in
+    // dist/browser/ (a program loads one of the three, never two).
     const dist = join(consumer, 'node_modules/tfai/dist');
-    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
-    for (const ext of ['.js', '.cjs']) {
+    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === 'browser' ? [] : walk(join(d, e.name))) : [join(d, e.name)]));
+    const builds: [string, string][] = [['.js', dist], ['.cjs', dist], ['.js', join(dist, 'browser')]];
+    for (const [ext, dir] of builds) {
       const where = new Map<string, Set<string>>();
-      for (const f of walk(dist).filter((p) => p.endsWith(ext))) {
+      for (const f of walk(dir).filter((p) => p.endsWith(ext))) {
         for (const m of readFileSync(f, 'utf8').matchAll(/^\/\/ (src\/\S+)$/gm)) where.set(m[1], (where.get(m[1]) ?? new Set()).add(f));
       }
-      expect(where.has('src/core/rng.ts') && where.has('src/backend/init-backend.ts'), ext).toBe(true);
-      expect([...where].filter(([, fs]) => fs.size > 1).map(([m, fs]) => `${m}: ${[...fs].join(', ')}`), ext).toEqual([]);
+      expect(where.has('src/core/rng.ts') && where.has('src/backend/init-backend.ts'), `${dir} ${ext}`).toBe(true);
+      expect([...where].filter(([, fs]) => fs.size > 1).map(([m, fs]) => `${m}: ${[...fs].join(', ')}`), `${dir} ${ext}`).toEqual([]);
     }
   });
 
