@@ -13,6 +13,7 @@
 // backend
 export { tf } from './backend/tf.js';
 export { initBackend, type BackendPreference, type InitBackendOptions } from './backend/init-backend.js';
+export type { WasmPaths } from './backend/wasm/thread-count.js';
 
 // core: the loop
 export { setSeed, getSeed } from './core/rng.js';

@@ -7,6 +7,7 @@
  */
 export { tf } from './tf.js';
 export { initBackend, onAccelerator, chosenBackend, gpuStatus, wasmThreads, type BackendName, type BackendPreference, type InitBackendOptions } from './init-backend.js';
+export type { WasmPaths } from './wasm/thread-count.js';
 export { registerWasmTrainingKernels } from './wasm/register-kernels.js';
 export { WasmMemoryError, WASM_HEAP_LIMIT, estimateStepMemory, assertStepFits, guardWasmMalloc, type StepMemoryEstimate } from './wasm/memory-guard.js';
 export { WASM_MAX_THREADS, type WasmThreadsReport } from './wasm/threads.js';
