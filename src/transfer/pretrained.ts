@@ -9,7 +9,12 @@ import { env, homeDir } from '../platform/process.js';
 import type { WeightsFile } from '../models/zoo/torchvision/arch.js';
 
 /** The folders searched for `pretrained: true`, in order, each with why it is searched. */
-export function weightsDirs(dir?: string): { dir: string; why: string }[] {
+export function weightsDirs(dir?: string): {
+  /** The folder. */
+  dir: string;
+  /** Why it is searched: `the weightsDir option`, `TFAI_WEIGHTS_DIR`, `tfai's cache` or `PyTorch's download cache`. */
+  why: string;
+}[] {
   const cache = env('XDG_CACHE_HOME') || path.join(homeDir(), '.cache');
   const own = dir ?? env('TFAI_WEIGHTS_DIR');
   const torchHome = env('TORCH_HOME') || path.join(cache, 'torch');

@@ -25,7 +25,10 @@ import { fineTune, type FineTuneOptions } from '../callbacks/fine-tune.js';
 import { findPretrained } from './pretrained.js';
 
 /** What `visionLearner` takes as an architecture: a model builder, with `meta` for torchvision's (`resnet34`). */
-export type ArchBuilder = ((opts?: TorchvisionOptions) => Module) & { readonly meta?: ArchMeta };
+export type ArchBuilder = ((opts?: TorchvisionOptions) => Module) & {
+  /** The architecture's metadata; without it, `pretrained` defaults to false and the body is cut before the last child that pools (unless `cut` is given). */
+  readonly meta?: ArchMeta;
+};
 
 /** Options of `visionLearner` (fastai's, camel-cased), with the head's (`linFtrs`, `ps`, `concatPool`, …). */
 export type VisionLearnerOptions = HeadOptions & {

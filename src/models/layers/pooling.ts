@@ -48,9 +48,14 @@ export class AdaptiveMaxPool2d extends Module {
  * weights read the same features in the same order as in fastai.
  */
 export class AdaptiveConcatPool2d extends Module {
+  /** The global max (fastai's `mp`), first in the output. */
   readonly mp: AdaptiveMaxPool2d;
+  /** The global mean (fastai's `ap`), second in the output. */
   readonly ap: AdaptiveAvgPool2d;
-  constructor(readonly outputSize = 1) {
+  constructor(
+    /** The output's height and width (only 1 is supported). */
+    readonly outputSize = 1,
+  ) {
     super();
     checkOne('AdaptiveConcatPool2d', outputSize);
     this.ap = this.registerModule('ap', new AdaptiveAvgPool2d(outputSize));

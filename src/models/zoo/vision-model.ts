@@ -65,7 +65,9 @@ export function numFeatures(body: Module, nIn: number): number {
 
 /** `Sequential(body, head)` that first normalises its NHWC input with `stats` (when given). */
 export class VisionModel extends Sequential {
+  /** The body, child `0` (fastai's `create_body`; keys `0.…`). */
   readonly body: Module;
+  /** The head, child `1` (fastai's `create_head`; keys `1.…`). */
   readonly head: Module;
   /** The input statistics applied first, or null when the inputs are used as they come. */
   readonly stats: ChannelStats | null;

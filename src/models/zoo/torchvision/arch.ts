@@ -15,7 +15,9 @@ export interface TorchvisionOptions {
 
 /** Per-channel mean and standard deviation of the inputs, in the channel order of the images. */
 export interface ChannelStats {
+  /** The mean of each channel, in the images' channel order. */
   readonly mean: readonly number[];
+  /** The standard deviation of each channel, in the images' channel order. */
   readonly std: readonly number[];
 }
 
@@ -24,7 +26,9 @@ export const IMAGENET_STATS: ChannelStats = { mean: [0.485, 0.456, 0.406], std: 
 
 /** A published weight file: its name (as torchvision's cache names it) and where to download it. */
 export interface WeightsFile {
+  /** The file's name, as torchvision's cache names it (`resnet34-b627a593.pth`). */
   readonly file: string;
+  /** Where torchvision publishes it (`https://download.pytorch.org/models/…`). */
   readonly url: string;
 }
 
@@ -50,7 +54,10 @@ export interface ArchMeta {
 }
 
 /** An architecture: call it to build the model; `meta` tells `visionLearner` how to use it. */
-export type VisionArch<M extends Module = Module, O extends TorchvisionOptions = TorchvisionOptions> = ((opts?: O) => M) & { readonly meta: ArchMeta };
+export type VisionArch<M extends Module = Module, O extends TorchvisionOptions = TorchvisionOptions> = ((opts?: O) => M) & {
+  /** What `visionLearner` reads of the architecture: fastai's cut and splits, input statistics, weight file. */
+  readonly meta: ArchMeta;
+};
 
 /** Attach `meta` to a model builder. */
 export function defineArch<M extends Module, O extends TorchvisionOptions = TorchvisionOptions>(build: (opts?: O) => M, meta: ArchMeta): VisionArch<M, O> {

@@ -40,7 +40,9 @@ export class Conv2dNormActivation extends Sequential {
  * 1×1 linear projection + BN; the input is added back when `stride = 1` and `inp = oup`.
  */
 export class InvertedResidual extends Module {
+  /** torchvision's `use_res_connect`: whether the input is added back (`stride = 1` and `inp = oup`). */
   readonly useResConnect: boolean;
+  /** torchvision's `conv`: [1×1 expansion], 3×3 depthwise (both `Conv2dNormActivation`), 1×1 projection `Conv2d`, `BatchNorm2d` (key prefix `conv.`). */
   readonly conv: Sequential;
 
   constructor(inp: number, oup: number, stride: number, expandRatio: number) {
@@ -86,8 +88,11 @@ const SETTING: readonly (readonly [number, number, number, number])[] = [
  * Kaiming-normal fan-out, BN 1 / 0, the linear layer N(0, 0.01) with a zero bias.
  */
 export class MobileNetV2 extends Module {
+  /** torchvision's `features`: the stem, the 17 `InvertedResidual` blocks and the 1×1 conv to `lastChannel` (keys `features.0.` … `features.18.`). */
   readonly features: Sequential;
+  /** torchvision's `classifier`: `Sequential(Dropout(dropout), Linear(lastChannel, numClasses))` (key prefix `classifier.1.` for the linear layer). */
   readonly classifier: Sequential;
+  /** torchvision's `last_channel`: the channels of `features`' output, 1280 (× `widthMult` when that is above 1, made divisible by 8). */
   readonly lastChannel: number;
 
   constructor(opts: MobileNetV2Options = {}) {

@@ -31,12 +31,19 @@ export interface ResNetBlock {
  * `identity` is `downsample(x)` (1×1 conv + BN) when the block changes stride or width.
  */
 export class BasicBlock extends Module {
+  /** Output channels per `planes`: 1 (the block's output has `planes` channels). */
   static readonly expansion = 1;
+  /** 3×3 conv, `inplanes` → `planes`, with the block's stride (no bias). */
   readonly conv1: Conv2d;
+  /** BN after `conv1`. */
   readonly bn1: BatchNorm2d;
+  /** The ReLU after `bn1` and after the sum with `identity`. */
   readonly relu: ReLU;
+  /** 3×3 conv, `planes` → `planes`, stride 1 (no bias). */
   readonly conv2: Conv2d;
+  /** BN after `conv2`. */
   readonly bn2: BatchNorm2d;
+  /** The projection of `identity`, `Sequential(1×1 conv, BN)` (keys `downsample.0/1`), or null when `identity` is `x`. */
   readonly downsample: Sequential | null;
 
   constructor(inplanes: number, planes: number, stride = 1, downsample: Sequential | null = null) {
@@ -63,14 +70,23 @@ export class BasicBlock extends Module {
  * expand (×4), each followed by BN, ReLU after the first two and after the sum with `identity`.
  */
 export class Bottleneck extends Module {
+  /** Output channels per `planes`: 4 (`conv3` expands to `planes * 4` channels). */
   static readonly expansion = 4;
+  /** 1×1 reducing conv, `inplanes` → `planes` (no bias). */
   readonly conv1: Conv2d;
+  /** BN after `conv1`. */
   readonly bn1: BatchNorm2d;
+  /** 3×3 conv, `planes` → `planes`, with the block's stride (no bias). */
   readonly conv2: Conv2d;
+  /** BN after `conv2`. */
   readonly bn2: BatchNorm2d;
+  /** 1×1 expanding conv, `planes` → `planes * 4` (no bias). */
   readonly conv3: Conv2d;
+  /** BN after `conv3`. */
   readonly bn3: BatchNorm2d;
+  /** The ReLU after `bn1`, after `bn2` and after the sum with `identity`. */
   readonly relu: ReLU;
+  /** The projection of `identity`, `Sequential(1×1 conv, BN)` (keys `downsample.0/1`), or null when `identity` is `x`. */
   readonly downsample: Sequential | null;
 
   constructor(inplanes: number, planes: number, stride = 1, downsample: Sequential | null = null) {
@@ -102,15 +118,25 @@ export class Bottleneck extends Module {
  * convolutions Kaiming-normal in fan-out mode, BN weights 1 and biases 0, `fc` PyTorch's default.
  */
 export class ResNet extends Module {
+  /** The stem's 7×7 conv, `nIn` → 64 channels, stride 2, padding 3, no bias (torchvision's key `conv1.weight`). */
   readonly conv1: Conv2d;
+  /** The stem's BN after `conv1`, 64 channels (key prefix `bn1.`). */
   readonly bn1: BatchNorm2d;
+  /** The stem's ReLU (no parameters). */
   readonly relu: ReLU;
+  /** The stem's 3×3 max pool, stride 2, padding 1: its output is at stride 4. */
   readonly maxpool: MaxPool2d;
+  /** `layer1`: the first stage, at stride 4: `layers[0]` blocks of 64 planes (torchvision's key prefix `layer1.`). */
   readonly layer1: Sequential;
+  /** `layer2`: the second stage, at stride 8: `layers[1]` blocks of 128 planes, the first with stride 2 (key prefix `layer2.`). */
   readonly layer2: Sequential;
+  /** `layer3`: the third stage, at stride 16: `layers[2]` blocks of 256 planes, the first with stride 2 (key prefix `layer3.`). */
   readonly layer3: Sequential;
+  /** `layer4`: the fourth stage, at stride 32: `layers[3]` blocks of 512 planes, the first with stride 2 (key prefix `layer4.`). */
   readonly layer4: Sequential;
+  /** Global average pooling to `[N, 1, 1, 512 · expansion]` (no parameters). */
   readonly avgpool: AdaptiveAvgPool2d;
+  /** The classifier, `Linear(512 · expansion, numClasses)` (key prefix `fc.`). */
   readonly fc: Linear;
 
   constructor(block: ResNetBlock, layers: readonly [number, number, number, number], opts: TorchvisionOptions = {}) {
