@@ -7,19 +7,12 @@
  * copy), and tfai's training paths make none.
  */
 import { tf } from './tf.js';
+import { openDevice, type GpuAdapter, type GpuDevice } from './webgpu-device.js';
 import type * as NodeWebGPU from './webgpu.js';
 import type { GpuAdapterInfo, WebGPUAdapterSummary, WebGPUProbe } from './webgpu.js';
 
 export type { GpuAdapterInfo, WebGPUAdapterSummary, WebGPUProbe } from './webgpu.js';
 
-type GpuDevice = { lost: Promise<{ reason?: string; message?: string }>; destroy(): void };
-type GpuAdapter = {
-  info?: GpuAdapterInfo;
-  isFallbackAdapter?: boolean;
-  features: { has(name: string): boolean };
-  limits: Record<string, number>;
-  requestDevice(desc: { requiredFeatures?: string[]; requiredLimits?: Record<string, number> }): Promise<GpuDevice>;
-};
 type Gpu = { requestAdapter(opts?: { powerPreference?: string }): Promise<GpuAdapter | null> };
 type BackendModule = { WebGPUBackend: new (device: GpuDevice, info?: GpuAdapterInfo) => tf.KernelBackend };
 type Found = { adapter: GpuAdapter; summary: WebGPUAdapterSummary; backendModule: BackendModule };
@@ -86,19 +79,7 @@ export const activateWebGPU: typeof NodeWebGPU.activateWebGPU = async (opts): Pr
   if (active === null) {
     let backend: tf.KernelBackend;
     try {
-      const lim = adapter.limits;
-      const requiredLimits: Record<string, number> = {};
-      for (const k of ['maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension', 'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup']) {
-        if (typeof lim[k] === 'number') requiredLimits[k] = lim[k];
-      }
-      const requiredFeatures = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
-      const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
-      device.lost.then(
-        (l) => {
-          if (active) console.error(`tfai: the WebGPU device was lost (${l.reason ?? 'unknown'}: ${l.message ?? ''})`);
-        },
-        () => {},
-      );
+      const device = await openDevice(adapter, () => active !== null);
       backend = new backendModule.WebGPUBackend(device, adapter.info);
     } catch (e) {
       return { ok: false, adapter: summary, reason: `driver error on ${describeAdapter(summary)}: ${firstLine(e)}` };

@@ -15,6 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import { tf } from './tf.js';
+import { openDevice, type GpuAdapter, type GpuAdapterInfo, type GpuDevice } from './webgpu-device.js';
 import { hardwareObstacle, probeWebGPUInChild, vulkanMissing, vulkanOutlook } from './webgpu-preflight.js';
 
 /** What an adapter is, as Dawn describes it (`GPUAdapter.info`), plus tfai's verdict. */
@@ -53,29 +54,9 @@ export type WebGPUProbe =
 const DAWN_PACKAGE = 'webgpu';
 const BACKEND_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
 
-/** What Dawn says about an adapter (`GPUAdapter.info`); every field may be missing or empty. */
-export type GpuAdapterInfo = {
-  /** The GPU's vendor (`nvidia`, `mesa`, …). */
-  vendor?: string;
-  /** Its architecture (`ampere`, `software`, …). */
-  architecture?: string;
-  /** The device name. */
-  device?: string;
-  /** The driver's description. */
-  description?: string;
-  /** Whether it is a fallback (CPU) adapter. */
-  isFallbackAdapter?: boolean;
-};
+export type { GpuAdapterInfo } from './webgpu-device.js';
 
 // The few members of Dawn's WebGPU objects that tfai touches (the full types are `@webgpu/types`).
-type GpuDevice = { lost: Promise<{ reason?: string; message?: string }>; destroy(): void };
-type GpuAdapter = {
-  info?: GpuAdapterInfo;
-  isFallbackAdapter?: boolean;
-  features: { has(name: string): boolean };
-  limits: Record<string, number>;
-  requestDevice(desc: { requiredFeatures?: string[]; requiredLimits?: Record<string, number> }): Promise<GpuDevice>;
-};
 type Gpu = { requestAdapter(opts?: { powerPreference?: string }): Promise<GpuAdapter | null> };
 type DawnModule = { create(flags: string[]): Gpu; globals: Record<string, unknown> };
 type BackendModule = { WebGPUBackend: new (device: GpuDevice, info?: GpuAdapterInfo) => tf.KernelBackend };
@@ -261,19 +242,7 @@ export async function activateWebGPU(opts: { allowSoftware: boolean }): Promise<
   if (active === null) {
     let backend: tf.KernelBackend;
     try {
-      const lim = adapter.limits;
-      const requiredLimits: Record<string, number> = {};
-      for (const k of ['maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension', 'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup']) {
-        if (typeof lim[k] === 'number') requiredLimits[k] = lim[k];
-      }
-      const requiredFeatures = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
-      const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
-      device.lost.then(
-        (l) => {
-          if (active) console.error(`tfai: the WebGPU device was lost (${l.reason ?? 'unknown'}: ${l.message ?? ''})`);
-        },
-        () => {},
-      );
+      const device = await openDevice(adapter, () => active !== null);
       backend = withNavigatorGpu(gpu, () => new backendModule.WebGPUBackend(device, adapter.info));
     } catch (e) {
       return { ok: false, adapter: summary, reason: `driver error on ${describeAdapter(summary)}: ${firstLine(e)}` };

@@ -18,6 +18,7 @@ import * as wasmBackend from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf.js';
 import type * as NodeThreads from './threads.js';
 import { xnnpackThreads, type WasmPaths, type WasmThreadsReport } from './thread-count.js';
+import { sharedMemoryObstacle } from './shared-memory-check.js';
 
 export { WASM_MAX_THREADS, logicalCores, resolveThreadCount, xnnpackThreads, type StartWasmOptions, type WasmPaths, type WasmThreadsReport } from './thread-count.js';
 
@@ -62,14 +63,7 @@ function unsupportedReason(): string | undefined {
   if (globalThis.crossOriginIsolated !== true) {
     return 'the page is not cross-origin isolated: serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp';
   }
-  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return 'no SharedArrayBuffer/Atomics';
-  try {
-    const m = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-    if (!(m.buffer instanceof SharedArrayBuffer)) return 'no shared WebAssembly memory';
-  } catch {
-    return 'no shared WebAssembly memory';
-  }
-  return undefined;
+  return sharedMemoryObstacle();
 }
 
 /** Why the build's `.wasm` file could not be loaded, when fetching it fails. */

@@ -29,6 +29,7 @@ import workerThreads, { type WorkerOptions } from 'node:worker_threads';
 import * as wasmBackend from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf.js';
 import { xnnpackThreads, type StartWasmOptions, type WasmThreadsReport } from './thread-count.js';
+import { sharedMemoryObstacle } from './shared-memory-check.js';
 
 export { WASM_MAX_THREADS, logicalCores, resolveThreadCount, xnnpackThreads, type StartWasmOptions, type WasmPaths, type WasmThreadsReport } from './thread-count.js';
 
@@ -78,13 +79,8 @@ async function unsupportedReason(): Promise<string | undefined> {
   if (typeof wasmBackend.setThreadsCount !== 'function' || typeof wasmBackend.getThreadsCount !== 'function') {
     return 'tfjs-backend-wasm has no setThreadsCount/getThreadsCount';
   }
-  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return 'no SharedArrayBuffer/Atomics';
-  try {
-    const m = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-    if (!(m.buffer instanceof SharedArrayBuffer)) return 'no shared WebAssembly memory';
-  } catch {
-    return 'no shared WebAssembly memory';
-  }
+  const memory = sharedMemoryObstacle();
+  if (memory !== undefined) return memory;
   if (!(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) return 'no wasm SIMD';
   return undefined;
 }
