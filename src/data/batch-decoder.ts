@@ -58,15 +58,26 @@ export function itemSize(pipeline: ItemPipeline): number {
   return hw[0] * hw[1] * pipeline.channels;
 }
 
-/** Decode `job` with `decoder` on this thread, reading the files asynchronously. */
+/**
+ * Decode `job` with `decoder` on this thread, reading the files asynchronously: the next file is
+ * read while this one decodes, so the thread does not wait for the disk between images.
+ */
 export async function decodeBatch(job: BatchJob, decoder: ImageDecoder): Promise<BatchResult> {
   const size = itemSize(job.pipeline);
   const x = new Float32Array(job.sources.length * size);
   const failed: BatchResult['failed'] = [];
+  const read = (i: number): Promise<Uint8Array> => {
+    const p = readBytes(job.sources[i], { maxBytes: job.maxBytes });
+    p.catch(() => {}); // its error is the item's, handled when awaited
+    return p;
+  };
+  let ahead = job.sources.length > 0 ? read(0) : undefined;
   for (let i = 0; i < job.sources.length; i++) {
     const src = job.sources[i];
+    const reading = ahead!;
+    ahead = i + 1 < job.sources.length ? read(i + 1) : undefined;
     try {
-      const bytes = await readBytes(src, { maxBytes: job.maxBytes });
+      const bytes = await reading;
       await loadItemInto(bytes, describeSource(src), job.pipeline, job.seeds[i], decoder, x, i * size);
     } catch (e) {
       x.fill(0, i * size, (i + 1) * size);

@@ -1,9 +1,9 @@
 /**
  * Decoding off the training thread (Node): a pool of worker threads, each running
- * `decode-worker.ts` with the native decoder, one batch job per worker at a time (the loader keeps
- * about two per worker queued, so the next batches decode while a step runs). Batches come back as
+ * `decode-worker.ts` with the native decoder, up to two batch jobs per worker at a time (the loader
+ * keeps about two per worker queued, so the next batches decode while a step runs). Batches come back as
  * transferred buffers. Workers start on the first job, are held (`ref`) only while jobs are pending
- * so an idle pool never keeps the process alive, and a crashed worker fails its job with an error
+ * so an idle pool never keeps the process alive, and a crashed worker fails its jobs with an error
  * and is replaced on the next one.
  */
 import { existsSync } from 'node:fs';
@@ -47,8 +47,15 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  busy: number | null;
+  /** Ids of the jobs sent to this worker and not answered yet (at most `JOBS_PER_WORKER`). */
+  busy: number[];
 }
+
+/**
+ * Jobs a worker holds at once: the one it decodes and the next, so it starts that one without
+ * waiting for the training thread to hear of the first and send another.
+ */
+const JOBS_PER_WORKER = 2;
 
 /** A `BatchDecoder` over `n` worker threads. */
 export class WorkerPoolDecoder implements BatchDecoder {
@@ -102,12 +109,12 @@ export class WorkerPoolDecoder implements BatchDecoder {
     const url = workerModule().href;
     for (let i = 0; i < this.parallelism; i++) {
       const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { url } });
-      const slot: Slot = { worker, busy: null };
+      const slot: Slot = { worker, busy: [] };
       worker.on('message', (msg: { id?: number; result?: BatchResult; error?: string; ready?: string }) => {
         if (msg.id === undefined) return;
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
-        slot.busy = null;
+        slot.busy = slot.busy.filter((id) => id !== msg.id);
         if (p) {
           if (msg.result) p.resolve(msg.result);
           else p.reject(new Error(`image decoding: ${msg.error}`));
@@ -129,9 +136,9 @@ export class WorkerPoolDecoder implements BatchDecoder {
     if (i < 0) return;
     this.slots.splice(i, 1);
     void slot.worker.terminate();
-    if (slot.busy !== null) {
-      const p = this.pending.get(slot.busy);
-      this.pending.delete(slot.busy);
+    for (const id of slot.busy) {
+      const p = this.pending.get(id);
+      this.pending.delete(id);
       p?.reject(new Error(`image decoding: a worker thread failed: ${e.message}`, { cause: e }));
     }
     if (this.slots.length === 0) {
@@ -146,12 +153,15 @@ export class WorkerPoolDecoder implements BatchDecoder {
 
   private pump(): void {
     if (this.slots.length === 0 && this.queue.length > 0) this.start();
-    for (const slot of this.slots) {
-      if (slot.busy !== null) continue;
-      const next = this.queue.shift();
-      if (!next) break;
-      slot.busy = next.id;
-      slot.worker.postMessage(next);
+    // one job to each worker before a second to any
+    for (let round = 0; round < JOBS_PER_WORKER && this.queue.length > 0; round++) {
+      for (const slot of this.slots) {
+        if (slot.busy.length > round) continue;
+        const next = this.queue.shift();
+        if (!next) break;
+        slot.busy.push(next.id);
+        slot.worker.postMessage(next);
+      }
     }
     // hold the process open exactly while work is pending
     const working = this.pending.size > 0;
