@@ -24,3 +24,20 @@ export async function ensureBuilt(): Promise<void> {
   if (outputs.every((f) => existsSync(f) && statSync(f).mtimeMs >= inputs)) return;
   await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 600_000, maxBuffer: 1 << 26 });
 }
+
+/** `npm pack` of the built project into `dir` (as is: `prepare` would rebuild it); its path and the files it holds. */
+export async function packTarball(dir: string): Promise<{ tarball: string; files: string[] }> {
+  const { stdout } = await promisify(execFile)('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, timeout: 600_000, maxBuffer: 1 << 26 });
+  const info = (JSON.parse(stdout) as { filename: string; files: { path: string }[] }[])[0];
+  return { tarball: join(dir, info.filename), files: info.files.map((f) => f.path) };
+}
+
+/** `npm install <specs>` in a consumer project, as a user would; npm's own message when it fails. */
+export async function installInto(consumer: string, specs: string[]): Promise<void> {
+  try {
+    await promisify(execFile)('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...specs], { cwd: consumer, timeout: 600_000, maxBuffer: 1 << 26 });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`npm install of the packed tarball failed: ${err.stderr ?? err.message}`);
+  }
+}

@@ -21,7 +21,7 @@ import { build as viteBuild } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSuite } from '../helpers/suites.js';
 import { launchChromium, openPage, serveFolder, type Chromium } from '../helpers/chromium.js';
-import { ensureBuilt } from '../helpers/built.js';
+import { ensureBuilt, installInto, packTarball } from '../helpers/built.js';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,17 +37,11 @@ let consumer: string;
 beforeAll(async () => {
   await ensureBuilt();
   work = mkdtempSync(join(tmpdir(), 'tfai-browser-pack-'));
-  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root, timeout: TIMEOUT, maxBuffer: 1 << 26 });
-  const tarball = join(work, (JSON.parse(stdout) as { filename: string }[])[0].filename);
+  const { tarball } = await packTarball(work);
   consumer = join(work, 'consumer');
   cpSync(fixture, consumer, { recursive: true });
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'tfai-browser-consumer', private: true, type: 'module' }, null, 2));
-  try {
-    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: consumer, timeout: TIMEOUT, maxBuffer: 1 << 26 });
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new Error(`npm install of the packed tarball failed: ${err.stderr ?? err.message}`);
-  }
+  await installInto(consumer, [tarball]);
 }, 2 * TIMEOUT);
 
 afterAll(() => {

@@ -8,12 +8,13 @@
  * a warm cache (after `npm ci`) it takes some 15-25 s here.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, installInto, packTarball } from '../helpers/built.js';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -26,24 +27,6 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 };
 const TIMEOUT = 600_000;
 
-/** Newest modification time under `dir` (recursively), in ms. */
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** Build `dist` unless it is newer than every source and build-config file (as after `npm test`'s build). */
-async function ensureBuilt(): Promise<void> {
-  const built = join(root, 'dist/index.cjs');
-  const inputs = Math.max(newest(join(root, 'src')), ...['package.json', 'tsup.config.ts'].map((f) => statSync(join(root, f)).mtimeMs));
-  if (existsSync(built) && statSync(built).mtimeMs >= inputs) return;
-  await run('npm', ['run', 'build'], { cwd: root, timeout: TIMEOUT, maxBuffer: 1 << 26 });
-}
-
 let work: string;
 let consumer: string;
 let tarball: string;
@@ -52,21 +35,12 @@ let files: string[];
 beforeAll(async () => {
   await ensureBuilt();
   work = mkdtempSync(join(tmpdir(), 'tfai-pack-'));
-  // dist is fresh, so pack it as is (`prepare` would rebuild it)
-  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root, timeout: TIMEOUT, maxBuffer: 1 << 26 });
-  const info = (JSON.parse(stdout) as { filename: string; files: { path: string }[] }[])[0];
-  tarball = join(work, info.filename);
-  files = info.files.map((f) => f.path);
+  ({ tarball, files } = await packTarball(work));
   consumer = join(work, 'consumer');
   cpSync(fixture, consumer, { recursive: true });
   const typesNode = (JSON.parse(readFileSync(join(root, 'node_modules/@types/node/package.json'), 'utf8')) as { version: string }).version;
   await run('npm', ['init', '-y'], { cwd: consumer, timeout: TIMEOUT });
-  try {
-    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `@types/node@${typesNode}`], { cwd: consumer, timeout: TIMEOUT, maxBuffer: 1 << 26 });
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new Error(`npm install of the packed tarball failed: ${err.stderr ?? err.message}`);
-  }
+  await installInto(consumer, [tarball, `@types/node@${typesNode}`]);
 }, 2 * TIMEOUT);
 
 afterAll(() => {
